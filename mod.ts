@@ -1,0 +1,54 @@
+/**
+ * A durable, structured NDJSON journal for Deno, Node.js and Bun.
+ *
+ * Hosts emit log records and span open/close records; the sink appends each as one JSON
+ * line, rotates by size, fsyncs on a chosen policy, and never throws into its caller.
+ *
+ * @example Write a record and read the line back
+ * ```ts
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * const fs = createFakeFs();
+ * const sink = createJournalSink({ path: "app.jsonl", fs, fsync: "always" });
+ * sink.emit({ kind: "log", level: "info", msg: "ready", timestamp: Date.now(), extensionId: "host" });
+ * sink.close();
+ * const record = JSON.parse(fs.text("app.jsonl"));
+ * if (record.msg !== "ready") throw new Error("not read back");
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type Level,
+  LEVELS,
+  type Link,
+  type LogEntry,
+  type LogRecord,
+  type LogSink,
+  type SpanClose,
+  type SpanOpen,
+} from "./src/records.ts";
+export { serialize } from "./src/serialize.ts";
+export { utf8Length } from "./src/utf8_length.ts";
+export {
+  decideWrite,
+  generationPath,
+  type RotationStep,
+  rotationSteps,
+  type WriteDecision,
+} from "./src/rotation.ts";
+export { type Clock, systemClock } from "./src/clock.ts";
+export { errorCode, type FsOps, parentDir } from "./src/fs_ops.ts";
+export { JournalSinkError } from "./src/journal_sink_error.ts";
+export {
+  createJournalSink,
+  type FsyncPolicy,
+  type JournalSink,
+  type JournalSinkOptions,
+  type JournalSinkStats,
+} from "./src/journal_sink.ts";
+export { nodeFs } from "./src/adapters/node.ts";
+export { denoFs } from "./src/adapters/deno.ts";
+export { bunFs } from "./src/adapters/bun.ts";
+export { defaultFsOps } from "./src/adapters/default.ts";

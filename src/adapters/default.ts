@@ -1,0 +1,29 @@
+/**
+ * Picks the adapter for the running runtime.
+ *
+ * @module
+ */
+
+import type { FsOps } from "../fs_ops.ts";
+import { bunFs } from "./bun.ts";
+import { denoFs } from "./deno.ts";
+import { nodeFs } from "./node.ts";
+
+/**
+ * The `FsOps` of the running runtime: {@linkcode denoFs} on Deno, {@linkcode bunFs} on
+ * Bun, {@linkcode nodeFs} elsewhere.
+ *
+ * @returns The adapter.
+ *
+ * @example
+ * ```ts
+ * import { defaultFsOps, denoFs } from "@dispatch/journal-sink";
+ * if ("Deno" in globalThis && defaultFsOps() !== denoFs) throw new Error("wrong adapter");
+ * ```
+ */
+export function defaultFsOps(): FsOps {
+  const global = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (global.Deno !== undefined) return denoFs as FsOps;
+  if (global.Bun !== undefined) return bunFs as FsOps;
+  return nodeFs as FsOps;
+}

@@ -1,0 +1,78 @@
+import type * as NodeFs from "node:fs";
+import type { FsOps } from "../fs_ops.ts";
+import { writeAll } from "./write_all.ts";
+
+/** What Node and Bun share: `node:fs`, reached lazily so nothing loads it unless used. */
+export function nodeFsModule(): typeof NodeFs {
+  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  const fs = process?.getBuiltinModule?.("node:fs");
+  if (!fs) throw new Error("journal-sink: node:fs is not available in this runtime");
+  return fs as typeof NodeFs;
+}
+
+function isWindows(): boolean {
+  return (globalThis as { process?: { platform?: string } }).process?.platform === "win32";
+}
+
+/**
+ * An `FsOps` on `node:fs` file descriptors. `appendText` turns the string into bytes on
+ * disk the way the runtime does it fastest (see each adapter).
+ */
+export function createNodeStyleFs(
+  fs: () => typeof NodeFs,
+  appendText: (fs: typeof NodeFs, fd: number, text: string) => number,
+): FsOps<number> {
+  return {
+    open: (path) => fs().openSync(path, "a"),
+    append: (fd, text) => appendText(fs(), fd, text),
+    fsync: (fd) => fs().fsyncSync(fd),
+    close: (fd) => fs().closeSync(fd),
+    rename: (from, to) => fs().renameSync(from, to),
+    remove: (path) => fs().rmSync(path, { force: true }),
+    size: (path) => fs().statSync(path, { throwIfNoEntry: false })?.size ?? 0,
+    exists: (path) => fs().existsSync(path),
+    readFile: (path) => fs().readFileSync(path),
+    mkdir: (dir) => void fs().mkdirSync(dir, { recursive: true }),
+    syncDir(dir) {
+      // Windows cannot open a directory for fsync (EPERM); renames there are best effort.
+      if (isWindows()) return;
+      const node = fs();
+      const fd = node.openSync(dir, "r");
+      try {
+        node.fsyncSync(fd);
+      } finally {
+        node.closeSync(fd);
+      }
+    },
+    readAt(path, offset, length) {
+      const node = fs();
+      const fd = node.openSync(path, "r");
+      try {
+        const buffer = new Uint8Array(length);
+        let filled = 0;
+        while (filled < length) {
+          const read = node.readSync(fd, buffer, filled, length - filled, offset + filled);
+          if (read === 0) break;
+          filled += read;
+        }
+        return filled === length ? buffer : buffer.subarray(0, filled);
+      } finally {
+        node.closeSync(fd);
+      }
+    },
+  };
+}
+
+/** Writes the string as is; only a short write pays for encoding the rest. */
+export function appendString(fs: typeof NodeFs, fd: number, text: string): number {
+  const written = fs.writeSync(fd, text);
+  if (written === text.length && isAscii(text)) return written;
+  const bytes = new TextEncoder().encode(text);
+  return writeAll(bytes, written, bytes.length, (b, o, e) => fs.writeSync(fd, b, o, e - o));
+}
+
+/** True when every unit is below 0x80, so UTF-8 bytes = units. Cheap: one regexp pass. */
+const NON_ASCII = /[^\x00-\x7f]/;
+function isAscii(text: string): boolean {
+  return !NON_ASCII.test(text);
+}

@@ -1,0 +1,100 @@
+/**
+ * The file-system edge of the sink: synchronous, so `emit` never awaits, and injectable, so
+ * tests run on a fake.
+ *
+ * @module
+ */
+
+/**
+ * Every file operation the sink and the reader perform. `H` is the runtime's handle type.
+ *
+ * Methods throw an `Error` carrying a POSIX-style `code` (`"ENOENT"`, `"ENOSPC"`…) on
+ * failure; the sink catches, counts and reports, never the caller.
+ *
+ * The optional methods are extensions of the original contract: the sink and reader use
+ * them when present and fall back when absent, so an `FsOps` written against the first
+ * contract keeps working.
+ *
+ * @example A pass-through that counts appends
+ * ```ts
+ * import { defaultFsOps, type FsOps } from "@dispatch/journal-sink";
+ * const base = defaultFsOps();
+ * let appends = 0;
+ * const counting: FsOps = { ...base, append(handle, text) { appends++; return base.append(handle, text); } };
+ * if (typeof counting.open !== "function" || appends !== 0) throw new Error("unreachable");
+ * ```
+ */
+export interface FsOps<H = unknown> {
+  /** Open for append, create if missing, never truncate. */
+  open(path: string): H;
+  /**
+   * Write all of `text` as UTF-8 in as few calls as the OS allows (loop on short writes),
+   * or throw. Returns the bytes written.
+   */
+  append(handle: H, text: string): number;
+  /** Make everything appended through `handle` durable. */
+  fsync(handle: H): void;
+  /** Release the handle. */
+  close(handle: H): void;
+  /** Atomically replace `to` with `from`. */
+  rename(from: string, to: string): void;
+  /** Delete a file; no error if it is missing. */
+  remove(path: string): void;
+  /** Size in bytes; 0 if missing. */
+  size(path: string): number;
+  /** The whole file; throws (code `ENOENT`) if missing. */
+  readFile(path: string): Uint8Array;
+  /** Make renames, creates and removes in `dir` durable where the OS allows. */
+  syncDir?(dir: string): void;
+  /** Create `dir` and its missing parents; no error if it exists. */
+  mkdir?(dir: string): void;
+  /**
+   * Up to `length` bytes of `path` starting at byte `offset` (fewer at the end of the file,
+   * none past it); throws (code `ENOENT`) if missing. Lets the reader stream large files.
+   */
+  readAt?(path: string, offset: number, length: number): Uint8Array;
+  /** Whether `path` exists. */
+  exists?(path: string): boolean;
+}
+
+/**
+ * The `code` of a file-system error (`"ENOSPC"`, `"EIO"`…), or `"UNKNOWN"`.
+ *
+ * @param error Whatever an `FsOps` method threw.
+ * @returns The POSIX-style code.
+ *
+ * @example Reading the code of a thrown error
+ * ```ts
+ * import { errorCode } from "@dispatch/journal-sink";
+ * const error = Object.assign(new Error("no space"), { code: "ENOSPC" });
+ * if (errorCode(error) !== "ENOSPC") throw new Error("wrong code");
+ * if (errorCode("boom") !== "UNKNOWN") throw new Error("wrong fallback");
+ * ```
+ */
+export function errorCode(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") return code;
+  }
+  return "UNKNOWN";
+}
+
+/**
+ * The directory part of a path (`"."` for a bare file name), for either separator.
+ *
+ * @param path A file path.
+ * @returns Its parent directory.
+ *
+ * @example
+ * ```ts
+ * import { parentDir } from "@dispatch/journal-sink";
+ * if (parentDir("/var/log/app.jsonl") !== "/var/log") throw new Error("wrong dir");
+ * if (parentDir("app.jsonl") !== ".") throw new Error("wrong bare dir");
+ * ```
+ */
+export function parentDir(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (cut < 0) return ".";
+  if (cut === 0) return path.slice(0, 1);
+  return path.slice(0, cut);
+}

@@ -1,0 +1,470 @@
+/**
+ * The imperative shell: owns the journal file, appends one line per record, rotates,
+ * fsyncs, and turns every failure into a counted drop or a report, never an exception.
+ *
+ * @module
+ */
+
+import { defaultFsOps } from "./adapters/default.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type ErrorHandler, ErrorReporter, warnOnConsole } from "./error_reporter.ts";
+import { errorCode, type FsOps, parentDir } from "./fs_ops.ts";
+import { JournalSinkError } from "./journal_sink_error.ts";
+import type { LogRecord, LogSink } from "./records.ts";
+import { decideWrite, rotationSteps } from "./rotation.ts";
+import { serialize } from "./serialize.ts";
+
+/**
+ * When the sink makes appended bytes durable.
+ *
+ * - `"always"`: after every record; `emit` returns only once the line is on disk.
+ * - `"periodic"`: at most every `fsyncIntervalMs`, and on `flush()`, `close()` and rotation.
+ * - `"none"`: only on `flush()` and `close()`.
+ *
+ * @example
+ * ```ts
+ * import type { FsyncPolicy } from "@dispatch/journal-sink";
+ * const policy: FsyncPolicy = "always";
+ * if (policy !== "always") throw new Error("unreachable");
+ * ```
+ */
+export type FsyncPolicy = "none" | "periodic" | "always";
+
+/**
+ * Options of {@linkcode createJournalSink}.
+ *
+ * @example
+ * ```ts
+ * import type { JournalSinkOptions } from "@dispatch/journal-sink";
+ * const options: JournalSinkOptions = { path: "logs/app.jsonl", maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
+ * if (options.maxFiles !== 5) throw new Error("unreachable");
+ * ```
+ */
+export interface JournalSinkOptions {
+  /** The live journal file. Rotated generations sit beside it as `path.1` … `path.N`. */
+  path: string;
+  /**
+   * Rotate before a line would push the file past this many bytes.
+   * @default {52428800} (50 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Rotated generations kept: `path.1` (newest) … `path.N`; 0 keeps none.
+   * @default {1}
+   */
+  maxFiles?: number;
+  /**
+   * When appended bytes are made durable.
+   * @default {"periodic"}
+   */
+  fsync?: FsyncPolicy;
+  /**
+   * The longest time between fsyncs under `"periodic"`, in milliseconds.
+   * @default {5000}
+   */
+  fsyncIntervalMs?: number;
+  /**
+   * The file system. Defaults to the adapter for the running runtime.
+   * @default {defaultFsOps()}
+   */
+  fs?: FsOps;
+  /**
+   * The time source for the fsync interval and retry pacing.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Receives every failure kind once per episode (a {@linkcode JournalSinkError}, and the
+   * record it cost, if any). Never called for the same operation and code twice in a row
+   * without a successful append in between.
+   * @default {a console.warn line prefixed "[journal-sink]"}
+   */
+  onError?: (error: unknown, record?: unknown) => void;
+  /**
+   * Create the journal's directory (and its parents) when it is missing.
+   * @default {true}
+   */
+  mkdir?: boolean;
+}
+
+/**
+ * Counters of what the sink did since it was created.
+ *
+ * @example
+ * ```ts
+ * import type { JournalSinkStats } from "@dispatch/journal-sink";
+ * const stats: JournalSinkStats = { written: 1, dropped: 0, bytes: 60, rotations: 0, errors: 0 };
+ * if (stats.written !== 1) throw new Error("unreachable");
+ * ```
+ */
+export interface JournalSinkStats {
+  /** Records fully appended. */
+  written: number;
+  /** Records not appended (each reported, bounded, through `onError`). */
+  dropped: number;
+  /** Bytes appended, newlines included. */
+  bytes: number;
+  /** Rotations performed. */
+  rotations: number;
+  /** Failed file-system operations, whether or not they cost a record. */
+  errors: number;
+}
+
+/**
+ * A durable NDJSON journal. `emit` never throws and never awaits.
+ *
+ * @example Writing, flushing and closing
+ * ```ts
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * const sink = createJournalSink({ path: "app.jsonl", fs: createFakeFs() });
+ * sink.emit({ kind: "log", level: "info", msg: "hi", timestamp: 1, extensionId: "host" });
+ * sink.flush();
+ * sink.close();
+ * if (sink.stats.written !== 1) throw new Error("not written");
+ * ```
+ */
+export interface JournalSink extends LogSink {
+  /** Push buffered bytes and fsync. */
+  flush(): void;
+  /** Flush, then release the file; a later `emit` is a counted drop. Idempotent. */
+  close(): void;
+  /** A snapshot of the counters. */
+  readonly stats: JournalSinkStats;
+  /** Same as `close()`, so `using sink = createJournalSink(…)` closes it. */
+  [Symbol.dispose](): void;
+}
+
+const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+const DEFAULT_FSYNC_INTERVAL_MS = 5000;
+/** After a failed rotation, keep appending to the live file and try again this much later. */
+const ROTATION_RETRY_MS = 1000;
+const NEWLINE = 10;
+
+const FSYNC_POLICIES: readonly string[] = ["none", "periodic", "always"];
+
+function checkOptions(options: JournalSinkOptions): void {
+  if (typeof options?.path !== "string" || options.path === "") {
+    throw new TypeError("journal-sink: `path` must be a non-empty string");
+  }
+  const { maxBytes, maxFiles, fsync, fsyncIntervalMs } = options;
+  if (maxBytes !== undefined && !(maxBytes > 0)) {
+    throw new RangeError("journal-sink: `maxBytes` must be a positive number");
+  }
+  if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles >= 0)) {
+    throw new RangeError("journal-sink: `maxFiles` must be a whole number, 0 or more");
+  }
+  if (fsync !== undefined && !FSYNC_POLICIES.includes(fsync)) {
+    throw new RangeError(`journal-sink: \`fsync\` must be one of ${FSYNC_POLICIES.join(", ")}`);
+  }
+  if (fsyncIntervalMs !== undefined && !(fsyncIntervalMs >= 0)) {
+    throw new RangeError("journal-sink: `fsyncIntervalMs` must be 0 or more");
+  }
+}
+
+function unrefTimer(timer: unknown): void {
+  if (typeof timer === "object" && timer !== null && "unref" in timer) {
+    (timer as { unref(): void }).unref();
+  } else if (typeof timer === "number") {
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
+  }
+}
+
+class FileJournalSink implements JournalSink {
+  readonly #path: string;
+  readonly #dir: string;
+  readonly #maxBytes: number;
+  readonly #maxFiles: number;
+  readonly #policy: FsyncPolicy;
+  readonly #intervalMs: number;
+  readonly #fs: FsOps;
+  readonly #clock: Clock;
+  readonly #mkdir: boolean;
+  readonly #reporter: ErrorReporter;
+
+  #handle: unknown = undefined;
+  #open = false;
+  #size = 0;
+  /** The file may end in part of a line (a torn append or a crash): start with a newline. */
+  #needsBreak = false;
+  #dirty = false;
+  #lastSync = 0;
+  #syncTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #rotationBlockedUntil = -Infinity;
+  #closed = false;
+
+  #written = 0;
+  #dropped = 0;
+  #bytes = 0;
+  #rotations = 0;
+  #errors = 0;
+
+  constructor(options: JournalSinkOptions) {
+    checkOptions(options);
+    this.#path = options.path;
+    this.#dir = parentDir(options.path);
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#maxFiles = options.maxFiles ?? 1;
+    this.#policy = options.fsync ?? "periodic";
+    this.#intervalMs = options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
+    this.#fs = options.fs ?? defaultFsOps();
+    this.#clock = options.clock ?? systemClock;
+    this.#mkdir = options.mkdir ?? true;
+    this.#reporter = new ErrorReporter((options.onError ?? warnOnConsole) as ErrorHandler);
+    this.#lastSync = this.#clock.now();
+    this.#openFile();
+  }
+
+  get stats(): JournalSinkStats {
+    return {
+      written: this.#written,
+      dropped: this.#dropped,
+      bytes: this.#bytes,
+      rotations: this.#rotations,
+      errors: this.#errors,
+    };
+  }
+
+  emit(record: LogRecord): void {
+    if (this.#closed) {
+      this.#drop(record, "emit", "ECLOSED", "emit after close: record dropped");
+      return;
+    }
+    if (typeof record !== "object" || record === null) {
+      this.#drop(record, "emit", "EINVAL", "emit of a non-object: record dropped");
+      return;
+    }
+    const line = serialize(record);
+    if (!this.#open && !this.#openFile()) {
+      this.#dropped++;
+      return;
+    }
+    if (
+      this.#size + line.length * 3 > this.#maxBytes &&
+      decideWrite(this.#size, line, this.#maxBytes) === "rotate"
+    ) {
+      this.#rotate();
+      if (!this.#open) {
+        this.#dropped++;
+        return;
+      }
+    }
+    this.#append(line, record);
+  }
+
+  flush(): void {
+    if (this.#closed || !this.#open) return;
+    this.#sync();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    this.#release();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #append(line: string, record: unknown): void {
+    const text = this.#needsBreak ? "\n" + line : line;
+    let written: number;
+    try {
+      written = this.#fs.append(this.#handle, text);
+    } catch (error) {
+      this.#errors++;
+      this.#drop(record, "append", errorCode(error), "append failed: record dropped", error);
+      // The write may have left part of the line; reopening checks the tail.
+      this.#release();
+      return;
+    }
+    this.#needsBreak = false;
+    this.#size += written;
+    this.#bytes += written;
+    this.#written++;
+    this.#reporter.recovered();
+    if (this.#policy === "always") {
+      this.#dirty = true;
+      this.#sync();
+    } else if (this.#policy === "periodic") {
+      this.#dirty = true;
+      if (this.#clock.now() - this.#lastSync >= this.#intervalMs) this.#sync();
+      else if (this.#syncTimer === undefined) this.#armSyncTimer();
+    } else {
+      this.#dirty = true;
+    }
+  }
+
+  #drop(record: unknown, operation: string, code: string, message: string, cause?: unknown): void {
+    this.#dropped++;
+    this.#report(operation, code, `${message} (${code})`, cause, record);
+  }
+
+  #report(operation: string, code: string, message: string, cause?: unknown, record?: unknown) {
+    this.#reporter.report(
+      new JournalSinkError(operation, code, `${message} [${this.#path}]`, cause),
+      record,
+    );
+  }
+
+  /** Opens the live file; on failure reports and returns false (the next emit retries). */
+  #openFile(): boolean {
+    const fs = this.#fs;
+    const path = this.#path;
+    let existed = true;
+    try {
+      existed = fs.exists ? fs.exists(path) : true;
+    } catch {
+      existed = true;
+    }
+    try {
+      this.#handle = this.#openCreatingDir();
+    } catch (error) {
+      this.#errors++;
+      this.#report("open", errorCode(error), "cannot open journal: records dropped", error);
+      return false;
+    }
+    this.#open = true;
+    try {
+      this.#size = fs.size(path);
+    } catch (error) {
+      this.#errors++;
+      this.#report("size", errorCode(error), "cannot size journal: rotation may be late", error);
+      this.#size = 0;
+    }
+    this.#needsBreak = this.#size > 0 && !this.#endsWithNewline();
+    if (!existed && this.#policy !== "none") this.#syncDir();
+    return true;
+  }
+
+  #openCreatingDir(): unknown {
+    try {
+      return this.#fs.open(this.#path);
+    } catch (error) {
+      if (!this.#mkdir || !this.#fs.mkdir || errorCode(error) !== "ENOENT") throw error;
+      this.#fs.mkdir(this.#dir);
+      return this.#fs.open(this.#path);
+    }
+  }
+
+  #endsWithNewline(): boolean {
+    if (!this.#fs.readAt) return true;
+    try {
+      const last = this.#fs.readAt(this.#path, this.#size - 1, 1);
+      return last.length === 1 && last[0] === NEWLINE;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Closes the handle, quietly: its failures cannot lose appended data. */
+  #release(): void {
+    if (this.#syncTimer !== undefined) {
+      clearTimeout(this.#syncTimer);
+      this.#syncTimer = undefined;
+    }
+    if (!this.#open) return;
+    this.#open = false;
+    const handle = this.#handle;
+    this.#handle = undefined;
+    try {
+      this.#fs.close(handle);
+    } catch (error) {
+      this.#errors++;
+      this.#report("close", errorCode(error), "close failed", error);
+    }
+  }
+
+  #sync(): void {
+    this.#lastSync = this.#clock.now();
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    try {
+      this.#fs.fsync(this.#handle);
+    } catch (error) {
+      // Never retried: after a failed fsync the kernel may have dropped the dirty pages,
+      // and a second fsync would "succeed" without bringing them back.
+      this.#errors++;
+      this.#report(
+        "fsync",
+        errorCode(error),
+        "fsync failed: records written since the last successful fsync may be lost",
+        error,
+      );
+    }
+  }
+
+  #armSyncTimer(): void {
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      if (this.#open && this.#dirty) this.#sync();
+    }, this.#intervalMs);
+    unrefTimer(this.#syncTimer);
+  }
+
+  #syncDir(): void {
+    if (!this.#fs.syncDir) return;
+    try {
+      this.#fs.syncDir(this.#dir);
+    } catch (error) {
+      this.#errors++;
+      this.#report("syncDir", errorCode(error), "directory fsync failed: a rotation or create may not survive a crash", error);
+    }
+  }
+
+  /**
+   * Shifts the generations up by one and opens a fresh live file. On failure the live
+   * file stays in use (a record is never dropped for want of a rotation) and the
+   * rotation is retried a little later.
+   */
+  #rotate(): void {
+    const now = this.#clock.now();
+    if (now < this.#rotationBlockedUntil) return;
+    if (this.#policy !== "none") this.#sync();
+    this.#release();
+    for (const step of rotationSteps(this.#path, this.#maxFiles)) {
+      try {
+        if (step.op === "remove") this.#fs.remove(step.path);
+        else this.#fs.rename(step.from, step.to);
+      } catch (error) {
+        const code = errorCode(error);
+        if (step.op === "rename" && code === "ENOENT" && step.from !== this.#path) continue;
+        this.#errors++;
+        this.#report("rotate", code, "rotation failed: still appending to the live file", error);
+        this.#rotationBlockedUntil = now + ROTATION_RETRY_MS;
+        this.#openFile();
+        return;
+      }
+    }
+    this.#rotations++;
+    this.#openFile();
+    this.#syncDir();
+  }
+}
+
+/**
+ * Create a journal sink that appends each record as one NDJSON line to `options.path`.
+ *
+ * Opens (creating the directory and file if needed) at once and continues an existing
+ * journal's byte count. Throws only for invalid options; after that no method throws.
+ *
+ * @param options Where and how to write; see {@linkcode JournalSinkOptions}.
+ * @returns The sink.
+ *
+ * @example A durable journal with rotation
+ * ```ts
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * const fs = createFakeFs();
+ * using sink = createJournalSink({ path: "app.jsonl", fs, maxBytes: 200, maxFiles: 2, fsync: "always" });
+ * for (let i = 0; i < 10; i++) {
+ *   sink.emit({ kind: "log", level: "info", msg: `line ${i}`, timestamp: i, extensionId: "host" });
+ * }
+ * if (sink.stats.rotations === 0 || !fs.exists("app.jsonl.1")) throw new Error("no rotation");
+ * ```
+ */
+export function createJournalSink(options: JournalSinkOptions): JournalSink {
+  return new FileJournalSink(options);
+}

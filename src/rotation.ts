@@ -1,0 +1,108 @@
+/**
+ * Rotation decisions, free of I/O: when to rotate and which renames a rotation performs.
+ *
+ * @module
+ */
+
+import { utf8Length } from "./utf8_length.ts";
+
+/**
+ * What to do with the next line: append it to the current file, or rotate first.
+ *
+ * @example
+ * ```ts
+ * import type { WriteDecision } from "@dispatch/journal-sink";
+ * const decision: WriteDecision = "append";
+ * if (decision !== "append") throw new Error("unreachable");
+ * ```
+ */
+export type WriteDecision = "append" | "rotate";
+
+/**
+ * Decides whether `line` still fits in a file of `size` bytes capped at `maxBytes`.
+ *
+ * An empty file always takes the line, so a record larger than `maxBytes` is written whole
+ * into a fresh file. The exact UTF-8 length is only computed when the line is near the
+ * boundary: `line.length` is a lower bound of its bytes and `3 * line.length` an upper one.
+ *
+ * @param size Bytes already in the current file.
+ * @param line The serialized record, newline included.
+ * @param maxBytes The cap on a file's size.
+ * @returns `"rotate"` when appending would push the file past `maxBytes`.
+ *
+ * @example
+ * ```ts
+ * import { decideWrite } from "@dispatch/journal-sink";
+ * if (decideWrite(0, "x".repeat(100), 10) !== "append") throw new Error("empty file takes all");
+ * if (decideWrite(8, "abc\n", 10) !== "rotate") throw new Error("should rotate");
+ * if (decideWrite(6, "abc\n", 10) !== "append") throw new Error("fits exactly");
+ * ```
+ */
+export function decideWrite(size: number, line: string, maxBytes: number): WriteDecision {
+  if (size === 0) return "append";
+  const room = maxBytes - size;
+  if (line.length * 3 <= room) return "append";
+  if (line.length > room) return "rotate";
+  return utf8Length(line) <= room ? "append" : "rotate";
+}
+
+/**
+ * The file name of generation `n` of a journal: `path` itself for 0, `path.n` otherwise.
+ *
+ * @param path The live journal's path.
+ * @param n The generation, 0 for the live file, 1 for the newest rotated one.
+ * @returns The generation's path.
+ *
+ * @example
+ * ```ts
+ * import { generationPath } from "@dispatch/journal-sink";
+ * if (generationPath("app.jsonl", 2) !== "app.jsonl.2") throw new Error("wrong name");
+ * ```
+ */
+export function generationPath(path: string, n: number): string {
+  return n === 0 ? path : `${path}.${n}`;
+}
+
+/**
+ * One file operation a rotation performs.
+ *
+ * @example
+ * ```ts
+ * import type { RotationStep } from "@dispatch/journal-sink";
+ * const step: RotationStep = { op: "rename", from: "a.jsonl", to: "a.jsonl.1" };
+ * if (step.op !== "rename") throw new Error("unreachable");
+ * ```
+ */
+export type RotationStep =
+  | { op: "remove"; path: string }
+  | { op: "rename"; from: string; to: string };
+
+/**
+ * The steps that shift every generation up by one, oldest first so nothing is overwritten:
+ * remove `path.maxFiles`, rename `path.(n-1)` to `path.n` … `path` to `path.1`. With
+ * `maxFiles` 0 no generation is kept: the live file is removed.
+ *
+ * @param path The live journal's path.
+ * @param maxFiles Rotated generations to keep.
+ * @returns The steps, in the order to perform them.
+ *
+ * @example
+ * ```ts
+ * import { rotationSteps } from "@dispatch/journal-sink";
+ * const steps = rotationSteps("a", 2);
+ * const expected = [
+ *   { op: "remove", path: "a.2" },
+ *   { op: "rename", from: "a.1", to: "a.2" },
+ *   { op: "rename", from: "a", to: "a.1" },
+ * ];
+ * if (JSON.stringify(steps) !== JSON.stringify(expected)) throw new Error("wrong steps");
+ * ```
+ */
+export function rotationSteps(path: string, maxFiles: number): RotationStep[] {
+  if (maxFiles <= 0) return [{ op: "remove", path }];
+  const steps: RotationStep[] = [{ op: "remove", path: generationPath(path, maxFiles) }];
+  for (let n = maxFiles - 1; n >= 0; n--) {
+    steps.push({ op: "rename", from: generationPath(path, n), to: generationPath(path, n + 1) });
+  }
+  return steps;
+}
