@@ -11,13 +11,14 @@ export function warnOnConsole(error: unknown): void {
 
 /**
  * Reports each kind of failure (operation and code) once per episode, so a burst of
- * failures is a handful of warnings, not one per record. An episode ends when a record
- * is appended again; the next failure is then news and is reported.
+ * failures is a handful of warnings, not one per record. An operation's episode ends when
+ * that operation succeeds again; its next failure is then news and is reported, and a
+ * note says how many failures were counted but not reported in between.
  */
 export class ErrorReporter {
   #handler: ErrorHandler;
-  #reported = new Set<string>();
-  #suppressed = 0;
+  /** Suppressed repeats, by `operation:code`, for the failures reported this episode. */
+  #open = new Map<string, number>();
 
   constructor(handler: ErrorHandler) {
     this.#handler = handler;
@@ -25,36 +26,41 @@ export class ErrorReporter {
 
   report(error: JournalSinkError, record?: unknown): void {
     const key = `${error.operation}:${error.code}`;
-    if (this.#reported.has(key)) {
-      this.#suppressed++;
+    const repeats = this.#open.get(key);
+    if (repeats !== undefined) {
+      this.#open.set(key, repeats + 1);
       return;
     }
-    this.#reported.add(key);
+    this.#open.set(key, 0);
+    this.#call(error, record);
+  }
+
+  /** `operation` succeeded: end its episode. Cheap when nothing failed. */
+  recovered(operation: string): void {
+    if (this.#open.size === 0) return;
+    let suppressed = 0;
+    for (const [key, repeats] of this.#open) {
+      if (key.startsWith(operation) && key[operation.length] === ":") {
+        suppressed += repeats;
+        this.#open.delete(key);
+      }
+    }
+    if (suppressed > 0) {
+      this.#call(
+        new JournalSinkError(
+          operation,
+          "RECOVERED",
+          `${operation} works again after ${suppressed} further failure(s) that were counted, not reported`,
+        ),
+      );
+    }
+  }
+
+  #call(error: unknown, record?: unknown): void {
     try {
       this.#handler(error, record);
     } catch {
       // A throwing handler must not reach the caller of emit.
-    }
-  }
-
-  /** Called after a successful append: ends the episode. */
-  recovered(): void {
-    if (this.#reported.size === 0) return;
-    const suppressed = this.#suppressed;
-    this.#reported.clear();
-    this.#suppressed = 0;
-    if (suppressed > 0) {
-      try {
-        this.#handler(
-          new JournalSinkError(
-            "recover",
-            "RECOVERED",
-            `writing again after ${suppressed} further failure(s) that were not reported one by one`,
-          ),
-        );
-      } catch {
-        // Same as above.
-      }
     }
   }
 }

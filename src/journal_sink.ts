@@ -284,7 +284,7 @@ class FileJournalSink implements JournalSink {
     this.#size += written;
     this.#bytes += written;
     this.#written++;
-    this.#reporter.recovered();
+    this.#reporter.recovered("append");
     if (this.#policy === "always") {
       this.#dirty = true;
       this.#sync();
@@ -299,12 +299,12 @@ class FileJournalSink implements JournalSink {
 
   #drop(record: unknown, operation: string, code: string, message: string, cause?: unknown): void {
     this.#dropped++;
-    this.#report(operation, code, `${message} (${code})`, cause, record);
+    this.#report(operation, code, message, cause, record);
   }
 
   #report(operation: string, code: string, message: string, cause?: unknown, record?: unknown) {
     this.#reporter.report(
-      new JournalSinkError(operation, code, `${message} [${this.#path}]`, cause),
+      new JournalSinkError(operation, code, `${message} (${code}) [${this.#path}]`, cause),
       record,
     );
   }
@@ -327,6 +327,7 @@ class FileJournalSink implements JournalSink {
       return false;
     }
     this.#open = true;
+    this.#reporter.recovered("open");
     try {
       this.#size = fs.size(path);
     } catch (error) {
@@ -383,6 +384,7 @@ class FileJournalSink implements JournalSink {
     this.#dirty = false;
     try {
       this.#fs.fsync(this.#handle);
+      this.#reporter.recovered("fsync");
     } catch (error) {
       // Never retried: after a failed fsync the kernel may have dropped the dirty pages,
       // and a second fsync would "succeed" without bringing them back.
@@ -408,6 +410,7 @@ class FileJournalSink implements JournalSink {
     if (!this.#fs.syncDir) return;
     try {
       this.#fs.syncDir(this.#dir);
+      this.#reporter.recovered("syncDir");
     } catch (error) {
       this.#errors++;
       this.#report("syncDir", errorCode(error), "directory fsync failed: a rotation or create may not survive a crash", error);
@@ -439,6 +442,7 @@ class FileJournalSink implements JournalSink {
       }
     }
     this.#rotations++;
+    this.#reporter.recovered("rotate");
     this.#openFile();
     this.#syncDir();
   }
