@@ -413,7 +413,12 @@ class FileJournalSink implements JournalSink {
       this.#reporter.recovered("syncDir");
     } catch (error) {
       this.#errors++;
-      this.#report("syncDir", errorCode(error), "directory fsync failed: a rotation or create may not survive a crash", error);
+      this.#report(
+        "syncDir",
+        errorCode(error),
+        "directory fsync failed: a rotation or create may not survive a crash",
+        error,
+      );
     }
   }
 

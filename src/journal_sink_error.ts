@@ -16,6 +16,8 @@ export class JournalSinkError extends Error {
   readonly code: string;
 
   /**
+   * Describe a failure of the sink.
+   *
    * @param operation The failed operation.
    * @param code The failure's code.
    * @param message What happened and what it cost.

@@ -87,7 +87,12 @@ function marker(kind: string, error: unknown): string {
 }
 
 /** JSON text for `value`, or undefined where JSON.stringify would omit it. */
-function encode(value: unknown, key: string, depth: number, ancestors: object[]): string | undefined {
+function encode(
+  value: unknown,
+  key: string,
+  depth: number,
+  ancestors: object[],
+): string | undefined {
   if (typeof value === "object" && value !== null || typeof value === "bigint") {
     let toJSON: unknown;
     try {

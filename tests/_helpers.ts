@@ -2,7 +2,14 @@
 import type { Clock, LogEntry } from "../mod.ts";
 
 export function logEntry(msg: string, extra: Partial<LogEntry> = {}): LogEntry {
-  return { kind: "log", level: "info", msg, timestamp: 1_700_000_000_000, extensionId: "test", ...extra };
+  return {
+    kind: "log",
+    level: "info",
+    msg,
+    timestamp: 1_700_000_000_000,
+    extensionId: "test",
+    ...extra,
+  };
 }
 
 export interface Collected {
@@ -32,6 +39,8 @@ export function manualClock(start = 1_000_000): ManualClock {
 /** The journal's lines, each parsed; throws if any line is not valid JSON. */
 export function parseLines(text: string): Record<string, unknown>[] {
   if (text === "") return [];
-  if (!text.endsWith("\n")) throw new Error(`journal does not end in a newline: ${JSON.stringify(text.slice(-40))}`);
+  if (!text.endsWith("\n")) {
+    throw new Error(`journal does not end in a newline: ${JSON.stringify(text.slice(-40))}`);
+  }
   return text.slice(0, -1).split("\n").map((line) => JSON.parse(line));
 }

@@ -111,14 +111,19 @@ for (const [name, fs] of adapters) {
     try {
       const path = join(dir, "logs", "j.jsonl");
       const sink = createJournalSink({ path, fs, maxBytes: 1000, maxFiles: 20, fsync: "always" });
-      for (let i = 0; i < 100; i++) sink.emit(logEntry(`record ${i}`, { attributes: { i, s: "ü" } }));
+      for (let i = 0; i < 100; i++) {
+        sink.emit(logEntry(`record ${i}`, { attributes: { i, s: "ü" } }));
+      }
       sink.close();
       assert.ok(sink.stats.rotations >= 5);
       const files = [];
       for (let n = 20; n >= 1; n--) if (fs.exists!(`${path}.${n}`)) files.push(`${path}.${n}`);
       files.push(path);
       const records = files.flatMap((file) => parseLines(text(fs.readFile(file))));
-      assert.deepEqual(records.map((r) => r.msg), Array.from({ length: 100 }, (_, i) => `record ${i}`));
+      assert.deepEqual(
+        records.map((r) => r.msg),
+        Array.from({ length: 100 }, (_, i) => `record ${i}`),
+      );
       for (const file of files) assert.ok(fs.size(file) <= 1000);
       assert.equal(sink.stats.bytes, files.reduce((sum, file) => sum + fs.size(file), 0));
     } finally {

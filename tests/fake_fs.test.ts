@@ -82,7 +82,11 @@ test("fake fs: a full disk writes what still fits, then throws ENOSPC", () => {
   assert.equal(fs.text("a"), "12345abc");
   fs.remove("a");
   const other = fs.open("b");
-  assert.equal(codeOf(() => fs.append(other, "x")), "ENOSPC", "an open handle keeps a removed file's space");
+  assert.equal(
+    codeOf(() => fs.append(other, "x")),
+    "ENOSPC",
+    "an open handle keeps a removed file's space",
+  );
   fs.close(handle);
   assert.equal(fs.append(other, "freed"), 5, "removing a file frees its space once unreferenced");
 });

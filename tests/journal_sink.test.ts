@@ -34,7 +34,13 @@ test("an existing journal is appended to and its size counts toward rotation", (
 test("rotation keeps maxFiles generations, newest in path.1, and removes the oldest", () => {
   const fs = createFakeFs();
   const line = JSON.stringify(logEntry("record 0")) + "\n";
-  const sink = createJournalSink({ path: "j", fs, maxBytes: line.length * 2, maxFiles: 2, fsync: "none" });
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    maxBytes: line.length * 2,
+    maxFiles: 2,
+    fsync: "none",
+  });
   for (let i = 0; i < 10; i++) sink.emit(logEntry(`record ${i}`));
   sink.close();
   assert.deepEqual(fs.paths(), ["j", "j.1", "j.2"]);
@@ -83,7 +89,13 @@ test("multi-byte records never push a file past maxBytes", () => {
 
 test("fsync always syncs after every record, so a crash loses nothing emit accepted", () => {
   const fs = createFakeFs();
-  const sink = createJournalSink({ path: "logs/j", fs, fsync: "always", maxBytes: 300, maxFiles: 5 });
+  const sink = createJournalSink({
+    path: "logs/j",
+    fs,
+    fsync: "always",
+    maxBytes: 300,
+    maxFiles: 5,
+  });
   for (let i = 0; i < 12; i++) sink.emit(logEntry(`r${i}`));
   assert.ok((fs.calls.fsync ?? 0) >= 12);
   fs.crash();
@@ -113,7 +125,11 @@ test("fsync periodic syncs at most once an interval by the injected clock, and o
   assert.equal((fs.calls.fsync ?? 0) - base, 1, "one sync once the interval passed");
   sink.emit(logEntry("d"));
   fs.crash();
-  assert.deepEqual(parseLines(fs.text("j")).map((r) => r.msg), ["a", "b", "c"], "the last interval is lost");
+  assert.deepEqual(
+    parseLines(fs.text("j")).map((r) => r.msg),
+    ["a", "b", "c"],
+    "the last interval is lost",
+  );
   sink.close();
 });
 
@@ -129,7 +145,13 @@ test("fsync periodic loses nothing that flush covered", () => {
 
 test("fsync periodic syncs by itself when the writer goes idle", async () => {
   const fs = createFakeFs();
-  const sink = createJournalSink({ path: "j", fs, fsync: "periodic", fsyncIntervalMs: 20, onError: () => {} });
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    fsync: "periodic",
+    fsyncIntervalMs: 20,
+    onError: () => {},
+  });
   sink.emit(logEntry("idle"));
   const base = fs.calls.fsync ?? 0;
   await new Promise((resolve) => setTimeout(resolve, 80));
@@ -233,7 +255,11 @@ test("emit never throws, even when onError throws and the input is hostile", () 
   sink.close();
   assert.equal(sink.stats.written, 1);
   assert.equal(sink.stats.dropped, 3);
-  assert.equal(parseLines(fs.text("j"))[0].attributes && "self" in (parseLines(fs.text("j"))[0].attributes as object), true);
+  assert.equal(
+    parseLines(fs.text("j"))[0].attributes &&
+      "self" in (parseLines(fs.text("j"))[0].attributes as object),
+    true,
+  );
 });
 
 test("a failed fsync is reported as possible data loss and not retried", () => {
@@ -286,7 +312,15 @@ test("a failed rotation keeps appending to the live file and retries a second la
   const fs = createFakeFs();
   const clock = manualClock();
   const errors = collectErrors();
-  const sink = createJournalSink({ path: "j", fs, clock, maxBytes: 150, maxFiles: 1, fsync: "none", onError: errors.onError });
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    clock,
+    maxBytes: 150,
+    maxFiles: 1,
+    fsync: "none",
+    onError: errors.onError,
+  });
   fs.fail("rename", "EXDEV");
   for (let i = 0; i < 5; i++) sink.emit(logEntry(`r${i}`));
   assert.equal(sink.stats.written, 5, "nothing dropped for want of a rotation");
@@ -335,7 +369,10 @@ test("invalid options are refused at creation, not at emit", () => {
   assert.throws(() => createJournalSink({ path: "", fs }), TypeError);
   assert.throws(() => createJournalSink({ path: "j", fs, maxBytes: 0 }), RangeError);
   assert.throws(() => createJournalSink({ path: "j", fs, maxFiles: 1.5 }), RangeError);
-  assert.throws(() => createJournalSink({ path: "j", fs, fsync: "sometimes" as "none" }), RangeError);
+  assert.throws(
+    () => createJournalSink({ path: "j", fs, fsync: "sometimes" as "none" }),
+    RangeError,
+  );
 });
 
 test("the default error handler warns once on the console with the [journal-sink] prefix", () => {
@@ -370,7 +407,13 @@ test("a failed directory sync is reported and writing goes on", () => {
   const fs = createFakeFs();
   const errors = collectErrors();
   fs.fail("syncDir", "EIO");
-  const sink = createJournalSink({ path: "j", fs, fsync: "always", maxBytes: 120, onError: errors.onError });
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    fsync: "always",
+    maxBytes: 120,
+    onError: errors.onError,
+  });
   sink.emit(logEntry("first"));
   sink.emit(logEntry("second"));
   sink.close();

@@ -20,7 +20,11 @@ test("near the boundary the decision counts UTF-8 bytes, not UTF-16 units", () =
 test("the UTF-8 length agrees with TextEncoder for every kind of code point", () => {
   const samples = ["", "ascii", "é", "€", "😀", "a\ud800b", "\udc00", "mixé€😀\ud83d", "\u2028"];
   for (const sample of samples) {
-    assert.equal(utf8Length(sample), new TextEncoder().encode(sample).length, JSON.stringify(sample));
+    assert.equal(
+      utf8Length(sample),
+      new TextEncoder().encode(sample).length,
+      JSON.stringify(sample),
+    );
   }
 });
 

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- the tests inspect parsed JSON of any shape
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serialize } from "../mod.ts";
@@ -5,9 +6,9 @@ import { logEntry } from "./_helpers.ts";
 
 /** Asserts the line is exactly one line of valid JSON and returns what it holds. */
 function oneLine(line: string): any {
-assert.ok(line.endsWith("\n"), "ends in a newline");
-assert.equal(line.indexOf("\n"), line.length - 1, "no newline before the end");
-return JSON.parse(line);
+  assert.ok(line.endsWith("\n"), "ends in a newline");
+  assert.equal(line.indexOf("\n"), line.length - 1, "no newline before the end");
+  return JSON.parse(line);
 }
 
 test("serialize: a plain record is JSON.stringify of it plus one newline", () => {
@@ -43,13 +44,21 @@ test("serialize: a BigInt is written as its decimal digits", () => {
 });
 
 test("serialize: functions, symbols and undefined are left out of objects and null in arrays, as JSON does", () => {
-  const body = { f: () => 1, s: Symbol("s"), u: undefined, list: [() => 1, Symbol("t"), undefined, 1], big: 1n };
+  const body = {
+    f: () => 1,
+    s: Symbol("s"),
+    u: undefined,
+    list: [() => 1, Symbol("t"), undefined, 1],
+    big: 1n,
+  };
   const parsed = oneLine(serialize(logEntry("odd", { body })));
   assert.deepEqual(parsed.body, { list: [null, null, null, 1], big: "1" });
 });
 
 test("serialize: an Error keeps its name, message, stack, cause and own fields", () => {
-  const error = Object.assign(new TypeError("bad input", { cause: new Error("root") }), { code: "E_BAD" });
+  const error = Object.assign(new TypeError("bad input", { cause: new Error("root") }), {
+    code: "E_BAD",
+  });
   const parsed = oneLine(serialize(logEntry("failed", { attributes: { error }, body: error })));
   for (const value of [parsed.attributes.error, parsed.body]) {
     assert.equal(value.name, "TypeError");
@@ -61,25 +70,43 @@ test("serialize: an Error keeps its name, message, stack, cause and own fields",
 });
 
 test("serialize: a getter that throws becomes a [Throws: …] marker", () => {
-  const attributes = { get secret(): string { throw new Error("no access"); }, fine: 1 };
+  const attributes = {
+    get secret(): string {
+      throw new Error("no access");
+    },
+    fine: 1,
+  };
   const parsed = oneLine(serialize(logEntry("getter", { attributes })));
   assert.deepEqual(parsed.attributes, { secret: "[Throws: no access]", fine: 1 });
 });
 
 test("serialize: a toJSON that throws becomes a [Throws: …] marker while a Date still uses its toJSON", () => {
-  const body = { bad: { toJSON() { throw new Error("nope"); } }, when: new Date(0) };
+  const body = {
+    bad: {
+      toJSON() {
+        throw new Error("nope");
+      },
+    },
+    when: new Date(0),
+  };
   const parsed = oneLine(serialize(logEntry("tojson", { body })));
   assert.deepEqual(parsed.body, { bad: "[Throws: nope]", when: "1970-01-01T00:00:00.000Z" });
 });
 
 test("serialize: a Proxy whose traps throw and a revoked Proxy still give one valid line", () => {
   const hostile = new Proxy({}, {
-    ownKeys() { throw new Error("ownKeys trap"); },
-    get() { throw new Error("get trap"); },
+    ownKeys() {
+      throw new Error("ownKeys trap");
+    },
+    get() {
+      throw new Error("get trap");
+    },
   });
   const revocable = Proxy.revocable({ a: 1 }, {});
   revocable.revoke();
-  const parsed = oneLine(serialize(logEntry("proxies", { attributes: { hostile, revoked: revocable.proxy } })));
+  const parsed = oneLine(
+    serialize(logEntry("proxies", { attributes: { hostile, revoked: revocable.proxy } })),
+  );
   assert.match(parsed.attributes.hostile, /^\[(Throws|Unserializable): /);
   assert.match(parsed.attributes.revoked, /^\[(Throws|Unserializable): /);
   assert.equal(parsed.msg, "proxies");

@@ -72,7 +72,7 @@ export function appendString(fs: typeof NodeFs, fd: number, text: string): numbe
 }
 
 /** True when every unit is below 0x80, so UTF-8 bytes = units. Cheap: one regexp pass. */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 function isAscii(text: string): boolean {
   return !NON_ASCII.test(text);
 }
