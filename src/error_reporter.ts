@@ -16,37 +16,37 @@ export function warnOnConsole(error: unknown): void {
  * note says how many failures were counted but not reported in between.
  */
 export class ErrorReporter {
-  #handler: ErrorHandler;
+  private handler: ErrorHandler;
   /** Suppressed repeats, by `operation:code`, for the failures reported this episode. */
-  #open = new Map<string, number>();
+  private open = new Map<string, number>();
 
   constructor(handler: ErrorHandler) {
-    this.#handler = handler;
+    this.handler = handler;
   }
 
   report(error: JournalSinkError, record?: unknown): void {
     const key = `${error.operation}:${error.code}`;
-    const repeats = this.#open.get(key);
+    const repeats = this.open.get(key);
     if (repeats !== undefined) {
-      this.#open.set(key, repeats + 1);
+      this.open.set(key, repeats + 1);
       return;
     }
-    this.#open.set(key, 0);
-    this.#call(error, record);
+    this.open.set(key, 0);
+    this.call(error, record);
   }
 
   /** `operation` succeeded: end its episode. Cheap when nothing failed. */
   recovered(operation: string): void {
-    if (this.#open.size === 0) return;
+    if (this.open.size === 0) return;
     let suppressed = 0;
-    for (const [key, repeats] of this.#open) {
+    for (const [key, repeats] of this.open) {
       if (key.startsWith(operation) && key[operation.length] === ":") {
         suppressed += repeats;
-        this.#open.delete(key);
+        this.open.delete(key);
       }
     }
     if (suppressed > 0) {
-      this.#call(
+      this.call(
         new JournalSinkError(
           operation,
           "RECOVERED",
@@ -56,9 +56,9 @@ export class ErrorReporter {
     }
   }
 
-  #call(error: unknown, record?: unknown): void {
+  private call(error: unknown, record?: unknown): void {
     try {
-      this.#handler(error, record);
+      this.handler(error, record);
     } catch {
       // A throwing handler must not reach the caller of emit.
     }

@@ -6,6 +6,7 @@
  */
 
 import { defaultFsOps } from "./adapters/default.ts";
+import { flushOnExit } from "./adapters/exit_hooks.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type ErrorHandler, ErrorReporter, warnOnConsole } from "./error_reporter.ts";
 import { errorCode, type FsOps, parentDir } from "./fs_ops.ts";
@@ -29,6 +30,38 @@ import { serialize } from "./serialize.ts";
  * ```
  */
 export type FsyncPolicy = "none" | "periodic" | "always";
+
+/**
+ * Opt-in batching: records collect in memory and reach the file in one write call per
+ * batch. A batch is written when it reaches `maxBytes`, when `flushIntervalMs` has passed
+ * since its first record, on `flush()` and `close()`, before a rotation, and when the
+ * process exits (normal exit, `process.exit`/`Deno.exit`, SIGINT, SIGTERM, SIGHUP). A
+ * record is never split across writes.
+ *
+ * What a crash can lose: a process killed with SIGKILL (or a runtime crash) loses the
+ * records still in the batch, at most `maxBytes` or `flushIntervalMs` worth; power loss
+ * loses that plus whatever the `fsync` policy had not yet synced.
+ *
+ * @example
+ * ```ts
+ * import type { BufferOptions } from "@dispatch/journal-sink";
+ * const buffer: BufferOptions = { maxBytes: 128 * 1024, flushIntervalMs: 250 };
+ * if (buffer.maxBytes !== 131072) throw new Error("unreachable");
+ * ```
+ */
+export interface BufferOptions {
+  /**
+   * Write the batch once it holds this many characters (UTF-16 units, a lower bound of
+   * its bytes). A record at least this large is written on its own.
+   * @default {65536}
+   */
+  maxBytes?: number;
+  /**
+   * Write the batch at the latest this long after its first record.
+   * @default {1000}
+   */
+  flushIntervalMs?: number;
+}
 
 /**
  * Options of {@linkcode createJournalSink}.
@@ -85,6 +118,13 @@ export interface JournalSinkOptions {
    * @default {true}
    */
   mkdir?: boolean;
+  /**
+   * Batch records in memory and write them in one call per batch (see
+   * {@linkcode BufferOptions}); `true` takes the defaults. Off by default: every record
+   * is written through when `emit` returns.
+   * @default {false}
+   */
+  buffer?: BufferOptions | boolean;
 }
 
 /**
@@ -136,6 +176,8 @@ export interface JournalSink extends LogSink {
 }
 
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+const DEFAULT_BUFFER_BYTES = 64 * 1024;
+const DEFAULT_BUFFER_INTERVAL_MS = 1000;
 const DEFAULT_FSYNC_INTERVAL_MS = 5000;
 /** After a failed rotation, keep appending to the live file and try again this much later. */
 const ROTATION_RETRY_MS = 1000;
@@ -160,6 +202,17 @@ function checkOptions(options: JournalSinkOptions): void {
   if (fsyncIntervalMs !== undefined && !(fsyncIntervalMs >= 0)) {
     throw new RangeError("journal-sink: `fsyncIntervalMs` must be 0 or more");
   }
+  const buffer = options.buffer;
+  if (typeof buffer === "object" && buffer !== null) {
+    if (buffer.maxBytes !== undefined && !(buffer.maxBytes > 0)) {
+      throw new RangeError("journal-sink: `buffer.maxBytes` must be a positive number");
+    }
+    if (buffer.flushIntervalMs !== undefined && !(buffer.flushIntervalMs >= 0)) {
+      throw new RangeError("journal-sink: `buffer.flushIntervalMs` must be 0 or more");
+    }
+  } else if (buffer !== undefined && typeof buffer !== "boolean") {
+    throw new TypeError("journal-sink: `buffer` must be an object or a boolean");
+  }
 }
 
 function unrefTimer(timer: unknown): void {
@@ -171,148 +224,241 @@ function unrefTimer(timer: unknown): void {
 }
 
 class FileJournalSink implements JournalSink {
-  readonly #path: string;
-  readonly #dir: string;
-  readonly #maxBytes: number;
-  readonly #maxFiles: number;
-  readonly #policy: FsyncPolicy;
-  readonly #intervalMs: number;
-  readonly #fs: FsOps;
-  readonly #clock: Clock;
-  readonly #mkdir: boolean;
-  readonly #reporter: ErrorReporter;
+  private readonly path: string;
+  private readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly maxFiles: number;
+  private readonly policy: FsyncPolicy;
+  private readonly intervalMs: number;
+  private readonly fs: FsOps;
+  private readonly clock: Clock;
+  private readonly mkdir: boolean;
+  private readonly reporter: ErrorReporter;
+  private readonly buffered: boolean;
+  private readonly bufferMax: number;
+  private readonly bufferIntervalMs: number;
 
-  #handle: unknown = undefined;
-  #open = false;
-  #size = 0;
+  private handle: unknown = undefined;
+  private open = false;
+  private size = 0;
   /** The file may end in part of a line (a torn append or a crash): start with a newline. */
-  #needsBreak = false;
-  #dirty = false;
-  #lastSync = 0;
-  #syncTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  #rotationBlockedUntil = -Infinity;
-  #closed = false;
+  private needsBreak = false;
+  private dirty = false;
+  private lastSync = 0;
+  private syncTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private rotationBlockedUntil = -Infinity;
+  private closed = false;
 
-  #written = 0;
-  #dropped = 0;
-  #bytes = 0;
-  #rotations = 0;
-  #errors = 0;
+  /** Buffered mode: the lines not yet written, and how many records they hold. */
+  private batch = "";
+  private batchCount = 0;
+  private batchTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private unhookExit: (() => void) | undefined = undefined;
+
+  private written = 0;
+  private dropped = 0;
+  private bytes = 0;
+  private rotations = 0;
+  private errors = 0;
 
   constructor(options: JournalSinkOptions) {
     checkOptions(options);
-    this.#path = options.path;
-    this.#dir = parentDir(options.path);
-    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#maxFiles = options.maxFiles ?? 1;
-    this.#policy = options.fsync ?? "periodic";
-    this.#intervalMs = options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
-    this.#fs = options.fs ?? defaultFsOps();
-    this.#clock = options.clock ?? systemClock;
-    this.#mkdir = options.mkdir ?? true;
-    this.#reporter = new ErrorReporter((options.onError ?? warnOnConsole) as ErrorHandler);
-    this.#lastSync = this.#clock.now();
-    this.#openFile();
+    this.path = options.path;
+    this.dir = parentDir(options.path);
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.maxFiles = options.maxFiles ?? 1;
+    this.policy = options.fsync ?? "periodic";
+    this.intervalMs = options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
+    this.fs = options.fs ?? defaultFsOps();
+    this.clock = options.clock ?? systemClock;
+    this.mkdir = options.mkdir ?? true;
+    this.reporter = new ErrorReporter((options.onError ?? warnOnConsole) as ErrorHandler);
+    const buffer = options.buffer;
+    this.buffered = buffer !== undefined && buffer !== false;
+    const bufferOptions = typeof buffer === "object" && buffer !== null ? buffer : {};
+    this.bufferMax = bufferOptions.maxBytes ?? DEFAULT_BUFFER_BYTES;
+    this.bufferIntervalMs = bufferOptions.flushIntervalMs ?? DEFAULT_BUFFER_INTERVAL_MS;
+    this.lastSync = this.clock.now();
+    if (this.buffered) this.unhookExit = flushOnExit(this);
+    this.openFile();
   }
 
   get stats(): JournalSinkStats {
     return {
-      written: this.#written,
-      dropped: this.#dropped,
-      bytes: this.#bytes,
-      rotations: this.#rotations,
-      errors: this.#errors,
+      written: this.written,
+      dropped: this.dropped,
+      bytes: this.bytes,
+      rotations: this.rotations,
+      errors: this.errors,
     };
   }
 
   emit(record: LogRecord): void {
-    if (this.#closed) {
-      this.#drop(record, "emit", "ECLOSED", "emit after close: record dropped");
+    if (this.closed) {
+      this.drop(record, "emit", "ECLOSED", "emit after close: record dropped");
       return;
     }
     if (typeof record !== "object" || record === null) {
-      this.#drop(record, "emit", "EINVAL", "emit of a non-object: record dropped");
+      this.drop(record, "emit", "EINVAL", "emit of a non-object: record dropped");
       return;
     }
     const line = serialize(record);
-    if (!this.#open && !this.#openFile()) {
-      this.#dropped++;
+    if (!this.open && !this.openFile()) {
+      this.dropped++;
+      return;
+    }
+    if (this.buffered) {
+      this.enqueue(line);
       return;
     }
     if (
-      this.#size + line.length * 3 > this.#maxBytes &&
-      decideWrite(this.#size, line, this.#maxBytes) === "rotate"
+      this.size + line.length * 3 > this.maxBytes &&
+      decideWrite(this.size, line, this.maxBytes) === "rotate"
     ) {
-      this.#rotate();
-      if (!this.#open) {
-        this.#dropped++;
+      this.rotate();
+      if (!this.open) {
+        this.dropped++;
         return;
       }
     }
-    this.#append(line, record);
+    this.append(line, record, 1);
   }
 
   flush(): void {
-    if (this.#closed || !this.#open) return;
-    this.#sync();
+    if (this.closed) return;
+    this.writeBatch();
+    if (this.open) this.sync();
   }
 
   close(): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     this.flush();
-    this.#closed = true;
-    this.#release();
+    this.closed = true;
+    this.release();
+    this.unhookExit?.();
+  }
+
+  /** Called by the exit hooks: write the batch, and sync unless the policy is "none". */
+  flushOnExit(): void {
+    if (this.closed) return;
+    this.writeBatch();
+    if (this.open && this.policy !== "none") this.sync();
+  }
+
+  /**
+   * Buffered mode: add the line to the batch. Near the rotation boundary the batch is
+   * written first, so the decision for this line is made on exact sizes.
+   */
+  private enqueue(line: string): void {
+    if (this.size + (this.batch.length + line.length) * 3 > this.maxBytes) {
+      this.writeBatch();
+      if (!this.open && !this.openFile()) {
+        this.dropped++;
+        return;
+      }
+      if (decideWrite(this.size, line, this.maxBytes) === "rotate") {
+        this.rotate();
+        if (!this.open) {
+          this.dropped++;
+          return;
+        }
+      }
+    }
+    this.batch += line;
+    this.batchCount++;
+    if (this.batch.length >= this.bufferMax) {
+      this.writeBatch();
+    } else if (this.batchTimer === undefined) {
+      this.batchTimer = setTimeout(() => {
+        this.batchTimer = undefined;
+        this.writeBatch();
+      }, this.bufferIntervalMs);
+      unrefTimer(this.batchTimer);
+    }
+  }
+
+  /** Writes the batch in one append; on failure its records are dropped together. */
+  private writeBatch(): void {
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    if (this.batchCount === 0) return;
+    const text = this.batch;
+    const count = this.batchCount;
+    this.batch = "";
+    this.batchCount = 0;
+    if (!this.open && !this.openFile()) {
+      this.dropped += count;
+      return;
+    }
+    this.append(text, undefined, count);
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 
-  #append(line: string, record: unknown): void {
-    const text = this.#needsBreak ? "\n" + line : line;
+  /** Appends `lines`, which hold `count` records (one unless a batch). */
+  private append(lines: string, record: unknown, count: number): void {
+    const text = this.needsBreak ? "\n" + lines : lines;
     let written: number;
     try {
-      written = this.#fs.append(this.#handle, text);
+      written = this.fs.append(this.handle, text);
     } catch (error) {
-      this.#errors++;
-      this.#drop(record, "append", errorCode(error), "append failed: record dropped", error);
+      this.errors++;
+      this.dropped += count - 1;
+      const what = count === 1 ? "record dropped" : `${count} records dropped`;
+      this.drop(record, "append", errorCode(error), `append failed: ${what}`, error);
       // The write may have left part of the line; reopening checks the tail.
-      this.#release();
+      this.release();
       return;
     }
-    this.#needsBreak = false;
-    this.#size += written;
-    this.#bytes += written;
-    this.#written++;
-    this.#reporter.recovered("append");
-    if (this.#policy === "always") {
-      this.#dirty = true;
-      this.#sync();
-    } else if (this.#policy === "periodic") {
-      this.#dirty = true;
-      if (this.#clock.now() - this.#lastSync >= this.#intervalMs) this.#sync();
-      else if (this.#syncTimer === undefined) this.#armSyncTimer();
+    this.needsBreak = false;
+    this.size += written;
+    this.bytes += written;
+    this.written += count;
+    this.reporter.recovered("append");
+    if (this.policy === "always") {
+      this.dirty = true;
+      this.sync();
+    } else if (this.policy === "periodic") {
+      this.dirty = true;
+      if (this.clock.now() - this.lastSync >= this.intervalMs) this.sync();
+      else if (this.syncTimer === undefined) this.armSyncTimer();
     } else {
-      this.#dirty = true;
+      this.dirty = true;
     }
   }
 
-  #drop(record: unknown, operation: string, code: string, message: string, cause?: unknown): void {
-    this.#dropped++;
-    this.#report(operation, code, message, cause, record);
+  private drop(
+    record: unknown,
+    operation: string,
+    code: string,
+    message: string,
+    cause?: unknown,
+  ): void {
+    this.dropped++;
+    this.report(operation, code, message, cause, record);
   }
 
-  #report(operation: string, code: string, message: string, cause?: unknown, record?: unknown) {
-    this.#reporter.report(
-      new JournalSinkError(operation, code, `${message} (${code}) [${this.#path}]`, cause),
+  private report(
+    operation: string,
+    code: string,
+    message: string,
+    cause?: unknown,
+    record?: unknown,
+  ) {
+    this.reporter.report(
+      new JournalSinkError(operation, code, `${message} (${code}) [${this.path}]`, cause),
       record,
     );
   }
 
   /** Opens the live file; on failure reports and returns false (the next emit retries). */
-  #openFile(): boolean {
-    const fs = this.#fs;
-    const path = this.#path;
+  private openFile(): boolean {
+    const fs = this.fs;
+    const path = this.path;
     let existed = true;
     try {
       existed = fs.exists ? fs.exists(path) : true;
@@ -320,40 +466,40 @@ class FileJournalSink implements JournalSink {
       existed = true;
     }
     try {
-      this.#handle = this.#openCreatingDir();
+      this.handle = this.openCreatingDir();
     } catch (error) {
-      this.#errors++;
-      this.#report("open", errorCode(error), "cannot open journal: records dropped", error);
+      this.errors++;
+      this.report("open", errorCode(error), "cannot open journal: records dropped", error);
       return false;
     }
-    this.#open = true;
-    this.#reporter.recovered("open");
+    this.open = true;
+    this.reporter.recovered("open");
     try {
-      this.#size = fs.size(path);
+      this.size = fs.size(path);
     } catch (error) {
-      this.#errors++;
-      this.#report("size", errorCode(error), "cannot size journal: rotation may be late", error);
-      this.#size = 0;
+      this.errors++;
+      this.report("size", errorCode(error), "cannot size journal: rotation may be late", error);
+      this.size = 0;
     }
-    this.#needsBreak = this.#size > 0 && !this.#endsWithNewline();
-    if (!existed && this.#policy !== "none") this.#syncDir();
+    this.needsBreak = this.size > 0 && !this.endsWithNewline();
+    if (!existed && this.policy !== "none") this.syncDir();
     return true;
   }
 
-  #openCreatingDir(): unknown {
+  private openCreatingDir(): unknown {
     try {
-      return this.#fs.open(this.#path);
+      return this.fs.open(this.path);
     } catch (error) {
-      if (!this.#mkdir || !this.#fs.mkdir || errorCode(error) !== "ENOENT") throw error;
-      this.#fs.mkdir(this.#dir);
-      return this.#fs.open(this.#path);
+      if (!this.mkdir || !this.fs.mkdir || errorCode(error) !== "ENOENT") throw error;
+      this.fs.mkdir(this.dir);
+      return this.fs.open(this.path);
     }
   }
 
-  #endsWithNewline(): boolean {
-    if (!this.#fs.readAt) return true;
+  private endsWithNewline(): boolean {
+    if (!this.fs.readAt) return true;
     try {
-      const last = this.#fs.readAt(this.#path, this.#size - 1, 1);
+      const last = this.fs.readAt(this.path, this.size - 1, 1);
       return last.length === 1 && last[0] === NEWLINE;
     } catch {
       return true;
@@ -361,35 +507,39 @@ class FileJournalSink implements JournalSink {
   }
 
   /** Closes the handle, quietly: its failures cannot lose appended data. */
-  #release(): void {
-    if (this.#syncTimer !== undefined) {
-      clearTimeout(this.#syncTimer);
-      this.#syncTimer = undefined;
+  private release(): void {
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
     }
-    if (!this.#open) return;
-    this.#open = false;
-    const handle = this.#handle;
-    this.#handle = undefined;
+    if (this.syncTimer !== undefined) {
+      clearTimeout(this.syncTimer);
+      this.syncTimer = undefined;
+    }
+    if (!this.open) return;
+    this.open = false;
+    const handle = this.handle;
+    this.handle = undefined;
     try {
-      this.#fs.close(handle);
+      this.fs.close(handle);
     } catch (error) {
-      this.#errors++;
-      this.#report("close", errorCode(error), "close failed", error);
+      this.errors++;
+      this.report("close", errorCode(error), "close failed", error);
     }
   }
 
-  #sync(): void {
-    this.#lastSync = this.#clock.now();
-    if (!this.#dirty) return;
-    this.#dirty = false;
+  private sync(): void {
+    this.lastSync = this.clock.now();
+    if (!this.dirty) return;
+    this.dirty = false;
     try {
-      this.#fs.fsync(this.#handle);
-      this.#reporter.recovered("fsync");
+      this.fs.fsync(this.handle);
+      this.reporter.recovered("fsync");
     } catch (error) {
       // Never retried: after a failed fsync the kernel may have dropped the dirty pages,
       // and a second fsync would "succeed" without bringing them back.
-      this.#errors++;
-      this.#report(
+      this.errors++;
+      this.report(
         "fsync",
         errorCode(error),
         "fsync failed: records written since the last successful fsync may be lost",
@@ -398,22 +548,22 @@ class FileJournalSink implements JournalSink {
     }
   }
 
-  #armSyncTimer(): void {
-    this.#syncTimer = setTimeout(() => {
-      this.#syncTimer = undefined;
-      if (this.#open && this.#dirty) this.#sync();
-    }, this.#intervalMs);
-    unrefTimer(this.#syncTimer);
+  private armSyncTimer(): void {
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      if (this.open && this.dirty) this.sync();
+    }, this.intervalMs);
+    unrefTimer(this.syncTimer);
   }
 
-  #syncDir(): void {
-    if (!this.#fs.syncDir) return;
+  private syncDir(): void {
+    if (!this.fs.syncDir) return;
     try {
-      this.#fs.syncDir(this.#dir);
-      this.#reporter.recovered("syncDir");
+      this.fs.syncDir(this.dir);
+      this.reporter.recovered("syncDir");
     } catch (error) {
-      this.#errors++;
-      this.#report(
+      this.errors++;
+      this.report(
         "syncDir",
         errorCode(error),
         "directory fsync failed: a rotation or create may not survive a crash",
@@ -427,29 +577,29 @@ class FileJournalSink implements JournalSink {
    * file stays in use (a record is never dropped for want of a rotation) and the
    * rotation is retried a little later.
    */
-  #rotate(): void {
-    const now = this.#clock.now();
-    if (now < this.#rotationBlockedUntil) return;
-    if (this.#policy !== "none") this.#sync();
-    this.#release();
-    for (const step of rotationSteps(this.#path, this.#maxFiles)) {
+  private rotate(): void {
+    const now = this.clock.now();
+    if (now < this.rotationBlockedUntil) return;
+    if (this.policy !== "none") this.sync();
+    this.release();
+    for (const step of rotationSteps(this.path, this.maxFiles)) {
       try {
-        if (step.op === "remove") this.#fs.remove(step.path);
-        else this.#fs.rename(step.from, step.to);
+        if (step.op === "remove") this.fs.remove(step.path);
+        else this.fs.rename(step.from, step.to);
       } catch (error) {
         const code = errorCode(error);
-        if (step.op === "rename" && code === "ENOENT" && step.from !== this.#path) continue;
-        this.#errors++;
-        this.#report("rotate", code, "rotation failed: still appending to the live file", error);
-        this.#rotationBlockedUntil = now + ROTATION_RETRY_MS;
-        this.#openFile();
+        if (step.op === "rename" && code === "ENOENT" && step.from !== this.path) continue;
+        this.errors++;
+        this.report("rotate", code, "rotation failed: still appending to the live file", error);
+        this.rotationBlockedUntil = now + ROTATION_RETRY_MS;
+        this.openFile();
         return;
       }
     }
-    this.#rotations++;
-    this.#reporter.recovered("rotate");
-    this.#openFile();
-    this.#syncDir();
+    this.rotations++;
+    this.reporter.recovered("rotate");
+    this.openFile();
+    this.syncDir();
   }
 }
 
