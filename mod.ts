@@ -42,12 +42,23 @@ export { type Clock, systemClock } from "./src/clock.ts";
 export { errorCode, type FsOps, parentDir } from "./src/fs_ops.ts";
 export { JournalSinkError } from "./src/journal_sink_error.ts";
 export {
+  type BufferOptions,
   createJournalSink,
   type FsyncPolicy,
   type JournalSink,
   type JournalSinkOptions,
   type JournalSinkStats,
 } from "./src/journal_sink.ts";
+export {
+  type Attributes,
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LoggerScope,
+  type Span,
+  type SpanOptions,
+  type SpanStatus,
+} from "./src/logger.ts";
 export { nodeFs } from "./src/adapters/node.ts";
 export { denoFs } from "./src/adapters/deno.ts";
 export { bunFs } from "./src/adapters/bun.ts";

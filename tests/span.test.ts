@@ -1,0 +1,261 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createLogger, type Logger } from "../src/logger.ts";
+import type { LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
+import { newSpanId } from "../src/span_id.ts";
+
+function setup(): { log: Logger; records: LogRecord[]; clock: { now: () => number; t: number } } {
+  const records: LogRecord[] = [];
+  const clock = {
+    t: 1000,
+    now() {
+      return this.t;
+    },
+  };
+  const log = createLogger({
+    sink: { emit: (record) => void records.push(record) },
+    extensionId: "ext",
+    clock,
+    conversationId: "c1",
+    turnId: "t1",
+  });
+  return { log, records, clock };
+}
+
+describe("Span", () => {
+  test("span() writes span-open at once, before the work ends", () => {
+    const { log, records } = setup();
+    const span = log.span("tool-call", { tool: "search" });
+    assert.deepEqual(records, [{
+      kind: "span-open",
+      spanId: span.spanId,
+      name: "tool-call",
+      timestamp: 1000,
+      extensionId: "ext",
+      conversationId: "c1",
+      turnId: "t1",
+      attributes: { tool: "search" },
+    }]);
+  });
+
+  test("end() writes span-close with durationMs and status exactly once", () => {
+    const { log, records, clock } = setup();
+    const span = log.span("step");
+    clock.t = 1250;
+    assert.equal(span.ended, false);
+    span.end("error", { reason: "timeout" });
+    span.end("ok");
+    span.fail(new Error("late"));
+    assert.equal(span.ended, true);
+    assert.deepEqual(records.slice(1), [{
+      kind: "span-close",
+      spanId: span.spanId,
+      name: "step",
+      timestamp: 1250,
+      durationMs: 250,
+      status: "error",
+      extensionId: "ext",
+      conversationId: "c1",
+      turnId: "t1",
+      attributes: { reason: "timeout" },
+    }]);
+  });
+
+  test("end() without arguments closes ok and omits attributes", () => {
+    const { log, records } = setup();
+    log.span("s").end();
+    const close = records[1] as SpanClose;
+    assert.equal(close.status, "ok");
+    assert.equal("attributes" in close, false);
+  });
+
+  test("a span's log entries carry its spanId", () => {
+    const { log, records } = setup();
+    const span = log.span("s");
+    span.warn("inside", { k: 1 });
+    assert.equal(records[1].kind === "log" && records[1].spanId, span.spanId);
+  });
+
+  test("a span's span() is its child, with parentSpanId set", () => {
+    const { log, records } = setup();
+    const parent = log.span("turn");
+    const child = parent.span("tool");
+    child.end();
+    parent.end();
+    const open = records[1] as SpanOpen;
+    assert.equal(open.parentSpanId, parent.spanId);
+    assert.equal(child.parentSpanId, parent.spanId);
+    assert.equal((records[2] as SpanClose).parentSpanId, parent.spanId);
+    assert.equal("parentSpanId" in records[0], false);
+  });
+
+  test("a child logger of a span writes inside that span", () => {
+    const { log, records } = setup();
+    const span = log.span("s");
+    span.child({ attributes: { step: 2 } }).info("x");
+    assert.equal(records[1].kind === "log" && records[1].spanId, span.spanId);
+  });
+
+  test("using ends the span ok at the end of the scope", () => {
+    const { log, records } = setup();
+    {
+      using span = log.span("scoped");
+      span.info("working");
+    }
+    assert.deepEqual(records.map((r) => r.kind), ["span-open", "log", "span-close"]);
+    assert.equal((records[2] as SpanClose).status, "ok");
+  });
+
+  test("links and body go on the span-open record", () => {
+    const { log, records } = setup();
+    const links = [{ spanId: "00ff00ff00ff00ff", reason: "retry-of" }];
+    log.span("retry", undefined, { links, body: { request: 1 } });
+    const open = records[0] as SpanOpen;
+    assert.deepEqual(open.links, links);
+    assert.notEqual(open.links, links);
+    assert.deepEqual(open.body, { request: 1 });
+  });
+
+  test("the logger's attributes go on span-open, not on span-close", () => {
+    const { log, records } = setup();
+    log.child({ attributes: { host: "h1" } }).span("s", { a: 1 }).end("ok", { b: 2 });
+    assert.deepEqual(records[0].attributes, { host: "h1", a: 1 });
+    assert.deepEqual(records[1].attributes, { b: 2 });
+  });
+
+  test("spans are written whatever the minLevel", () => {
+    const records: LogRecord[] = [];
+    const log = createLogger({
+      sink: { emit: (r) => void records.push(r) },
+      extensionId: "ext",
+      minLevel: "error",
+    });
+    log.span("s").end();
+    assert.deepEqual(records.map((r) => r.kind), ["span-open", "span-close"]);
+  });
+
+  test("fail() closes with status error and the error as plain strings", () => {
+    const { log, records } = setup();
+    const error = Object.assign(new TypeError("bad input"), { code: "E_INPUT" });
+    log.span("s").fail(error, { attempt: 2 });
+    const close = records[1] as SpanClose;
+    assert.equal(close.status, "error");
+    assert.equal(close.attributes?.attempt, 2);
+    const recorded = close.attributes?.error as Record<string, unknown>;
+    assert.equal(recorded.name, "TypeError");
+    assert.equal(recorded.message, "bad input");
+    assert.equal(recorded.code, "E_INPUT");
+    assert.equal(typeof recorded.stack, "string");
+    assert.equal(recorded instanceof Error, false);
+  });
+
+  test("span ids are 16 random hex characters and do not repeat", () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = newSpanId();
+      assert.match(id, /^[0-9a-f]{16}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 5000);
+  });
+
+  test("durations come from the monotonic clock when no clock is injected", () => {
+    const records: LogRecord[] = [];
+    const log = createLogger({ sink: { emit: (r) => void records.push(r) }, extensionId: "e" });
+    log.span("s").end();
+    const close = records[1] as SpanClose;
+    assert.equal(typeof close.durationMs, "number");
+    assert.ok(close.durationMs >= 0 && Number.isFinite(close.durationMs));
+    assert.ok(Math.abs(close.timestamp - Date.now()) < 60_000);
+  });
+});
+
+describe("withSpan", () => {
+  test("returns a sync result synchronously and closes ok", () => {
+    const { log, records } = setup();
+    const result = log.withSpan("sync", (span) => {
+      span.info("in");
+      return 42;
+    });
+    assert.equal(result, 42);
+    assert.deepEqual(records.map((r) => r.kind), ["span-open", "log", "span-close"]);
+    assert.equal((records[2] as SpanClose).status, "ok");
+  });
+
+  test("returns a promise for async work and closes ok only once it settles", async () => {
+    const { log, records, clock } = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const pending = log.withSpan("async", async () => {
+      await gate;
+      return "done";
+    });
+    assert.ok(pending instanceof Promise);
+    await Promise.resolve();
+    assert.deepEqual(records.map((r) => r.kind), ["span-open"]);
+    clock.t = 1300;
+    release();
+    assert.equal(await pending, "done");
+    const close = records[1] as SpanClose;
+    assert.equal(close.status, "ok");
+    assert.equal(close.durationMs, 300);
+  });
+
+  test("a sync throw closes the span with the error recorded and is rethrown", () => {
+    const { log, records } = setup();
+    const boom = new RangeError("out of range");
+    assert.throws(
+      () =>
+        log.withSpan("sync-fail", () => {
+          throw boom;
+        }),
+      (error) => error === boom,
+    );
+    const close = records[1] as SpanClose;
+    assert.equal(close.status, "error");
+    const recorded = close.attributes?.error as Record<string, unknown>;
+    assert.deepEqual([recorded.name, recorded.message], ["RangeError", "out of range"]);
+    assert.equal(typeof recorded.stack, "string");
+  });
+
+  test("a rejection closes the span with the error recorded and still rejects", async () => {
+    const { log, records } = setup();
+    const boom = new Error("tool failed");
+    await assert.rejects(
+      log.withSpan("async-fail", async () => {
+        await null;
+        throw boom;
+      }),
+      (error) => error === boom,
+    );
+    const close = records[1] as SpanClose;
+    assert.equal(close.status, "error");
+    assert.equal((close.attributes?.error as Record<string, unknown>).message, "tool failed");
+  });
+
+  test("a thrown non-Error is recorded by its string form", () => {
+    const { log, records } = setup();
+    assert.throws(() =>
+      log.withSpan("s", () => {
+        throw "plain string";
+      })
+    );
+    assert.deepEqual((records[1] as SpanClose).attributes, { error: { message: "plain string" } });
+  });
+
+  test("withSpan on a span opens a child span", () => {
+    const { log, records } = setup();
+    const turn = log.span("turn");
+    turn.withSpan("step", () => undefined, { n: 1 });
+    const open = records[1] as SpanOpen;
+    assert.equal(open.parentSpanId, turn.spanId);
+    assert.deepEqual(open.attributes, { n: 1 });
+  });
+
+  test("a span the work ended itself is not closed a second time", () => {
+    const { log, records } = setup();
+    log.withSpan("s", (span) => span.end("error", { handled: true }));
+    assert.deepEqual(records.map((r) => r.kind), ["span-open", "span-close"]);
+    assert.equal((records[1] as SpanClose).status, "error");
+  });
+});
