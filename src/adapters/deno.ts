@@ -23,12 +23,18 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * `FsOps` on `Deno.openSync` and friends. Appends `encodeInto` a reused buffer and call
- * `writeSync` on it, so a record costs no allocation beyond its line.
+ * `writeSync` on it, so a record costs no allocation beyond its line; on Deno that beat
+ * `node:fs` `writeSync` with a string (1.17 vs 1.78 µs a record,
+ * `deno run -A bench/adapters.bench.ts`).
  *
- * @example
+ * @example Appending to a temporary file (Deno only)
  * ```ts
  * import { denoFs } from "@dispatch/journal-sink";
- * if (typeof denoFs.syncDir !== "function") throw new Error("incomplete adapter");
+ * const path = `${Deno.makeTempDirSync()}/a.jsonl`;
+ * const file = denoFs.open(path);
+ * const bytes = denoFs.append(file, '{"msg":"€"}\n');
+ * denoFs.close(file);
+ * if (bytes !== 14 || denoFs.size(path) !== 14) throw new Error("not appended whole");
  * ```
  */
 export const denoFs: FsOps<Deno.FsFile> = {
