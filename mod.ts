@@ -59,6 +59,26 @@ export {
   type SpanOptions,
   type SpanStatus,
 } from "./src/logger.ts";
+export {
+  type JournalReader,
+  readJournal,
+  type ReadJournalOptions,
+  type ReadStats,
+} from "./src/reader/read_journal.ts";
+export {
+  isLogRecord,
+  type JournalRecord,
+  type UnknownRecord,
+} from "./src/reader/journal_record.ts";
+export { JournalNotFoundError } from "./src/reader/journal_not_found_error.ts";
+export type { RecordFilter } from "./src/reader/record_filter.ts";
+export {
+  reconstructTraces,
+  type SpanAnomaly,
+  type TraceForest,
+  type TraceInput,
+  type TraceSpan,
+} from "./src/traces.ts";
 export { nodeFs } from "./src/adapters/node.ts";
 export { denoFs } from "./src/adapters/deno.ts";
 export { bunFs } from "./src/adapters/bun.ts";

@@ -1,0 +1,349 @@
+/**
+ * Rebuilding trace trees from the incremental span records of a journal.
+ *
+ * @module
+ */
+
+import type { Link, LogEntry, SpanClose, SpanOpen } from "./records.ts";
+
+/**
+ * Something odd about a span, kept visible rather than hidden:
+ * - `"close-without-open"`: only its close record was read (the open was in a generation
+ *   that was rotated away, or filtered out);
+ * - `"missing-parent"`: its `parentSpanId` names a span that was not read; it is a root;
+ * - `"duplicate-id"`: another span has the same `spanId`;
+ * - `"parent-cycle"`: following `parentSpanId`s leads back to it; it is made a root.
+ *
+ * @example
+ * ```ts
+ * import type { SpanAnomaly } from "@dispatch/journal-sink";
+ * const anomaly: SpanAnomaly = "missing-parent";
+ * if (anomaly !== "missing-parent") throw new Error("unreachable");
+ * ```
+ */
+export type SpanAnomaly = "close-without-open" | "missing-parent" | "duplicate-id" | "parent-cycle";
+
+/**
+ * One span of a reconstructed trace.
+ *
+ * @example
+ * ```ts
+ * import { reconstructTraces, type TraceSpan } from "@dispatch/journal-sink";
+ * const { roots } = reconstructTraces([
+ *   { kind: "span-open", spanId: "s", name: "turn", timestamp: 5, extensionId: "host" },
+ * ]);
+ * const span: TraceSpan = roots[0];
+ * if (span.status !== "open" || span.end !== undefined) throw new Error("should be open");
+ * ```
+ */
+export interface TraceSpan {
+  /** The span's id. */
+  spanId: string;
+  /** What the span measures. */
+  name: string;
+  /** Who wrote it. */
+  extensionId: string;
+  /** Conversation, when recorded. */
+  conversationId?: string;
+  /** Turn, when recorded. */
+  turnId?: string;
+  /** The enclosing span's id, as recorded (even when that span was not read). */
+  parentSpanId?: string;
+  /** Start in ms since the epoch: the open's timestamp (or close minus duration). */
+  start: number;
+  /** End in ms since the epoch; `undefined` while open. */
+  end?: number;
+  /** As recorded by the close; `undefined` while open. */
+  durationMs?: number;
+  /** How it ended, or `"open"` when no close was read (the process died, or still runs). */
+  status: "ok" | "error" | "open";
+  /** The open's attributes with the close's merged over them. */
+  attributes: Record<string, unknown>;
+  /** The links of the open and the close. */
+  links: Link[];
+  /** The open's body, when it had one. */
+  body?: unknown;
+  /** Spans whose parent this is, by start time. */
+  children: TraceSpan[];
+  /** Log entries carrying this `spanId`, by time. */
+  logs: LogEntry[];
+  /** What was odd about it; empty for a well-formed span. */
+  anomalies: SpanAnomaly[];
+}
+
+/**
+ * The result of {@linkcode reconstructTraces}.
+ *
+ * @example
+ * ```ts
+ * import { reconstructTraces, type TraceForest } from "@dispatch/journal-sink";
+ * const forest: TraceForest = reconstructTraces([]);
+ * if (forest.roots.length !== 0 || forest.spanCount !== 0) throw new Error("empty input");
+ * ```
+ */
+export interface TraceForest {
+  /** Spans without a (read) parent, by start time: one tree per trace. */
+  roots: TraceSpan[];
+  /** Every span still open at the end of the input, by start time. */
+  open: TraceSpan[];
+  /** Log entries whose `spanId` matches no span read, by time. */
+  orphanLogs: LogEntry[];
+  /** Every span, in all trees. */
+  spanCount: number;
+  /** The latest timestamp seen in the input (for "open for at least …"), if any. */
+  lastTimestamp?: number;
+}
+
+/**
+ * What {@linkcode reconstructTraces} takes: any record, known kind or not; only `kind` is
+ * required to look at it.
+ *
+ * @example
+ * ```ts
+ * import type { TraceInput } from "@dispatch/journal-sink";
+ * const record: TraceInput = { kind: "metric" };
+ * if (record.kind !== "metric") throw new Error("unreachable");
+ * ```
+ */
+export type TraceInput = { readonly kind: string };
+
+function byStart(a: TraceSpan, b: TraceSpan): number {
+  return a.start - b.start;
+}
+
+function byTime(a: LogEntry, b: LogEntry): number {
+  return a.timestamp - b.timestamp;
+}
+
+function fromOpen(record: SpanOpen): TraceSpan {
+  const span: TraceSpan = {
+    spanId: record.spanId,
+    name: record.name,
+    extensionId: record.extensionId,
+    start: record.timestamp,
+    status: "open",
+    attributes: { ...record.attributes },
+    links: [...(record.links ?? [])],
+    children: [],
+    logs: [],
+    anomalies: [],
+  };
+  if (record.conversationId !== undefined) span.conversationId = record.conversationId;
+  if (record.turnId !== undefined) span.turnId = record.turnId;
+  if (record.parentSpanId !== undefined) span.parentSpanId = record.parentSpanId;
+  if (record.body !== undefined) span.body = record.body;
+  return span;
+}
+
+function applyClose(span: TraceSpan, record: SpanClose): void {
+  span.end = record.timestamp;
+  span.durationMs = record.durationMs;
+  span.status = record.status === "error" ? "error" : "ok";
+  Object.assign(span.attributes, record.attributes);
+  for (const link of record.links ?? []) {
+    if (!span.links.some((known) => known.spanId === link.spanId)) span.links.push(link);
+  }
+  span.conversationId ??= record.conversationId;
+  span.turnId ??= record.turnId;
+  span.parentSpanId ??= record.parentSpanId;
+  if (span.conversationId === undefined) delete span.conversationId;
+  if (span.turnId === undefined) delete span.turnId;
+  if (span.parentSpanId === undefined) delete span.parentSpanId;
+}
+
+function mark(span: TraceSpan, anomaly: SpanAnomaly): void {
+  if (!span.anomalies.includes(anomaly)) span.anomalies.push(anomaly);
+}
+
+/**
+ * Rebuilds the forest of spans from records in the order they were written: each
+ * `span-open` starts a span, the next `span-close` of that id ends it, children hang under
+ * their `parentSpanId`, log entries under their `spanId`. A span with no close is `"open"`
+ * (a crash leaves exactly that). Nothing is dropped and nothing throws: a close without an
+ * open, a parent that was not read, a reused id or a parent cycle each yield a span marked
+ * in `anomalies`. Records of other kinds, and malformed span records, are ignored.
+ *
+ * Takes any iterable (an array, a generator) or an async iterable such as
+ * {@linkcode readJournal}'s; the latter returns a promise.
+ *
+ * @param records The records, oldest first.
+ * @returns The forest (a promise of it for an async iterable).
+ *
+ * @example The open span of a crashed turn
+ * ```ts
+ * import { reconstructTraces } from "@dispatch/journal-sink";
+ * const forest = reconstructTraces([
+ *   { kind: "span-open", spanId: "turn", name: "turn", timestamp: 0, extensionId: "host" },
+ *   { kind: "span-open", spanId: "llm", parentSpanId: "turn", name: "llm", timestamp: 1, extensionId: "host" },
+ *   { kind: "span-close", spanId: "llm", parentSpanId: "turn", name: "llm", timestamp: 9, durationMs: 8, status: "ok", extensionId: "host" },
+ *   { kind: "span-open", spanId: "tool", parentSpanId: "turn", name: "tool", timestamp: 10, extensionId: "host" },
+ * ]);
+ * const [turn] = forest.roots;
+ * const statuses = turn.children.map((span) => `${span.name}:${span.status}`).join(" ");
+ * if (statuses !== "llm:ok tool:open" || forest.open.length !== 2) throw new Error(statuses);
+ * ```
+ */
+export function reconstructTraces<R extends TraceInput>(records: Iterable<R>): TraceForest;
+/**
+ * Rebuilds the forest of spans from an async iterable of records, such as
+ * {@linkcode readJournal}'s; see the synchronous form for the rules.
+ *
+ * @param records The records, oldest first.
+ * @returns A promise of the forest.
+ *
+ * @example Straight from a journal
+ * ```ts
+ * import { createJournalSink, readJournal, reconstructTraces } from "@dispatch/journal-sink";
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * const fs = createFakeFs();
+ * const sink = createJournalSink({ path: "app.jsonl", fs });
+ * sink.emit({ kind: "span-open", spanId: "s1", name: "turn", timestamp: 1, extensionId: "host" });
+ * sink.close();
+ * const forest = await reconstructTraces(readJournal("app.jsonl", { fs }));
+ * if (forest.open[0]?.spanId !== "s1") throw new Error("the turn should be open");
+ * ```
+ */
+export function reconstructTraces<R extends TraceInput>(
+  records: AsyncIterable<R>,
+): Promise<TraceForest>;
+export function reconstructTraces<R extends TraceInput>(
+  records: Iterable<R> | AsyncIterable<R>,
+): TraceForest | Promise<TraceForest> {
+  const builder = new TraceBuilder();
+  if (Symbol.iterator in records) {
+    for (const record of records) builder.add(record);
+    return builder.build();
+  }
+  return (async () => {
+    for await (const record of records) builder.add(record);
+    return builder.build();
+  })();
+}
+
+/** Accumulates records; {@linkcode TraceBuilder.build} links them into trees. */
+class TraceBuilder {
+  #spans: TraceSpan[] = [];
+  /** Every span of an id, in the order they were opened. */
+  #byId = new Map<string, TraceSpan[]>();
+  #logs: LogEntry[] = [];
+  #last: number | undefined;
+
+  add(input: TraceInput): void {
+    const record = input as TraceInput & Record<string, unknown>;
+    const time = record.timestamp;
+    if (typeof time === "number" && Number.isFinite(time)) {
+      if (this.#last === undefined || time > this.#last) this.#last = time;
+    }
+    if (record.kind === "log") {
+      if (typeof record.spanId === "string") this.#logs.push(record as unknown as LogEntry);
+      return;
+    }
+    if (typeof record.spanId !== "string" || typeof record.timestamp !== "number") return;
+    if (record.kind === "span-open") {
+      this.#addSpan(fromOpen(record as unknown as SpanOpen));
+    } else if (record.kind === "span-close") {
+      this.#close(record as unknown as SpanClose);
+    }
+  }
+
+  #addSpan(span: TraceSpan): void {
+    const same = this.#byId.get(span.spanId);
+    if (same) {
+      for (const other of same) mark(other, "duplicate-id");
+      mark(span, "duplicate-id");
+      same.push(span);
+    } else {
+      this.#byId.set(span.spanId, [span]);
+    }
+    this.#spans.push(span);
+  }
+
+  #close(record: SpanClose): void {
+    const same = this.#byId.get(record.spanId) ?? [];
+    for (let i = same.length - 1; i >= 0; i--) {
+      if (same[i].status === "open") {
+        applyClose(same[i], record);
+        return;
+      }
+    }
+    const duration = typeof record.durationMs === "number" ? record.durationMs : 0;
+    const span = fromOpen({
+      kind: "span-open",
+      spanId: record.spanId,
+      name: record.name,
+      timestamp: record.timestamp - duration,
+      extensionId: record.extensionId,
+    });
+    applyClose(span, record);
+    mark(span, "close-without-open");
+    this.#addSpan(span);
+  }
+
+  /** The span an id names for `child`: the latest of that id started no later than it. */
+  #resolve(id: string, child: TraceSpan): TraceSpan | undefined {
+    const candidates = this.#byId.get(id);
+    if (!candidates) return undefined;
+    let chosen = candidates[0];
+    for (const candidate of candidates) {
+      if (candidate !== child && candidate.start <= child.start) chosen = candidate;
+    }
+    return chosen === child ? undefined : chosen;
+  }
+
+  build(): TraceForest {
+    const roots: TraceSpan[] = [];
+    const parents = new Map<TraceSpan, TraceSpan>();
+    for (const span of this.#spans) {
+      if (span.parentSpanId === undefined) {
+        roots.push(span);
+        continue;
+      }
+      const parent = this.#resolve(span.parentSpanId, span);
+      if (!parent) {
+        if (span.parentSpanId === span.spanId) mark(span, "parent-cycle");
+        else mark(span, "missing-parent");
+        roots.push(span);
+        continue;
+      }
+      let cycle = false;
+      for (let up: TraceSpan | undefined = parent; up; up = parents.get(up)) {
+        if (up === span) {
+          cycle = true;
+          break;
+        }
+      }
+      if (cycle) {
+        mark(span, "parent-cycle");
+        roots.push(span);
+        continue;
+      }
+      parents.set(span, parent);
+      parent.children.push(span);
+    }
+    const orphanLogs: LogEntry[] = [];
+    for (const entry of this.#logs) {
+      const owners = this.#byId.get(entry.spanId as string);
+      if (!owners) {
+        orphanLogs.push(entry);
+        continue;
+      }
+      let owner = owners[0];
+      for (const candidate of owners) if (candidate.start <= entry.timestamp) owner = candidate;
+      owner.logs.push(entry);
+    }
+    for (const span of this.#spans) {
+      span.children.sort(byStart);
+      span.logs.sort(byTime);
+    }
+    roots.sort(byStart);
+    orphanLogs.sort(byTime);
+    const forest: TraceForest = {
+      roots,
+      open: this.#spans.filter((span) => span.status === "open").sort(byStart),
+      orphanLogs,
+      spanCount: this.#spans.length,
+    };
+    if (this.#last !== undefined) forest.lastTimestamp = this.#last;
+    return forest;
+  }
+}

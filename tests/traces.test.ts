@@ -1,0 +1,178 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { reconstructTraces, type TraceSpan } from "../src/traces.ts";
+
+const base = { extensionId: "host" };
+
+function open(spanId: string, timestamp: number, extra: Record<string, unknown> = {}) {
+  return { kind: "span-open", spanId, name: spanId, timestamp, ...base, ...extra };
+}
+
+function close(
+  spanId: string,
+  timestamp: number,
+  durationMs: number,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    kind: "span-close",
+    spanId,
+    name: spanId,
+    timestamp,
+    durationMs,
+    status: "ok",
+    ...base,
+    ...extra,
+  };
+}
+
+function log(msg: string, timestamp: number, spanId?: string) {
+  return { kind: "log", level: "info", msg, timestamp, ...base, ...(spanId ? { spanId } : {}) };
+}
+
+function shape(span: TraceSpan): unknown {
+  return {
+    id: span.spanId,
+    status: span.status,
+    ...(span.anomalies.length ? { anomalies: span.anomalies } : {}),
+    ...(span.children.length ? { children: span.children.map(shape) } : {}),
+  };
+}
+
+describe("reconstructTraces", () => {
+  test("pairs opens and closes into a tree with times, status, attributes and links", () => {
+    const forest = reconstructTraces([
+      open("turn", 100, { turnId: "t1", conversationId: "c1", attributes: { model: "m" } }),
+      open("llm", 110, { parentSpanId: "turn", links: [{ spanId: "x", reason: "retry-of" }] }),
+      close("llm", 150, 40, { parentSpanId: "turn", attributes: { tokens: 9 } }),
+      close("turn", 200, 100, { status: "error", attributes: { error: "boom" } }),
+    ]);
+    assert.equal(forest.roots.length, 1);
+    const [turn] = forest.roots;
+    assert.deepEqual(
+      { start: turn.start, end: turn.end, durationMs: turn.durationMs, status: turn.status },
+      { start: 100, end: 200, durationMs: 100, status: "error" },
+    );
+    assert.deepEqual(turn.attributes, { model: "m", error: "boom" });
+    assert.equal(turn.turnId, "t1");
+    assert.equal(turn.conversationId, "c1");
+    const [llm] = turn.children;
+    assert.equal(llm.status, "ok");
+    assert.deepEqual(llm.attributes, { tokens: 9 });
+    assert.deepEqual(llm.links, [{ spanId: "x", reason: "retry-of" }]);
+    assert.deepEqual(forest.open, []);
+    assert.equal(forest.spanCount, 2);
+    assert.equal(forest.lastTimestamp, 200);
+  });
+
+  test("a span with no close is open, and listed among the open spans", () => {
+    const forest = reconstructTraces([
+      open("turn", 1),
+      open("tool", 2, { parentSpanId: "turn" }),
+      log("calling", 3, "tool"),
+    ]);
+    assert.deepEqual(forest.roots.map(shape), [
+      { id: "turn", status: "open", children: [{ id: "tool", status: "open" }] },
+    ]);
+    assert.deepEqual(forest.open.map((span) => span.spanId), ["turn", "tool"]);
+    const tool = forest.roots[0].children[0];
+    assert.equal(tool.end, undefined);
+    assert.equal(tool.durationMs, undefined);
+    assert.deepEqual(tool.logs.map((entry) => entry.msg), ["calling"]);
+  });
+
+  test("children and log entries are in time order whatever the input order", () => {
+    const forest = reconstructTraces([
+      open("root", 0),
+      log("late", 30, "root"),
+      open("b", 20, { parentSpanId: "root" }),
+      open("a", 10, { parentSpanId: "root" }),
+      log("early", 5, "root"),
+    ]);
+    const [root] = forest.roots;
+    assert.deepEqual(root.children.map((span) => span.spanId), ["a", "b"]);
+    assert.deepEqual(root.logs.map((entry) => entry.msg), ["early", "late"]);
+  });
+
+  test("a close without an open is kept as a span marked close-without-open", () => {
+    const forest = reconstructTraces([close("lost", 100, 30, { status: "error" })]);
+    const [span] = forest.roots;
+    assert.equal(span.spanId, "lost");
+    assert.equal(span.start, 70);
+    assert.equal(span.end, 100);
+    assert.equal(span.status, "error");
+    assert.deepEqual(span.anomalies, ["close-without-open"]);
+  });
+
+  test("a child whose parent is missing is a root marked missing-parent", () => {
+    const forest = reconstructTraces([open("child", 1, { parentSpanId: "gone" })]);
+    assert.deepEqual(forest.roots.map(shape), [
+      { id: "child", status: "open", anomalies: ["missing-parent"] },
+    ]);
+    assert.equal(forest.roots[0].parentSpanId, "gone");
+  });
+
+  test("duplicate ids are all kept and marked, each close ending the latest open one", () => {
+    const forest = reconstructTraces([
+      open("dup", 1),
+      close("dup", 5, 4),
+      open("dup", 10),
+      close("dup", 12, 2, { status: "error" }),
+      close("dup", 20, 1),
+    ]);
+    assert.equal(forest.spanCount, 3);
+    assert.deepEqual(forest.roots.map((span) => [span.start, span.status, span.anomalies]), [
+      [1, "ok", ["duplicate-id"]],
+      [10, "error", ["duplicate-id"]],
+      [19, "ok", ["close-without-open", "duplicate-id"]],
+    ]);
+  });
+
+  test("a child of a reused id hangs under the span of that id that started before it", () => {
+    const forest = reconstructTraces([
+      open("p", 1),
+      close("p", 2, 1),
+      open("p", 10),
+      open("c", 11, { parentSpanId: "p" }),
+    ]);
+    assert.deepEqual(forest.roots.map((span) => span.children.length), [0, 1]);
+  });
+
+  test("parent cycles do not loop: the span closing the cycle becomes a marked root", () => {
+    const forest = reconstructTraces([
+      open("a", 1, { parentSpanId: "b" }),
+      open("b", 2, { parentSpanId: "a" }),
+      open("self", 3, { parentSpanId: "self" }),
+    ]);
+    assert.deepEqual(forest.roots.map(shape), [
+      {
+        id: "b",
+        status: "open",
+        anomalies: ["parent-cycle"],
+        children: [{ id: "a", status: "open" }],
+      },
+      { id: "self", status: "open", anomalies: ["parent-cycle"] },
+    ]);
+  });
+
+  test("log entries of unknown spans are kept as orphans; other kinds are ignored", () => {
+    const forest = reconstructTraces([
+      log("no span", 1),
+      log("unknown span", 2, "nope"),
+      { kind: "metric", value: 1 },
+      { kind: "span-open", name: "no id", timestamp: 1 },
+    ]);
+    assert.deepEqual(forest.orphanLogs.map((entry) => entry.msg), ["unknown span"]);
+    assert.equal(forest.spanCount, 0);
+  });
+
+  test("an async iterable gives a promise of the same forest", async () => {
+    const records = [open("s", 1), close("s", 3, 2)];
+    async function* stream() {
+      for (const record of records) yield record;
+    }
+    const forest = await reconstructTraces(stream());
+    assert.deepEqual(forest.roots.map(shape), reconstructTraces(records).roots.map(shape));
+    assert.equal(forest.roots[0].status, "ok");
+  });
+});
