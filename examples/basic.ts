@@ -11,6 +11,7 @@ import { join } from "node:path";
 import {
   createJournalSink,
   createLogger,
+  isLogRecord,
   readJournal,
   reconstructTraces,
   type TraceSpan,
@@ -36,7 +37,8 @@ console.log(`wrote ${sink.stats.written} records (${sink.stats.bytes} bytes) to 
 // Read back: every record, then the trace forest.
 const reader = readJournal(path);
 for await (const record of reader) {
-  const what = record.kind === "log" ? `${record.level} ${record.msg}` : String(record.name);
+  if (!isLogRecord(record)) continue; // a kind from a newer writer
+  const what = record.kind === "log" ? `${record.level} ${record.msg}` : record.name;
   console.log(`${String(record.kind).padEnd(10)} ${what}`);
 }
 console.log(`\nread ${reader.stats.records} records, skipped ${reader.stats.skipped}\n`);
