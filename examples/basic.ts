@@ -27,6 +27,7 @@ const turn = host.child({ turnId: "t1" });
 turn.info("turn started", { model: "small" });
 await turn.withSpan("turn", async (span) => {
   const tool = span.span("tool-call", { tool: "search", query: "durable logs" });
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the tool's work
   tool.warn("slow tool", { ms: 812 });
   tool.end("ok", { results: 3 });
 });
