@@ -36,10 +36,14 @@ export {
   generationPath,
   type RotationStep,
   rotationSteps,
+  type RotationStepsOptions,
   type WriteDecision,
 } from "./src/rotation.ts";
+export { compressionTempPath, type Naming, rotatedPath } from "./src/naming.ts";
+export { nextRotationTime, type RotateEvery, rotationPeriodMs } from "./src/time_rotation.ts";
+export { type GenerationAge, generationsToRemove, type RetentionPolicy } from "./src/retention.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
-export { errorCode, type FsOps, parentDir } from "./src/fs_ops.ts";
+export { errorCode, type FileStat, type FsOps, parentDir } from "./src/fs_ops.ts";
 export { JournalSinkError } from "./src/journal_sink_error.ts";
 export {
   type BufferOptions,
@@ -48,6 +52,7 @@ export {
   type JournalSink,
   type JournalSinkOptions,
   type JournalSinkStats,
+  type RotateOptions,
 } from "./src/journal_sink.ts";
 export {
   type Attributes,

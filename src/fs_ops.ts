@@ -55,7 +55,59 @@ export interface FsOps<H = unknown> {
   readAt?(path: string, offset: number, length: number): Uint8Array;
   /** Whether `path` exists. */
   exists?(path: string): boolean;
+  /**
+   * Size, identity and modification time of `path`, or `undefined` if it is missing. Lets
+   * the sink notice that its file was renamed or removed (external rotation) and judge a
+   * rotated generation's age (`maxAgeMs`).
+   */
+  stat?(path: string): FileStat | undefined;
+  /**
+   * The same facts for the file an open handle refers to, wherever it has been renamed:
+   * compared with {@linkcode FsOps.stat} of the path, it tells whether the path still names
+   * the sink's file, and its size reveals a `copytruncate`.
+   */
+  statHandle?(handle: H): FileStat;
+  /**
+   * Write all of `bytes` (binary data: a compressed generation) through `handle`, looping
+   * on short writes, or throw. Returns the bytes written.
+   */
+  appendBytes?(handle: H, bytes: Uint8Array): number;
 }
+
+/**
+ * What {@linkcode FsOps.stat} and {@linkcode FsOps.statHandle} report.
+ *
+ * @example
+ * ```ts
+ * import type { FileStat } from "@dispatch/journal-sink";
+ * const stat: FileStat = { size: 120, ino: 4242, mtimeMs: 1_700_000_000_000 };
+ * if (stat.size !== 120) throw new Error("unreachable");
+ * ```
+ */
+export interface FileStat {
+  /** Bytes in the file. */
+  size: number;
+  /**
+   * The file's identity (its inode number): it survives renames and changes when the path
+   * is given to a new file. 0 where the platform has none.
+   */
+  ino: number;
+  /** Last modification, in milliseconds since the Unix epoch. */
+  mtimeMs: number;
+}
+
+/** Linux errno numbers of the failures a journal meets, for errors that carry no `code`. */
+const ERRNO_NAMES: Record<string, string> = {
+  "2": "ENOENT",
+  "5": "EIO",
+  "9": "EBADF",
+  "13": "EACCES",
+  "24": "EMFILE",
+  "27": "EFBIG",
+  "28": "ENOSPC",
+  "30": "EROFS",
+  "122": "EDQUOT",
+};
 
 /**
  * The `code` of a file-system error (`"ENOSPC"`, `"EIO"`…), or `"UNKNOWN"`.
@@ -75,6 +127,9 @@ export function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "string" && code !== "") return code;
+    // Deno leaves `code` off some errors (EFBIG): read the errno from "(os error 27)".
+    const errno = /\(os error (\d+)\)/.exec(String((error as { message?: unknown }).message));
+    if (errno && ERRNO_NAMES[errno[1]]) return ERRNO_NAMES[errno[1]];
   }
   return "UNKNOWN";
 }

@@ -6,6 +6,7 @@
  */
 
 import { errorCode, type FsOps } from "./fs_ops.ts";
+import { rotatedPath } from "./naming.ts";
 import { generationPath } from "./rotation.ts";
 
 /**
@@ -71,8 +72,9 @@ export function fileExists(fs: FsOps, path: string): boolean {
 
 /**
  * Every generation of the journal at `path`, oldest first: `path.N` … `path.1`, then
- * `path`. For each number the plain file is preferred and `path.N.gz` is taken when only
- * it exists. The search probes upwards from 1 and stops after a few missing numbers in a
+ * `path`. Both naming schemes are recognised: `app.log.N` and, for a path with an
+ * extension, `app.N.log` (`naming: "before-ext"`). For each number the plain file is
+ * preferred and the `.gz` one is taken when only it exists. The search probes upwards from 1 and stops after a few missing numbers in a
  * row, so a small hole left by a crash mid-rotation does not hide older generations.
  *
  * This is the one place that knows how generations are named on disk.
@@ -95,12 +97,15 @@ export function journalGenerations(path: string, fs: FsOps): Generation[] {
   const rotated: Generation[] = [];
   let gap = 0;
   for (let n = 1; gap < MAX_GAP; n++) {
-    const plain = generationFile(path, n);
-    if (fileExists(fs, plain)) {
-      rotated.push({ path: plain, n, gzip: false });
-      gap = 0;
-    } else if (fileExists(fs, `${plain}.gz`)) {
-      rotated.push({ path: `${plain}.gz`, n, gzip: true });
+    // Both naming schemes: `path.n` ("suffix") and the extension kept last ("before-ext").
+    const suffix = generationFile(path, n);
+    const beforeExt = rotatedPath(path, n, "before-ext");
+    const names = beforeExt === suffix ? [suffix] : [suffix, beforeExt];
+    const plain = names.map((name) => ({ name, gzip: false }));
+    const candidates = [...plain, ...names.map((name) => ({ name: `${name}.gz`, gzip: true }))];
+    const found = candidates.find((candidate) => fileExists(fs, candidate.name));
+    if (found) {
+      rotated.push({ path: found.name, n, gzip: found.gzip });
       gap = 0;
     } else {
       gap++;

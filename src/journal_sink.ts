@@ -12,7 +12,11 @@ import { type ErrorHandler, ErrorReporter, warnOnConsole } from "./error_reporte
 import { errorCode, type FsOps, parentDir } from "./fs_ops.ts";
 import { JournalSinkError } from "./journal_sink_error.ts";
 import type { LogRecord, LogSink } from "./records.ts";
+import { Compressor } from "./compress.ts";
+import { compressionTempPath, type Naming, NAMINGS, rotatedPath } from "./naming.ts";
+import { type GenerationAge, generationsToRemove } from "./retention.ts";
 import { decideWrite, rotationSteps } from "./rotation.ts";
+import { nextRotationTime, type RotateEvery, rotationPeriodMs } from "./time_rotation.ts";
 import { serialize } from "./serialize.ts";
 
 /**
@@ -125,6 +129,57 @@ export interface JournalSinkOptions {
    * @default {false}
    */
   buffer?: BufferOptions | boolean;
+  /**
+   * Also rotate by time: `{ every: "daily" }` starts a new file at midnight UTC,
+   * `"hourly"` on the hour, a number every that many milliseconds (boundaries are multiples
+   * of it since the epoch). Combined with `maxBytes`: whichever comes first. Driven by
+   * `clock`; an empty file is not rotated. A restarted process whose journal was last
+   * written before the current period began rotates it before its first write.
+   * @default {undefined} (size only)
+   */
+  rotate?: RotateOptions;
+  /**
+   * Remove rotated generations last written longer ago than this (checked at start and
+   * after each rotation), on top of the `maxFiles` limit: whichever removes more.
+   * @default {undefined} (no age limit)
+   */
+  maxAgeMs?: number;
+  /**
+   * `"gzip"`: compress each rotated generation to `path.N.gz` in the background. `emit` never
+   * waits for it; a crash mid-compression leaves the plain generation, which is compressed
+   * again at the next start. Needs `CompressionStream` and `FsOps.appendBytes`.
+   * @default {"none"}
+   */
+  compress?: "gzip" | "none";
+  /**
+   * How rotated generations are named: `"suffix"` (`app.log.1`, `app.log.1.gz`) or
+   * `"before-ext"` (`app.1.log`, `app.1.log.gz`). See {@linkcode Naming}.
+   * @default {"suffix"}
+   */
+  naming?: Naming;
+  /**
+   * How often, in milliseconds, the sink checks that `path` still names its open file
+   * (another program renamed or removed it: `logrotate`, an operator) and reopens it if
+   * not, or notices that it was truncated (`copytruncate`). Two `stat` calls on a timer,
+   * never on `emit`; `Infinity` turns it off (call `reopen()` yourself then).
+   * @default {3000}
+   */
+  externalRotationCheckMs?: number;
+}
+
+/**
+ * Time-based rotation, see {@linkcode JournalSinkOptions.rotate}.
+ *
+ * @example
+ * ```ts
+ * import type { RotateOptions } from "@dispatch/journal-sink";
+ * const rotate: RotateOptions = { every: "hourly" };
+ * if (rotate.every !== "hourly") throw new Error("unreachable");
+ * ```
+ */
+export interface RotateOptions {
+  /** A period in milliseconds, `"hourly"` (on the hour, UTC) or `"daily"` (midnight UTC). */
+  every: RotateEvery;
 }
 
 /**
@@ -173,6 +228,19 @@ export interface JournalSink extends LogSink {
   readonly stats: JournalSinkStats;
   /** Same as `close()`, so `using sink = createJournalSink(…)` closes it. */
   [Symbol.dispose](): void;
+  /**
+   * Close the journal file and open `path` again: call it after an external program
+   * (`logrotate` in `create` mode, from a `postrotate` script or a SIGHUP handler) moved
+   * the file away, so new records go to the new file at once. Buffered records are
+   * written to the old file first. A no-op after `close()`.
+   */
+  reopen(): void;
+  /**
+   * Resolves once background work (compressing rotated generations) has finished: await
+   * it before exiting to leave no generation uncompressed (an abandoned one is safe and
+   * compressed at the next start). Never rejects.
+   */
+  idle(): Promise<void>;
 }
 
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -181,6 +249,13 @@ const DEFAULT_BUFFER_INTERVAL_MS = 1000;
 const DEFAULT_FSYNC_INTERVAL_MS = 5000;
 /** After a failed rotation, keep appending to the live file and try again this much later. */
 const ROTATION_RETRY_MS = 1000;
+const DEFAULT_EXTERNAL_CHECK_MS = 3000;
+/** The longest delay timers accept (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Missing generation numbers in a row that end a probe (a crash can leave small holes). */
+const PROBE_GAP = 4;
+/** How far past `maxFiles` leftovers are looked for (an `FsOps` that finds every name ends). */
+const PROBE_LIMIT = 1000;
 const NEWLINE = 10;
 
 const FSYNC_POLICIES: readonly string[] = ["none", "periodic", "always"];
@@ -213,6 +288,24 @@ function checkOptions(options: JournalSinkOptions): void {
   } else if (buffer !== undefined && typeof buffer !== "boolean") {
     throw new TypeError("journal-sink: `buffer` must be an object or a boolean");
   }
+  const { rotate, maxAgeMs, compress, naming, externalRotationCheckMs } = options;
+  if (rotate !== undefined && Number.isNaN(rotationPeriodMs(rotate?.every))) {
+    throw new RangeError(
+      'journal-sink: `rotate.every` must be a positive number of ms, "hourly" or "daily"',
+    );
+  }
+  if (maxAgeMs !== undefined && !(maxAgeMs > 0)) {
+    throw new RangeError("journal-sink: `maxAgeMs` must be a positive number");
+  }
+  if (compress !== undefined && compress !== "gzip" && compress !== "none") {
+    throw new RangeError('journal-sink: `compress` must be "gzip" or "none"');
+  }
+  if (naming !== undefined && !NAMINGS.includes(naming)) {
+    throw new RangeError(`journal-sink: \`naming\` must be one of ${NAMINGS.join(", ")}`);
+  }
+  if (externalRotationCheckMs !== undefined && !(externalRotationCheckMs > 0)) {
+    throw new RangeError("journal-sink: `externalRotationCheckMs` must be a positive number");
+  }
 }
 
 function unrefTimer(timer: unknown): void {
@@ -237,6 +330,15 @@ class FileJournalSink implements JournalSink {
   private readonly buffered: boolean;
   private readonly bufferMax: number;
   private readonly bufferIntervalMs: number;
+  private readonly naming: Naming;
+  private readonly maxAgeMs: number | undefined;
+  /** Time rotation: the period, and whether `emit` reads the clock for it. */
+  private readonly every: RotateEvery | undefined;
+  private readonly timed: boolean;
+  private readonly externalCheckMs: number;
+  private readonly compressor: Compressor | undefined;
+  /** Rotation also shifts `.gz` generations (compression is on, or some exist). */
+  private shiftGzip: boolean;
 
   private handle: unknown = undefined;
   private open = false;
@@ -261,6 +363,12 @@ class FileJournalSink implements JournalSink {
   private rotations = 0;
   private errors = 0;
 
+  /** Time rotation: the next boundary, and the clock reading `emit` took (reused by append). */
+  private rotateAt = Infinity;
+  private stamp = 0;
+  private boundaryTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private externalTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+
   constructor(options: JournalSinkOptions) {
     checkOptions(options);
     this.path = options.path;
@@ -278,9 +386,19 @@ class FileJournalSink implements JournalSink {
     const bufferOptions = typeof buffer === "object" && buffer !== null ? buffer : {};
     this.bufferMax = bufferOptions.maxBytes ?? DEFAULT_BUFFER_BYTES;
     this.bufferIntervalMs = bufferOptions.flushIntervalMs ?? DEFAULT_BUFFER_INTERVAL_MS;
+    this.naming = options.naming ?? "suffix";
+    this.maxAgeMs = options.maxAgeMs;
+    this.every = options.rotate?.every;
+    this.timed = this.every !== undefined;
+    this.externalCheckMs = options.externalRotationCheckMs ?? DEFAULT_EXTERNAL_CHECK_MS;
+    this.compressor = options.compress === "gzip" ? this.createCompressor() : undefined;
+    this.shiftGzip = this.compressor !== undefined;
     this.lastSync = this.clock.now();
     if (this.buffered) this.unhookExit = flushOnExit(this);
     this.openFile();
+    this.maintainGenerations(true);
+    if (this.timed) this.startTimeRotation();
+    this.armExternalCheck();
   }
 
   get stats(): JournalSinkStats {
@@ -306,6 +424,13 @@ class FileJournalSink implements JournalSink {
     if (!this.open && !this.openFile()) {
       this.dropped++;
       return;
+    }
+    if (this.timed && this.timeIsUp()) {
+      this.rotateForTime(this.stamp);
+      if (!this.open) {
+        this.dropped++;
+        return;
+      }
     }
     if (this.buffered) {
       this.enqueue(line);
@@ -336,6 +461,21 @@ class FileJournalSink implements JournalSink {
     this.closed = true;
     this.release();
     this.unhookExit?.();
+    clearTimeout(this.boundaryTimer);
+    clearTimeout(this.externalTimer);
+    this.boundaryTimer = this.externalTimer = undefined;
+  }
+
+  reopen(): void {
+    if (this.closed) return;
+    this.writeBatch();
+    if (this.open && this.policy !== "none") this.sync();
+    this.release();
+    this.openFile();
+  }
+
+  idle(): Promise<void> {
+    return this.compressor?.idle() ?? Promise.resolve();
   }
 
   /** Called by the exit hooks: write the batch, and sync unless the policy is "none". */
@@ -384,6 +524,7 @@ class FileJournalSink implements JournalSink {
       this.batchTimer = undefined;
     }
     if (this.batchCount === 0) return;
+    if (this.timed) this.stamp = this.clock.now();
     const text = this.batch;
     const count = this.batchCount;
     this.batch = "";
@@ -410,7 +551,9 @@ class FileJournalSink implements JournalSink {
       this.dropped += count - 1;
       const what = count === 1 ? "record dropped" : `${count} records dropped`;
       this.drop(record, "append", errorCode(error), `append failed: ${what}`, error);
-      // The write may have left part of the line; reopening checks the tail.
+      // The write may have left part of the line: the next record starts on a new line
+      // unless reopening proves the file ends in one.
+      this.needsBreak = true;
       this.release();
       return;
     }
@@ -424,7 +567,9 @@ class FileJournalSink implements JournalSink {
       this.sync();
     } else if (this.policy === "periodic") {
       this.dirty = true;
-      if (this.clock.now() - this.lastSync >= this.intervalMs) this.sync();
+      // With time rotation on, emit has just read the clock: reuse that reading.
+      const now = this.timed ? this.stamp : this.clock.now();
+      if (now - this.lastSync >= this.intervalMs) this.sync();
       else if (this.syncTimer === undefined) this.armSyncTimer();
     } else {
       this.dirty = true;
@@ -474,14 +619,18 @@ class FileJournalSink implements JournalSink {
     }
     this.open = true;
     this.reporter.recovered("open");
+    let clean: boolean | undefined;
     try {
       this.size = fs.size(path);
+      this.reporter.recovered("size");
+      clean = this.size === 0 || this.endsWithNewline();
     } catch (error) {
       this.errors++;
       this.report("size", errorCode(error), "cannot size journal: rotation may be late", error);
       this.size = 0;
     }
-    this.needsBreak = this.size > 0 && !this.endsWithNewline();
+    // Unknown tail (size or read failed, or no readAt): keep what the last append knew.
+    if (clean !== undefined) this.needsBreak = !clean;
     if (!existed && this.policy !== "none") this.syncDir();
     return true;
   }
@@ -496,13 +645,14 @@ class FileJournalSink implements JournalSink {
     }
   }
 
-  private endsWithNewline(): boolean {
-    if (!this.fs.readAt) return true;
+  /** Whether the file's last byte is a newline; undefined when it cannot be read. */
+  private endsWithNewline(): boolean | undefined {
+    if (!this.fs.readAt) return undefined;
     try {
       const last = this.fs.readAt(this.path, this.size - 1, 1);
       return last.length === 1 && last[0] === NEWLINE;
     } catch {
-      return true;
+      return undefined;
     }
   }
 
@@ -522,6 +672,7 @@ class FileJournalSink implements JournalSink {
     this.handle = undefined;
     try {
       this.fs.close(handle);
+      this.reporter.recovered("close");
     } catch (error) {
       this.errors++;
       this.report("close", errorCode(error), "close failed", error);
@@ -582,7 +733,11 @@ class FileJournalSink implements JournalSink {
     if (now < this.rotationBlockedUntil) return;
     if (this.policy !== "none") this.sync();
     this.release();
-    for (const step of rotationSteps(this.path, this.maxFiles)) {
+    const steps = rotationSteps(this.path, this.maxFiles, {
+      naming: this.naming,
+      gzip: this.shiftGzip,
+    });
+    for (const step of steps) {
       try {
         if (step.op === "remove") this.fs.remove(step.path);
         else this.fs.rename(step.from, step.to);
@@ -592,6 +747,8 @@ class FileJournalSink implements JournalSink {
         this.errors++;
         this.report("rotate", code, "rotation failed: still appending to the live file", error);
         this.rotationBlockedUntil = now + ROTATION_RETRY_MS;
+        // Only the live file stayed put: the rotated generations were shifted already.
+        if (step.op === "rename" && step.from === this.path) this.compressor?.shift(this.maxFiles);
         this.openFile();
         return;
       }
@@ -600,6 +757,180 @@ class FileJournalSink implements JournalSink {
     this.reporter.recovered("rotate");
     this.openFile();
     this.syncDir();
+    if (this.maxFiles > 0 && this.compressor) {
+      this.compressor.shift(this.maxFiles);
+      this.compressor.enqueue(1);
+    }
+    if (this.maxAgeMs !== undefined) this.maintainGenerations(false);
+  }
+
+  /** Whether the time-rotation boundary has passed; keeps the clock reading in `stamp`. */
+  private timeIsUp(): boolean {
+    this.stamp = this.clock.now();
+    return this.stamp >= this.rotateAt;
+  }
+
+  /**
+   * The period ended: write the batch (it belongs to that period), rotate unless the file
+   * is empty, and aim at the next boundary. A failed rotation keeps the boundary, so the
+   * next record tries again (paced by the rotation retry delay).
+   */
+  private rotateForTime(now: number): void {
+    this.writeBatch();
+    if (this.size > 0) {
+      const before = this.rotations;
+      this.rotate();
+      if (this.rotations === before) return;
+    }
+    this.rotateAt = nextRotationTime(now, this.every!);
+  }
+
+  /**
+   * Sets the first boundary: from now, or from the existing journal's last write, so a
+   * restarted process rotates a file left over from an earlier period before writing to it.
+   * A timer then rotates at each boundary even when no record arrives.
+   */
+  private startTimeRotation(): void {
+    const now = this.clock.now();
+    let from = now;
+    if (this.open && this.size > 0) {
+      try {
+        const mtime = this.fs.stat?.(this.path)?.mtimeMs;
+        if (mtime !== undefined && mtime < now) from = mtime;
+      } catch {
+        // Unknown age: count the file as current.
+      }
+    }
+    this.rotateAt = nextRotationTime(from, this.every!);
+    this.armBoundaryTimer();
+  }
+
+  private armBoundaryTimer(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    // Past due means the last rotation failed: retry at the rotation retry pace.
+    const wait = now >= this.rotateAt ? ROTATION_RETRY_MS : this.rotateAt - now;
+    this.boundaryTimer = setTimeout(() => {
+      this.boundaryTimer = undefined;
+      if (this.closed) return;
+      const at = this.clock.now();
+      if (at >= this.rotateAt) this.rotateForTime(at);
+      this.armBoundaryTimer();
+    }, Math.min(wait, MAX_TIMER_MS));
+    unrefTimer(this.boundaryTimer);
+  }
+
+  /** Checks for external rotation every `externalCheckMs`, on a timer: never on `emit`. */
+  private armExternalCheck(): void {
+    if (this.closed || !(this.externalCheckMs < Infinity)) return;
+    if (!this.fs.stat || !this.fs.statHandle) return;
+    this.externalTimer = setTimeout(() => {
+      this.externalTimer = undefined;
+      this.checkExternalRotation();
+      this.armExternalCheck();
+    }, Math.min(this.externalCheckMs, MAX_TIMER_MS));
+    unrefTimer(this.externalTimer);
+  }
+
+  /**
+   * Notices what another program did to the journal: `path` missing or naming another file
+   * (renamed away, `logrotate` `create`): reopen. The open file shrank (`copytruncate`):
+   * take its real size, so size rotation is not triggered early.
+   */
+  private checkExternalRotation(): void {
+    if (this.closed || !this.open) return;
+    let onDisk;
+    let mine;
+    try {
+      onDisk = this.fs.stat!(this.path);
+      mine = this.fs.statHandle!(this.handle);
+    } catch {
+      return; // Try again next time; the writes themselves report real failures.
+    }
+    if (onDisk === undefined || onDisk.ino !== mine.ino) {
+      this.reopen();
+      return;
+    }
+    if (mine.size < this.size) {
+      this.size = mine.size;
+      this.needsBreak = mine.size > 0 && !this.endsWithNewline();
+    } else if (mine.size > this.size) {
+      this.size = mine.size;
+    }
+  }
+
+  private createCompressor(): Compressor | undefined {
+    if (!Compressor.supported(this.fs)) {
+      this.report(
+        "compress",
+        "ENOTSUP",
+        "compression needs CompressionStream and FsOps.appendBytes: generations stay plain",
+      );
+      return undefined;
+    }
+    return new Compressor({
+      path: this.path,
+      naming: this.naming,
+      fs: this.fs,
+      syncDir: () => this.syncDir(),
+      report: (operation, code, message, cause) => {
+        this.errors++;
+        this.report(operation, code, message, cause);
+      },
+    });
+  }
+
+  /** Whether `path` exists, and its age if the `FsOps` can tell; `undefined` if missing. */
+  private probe(path: string): { mtimeMs: number } | undefined {
+    const fs = this.fs;
+    if (fs.stat) return fs.stat(path);
+    if (fs.exists) return fs.exists(path) ? { mtimeMs: NaN } : undefined;
+    return fs.size(path) > 0 ? { mtimeMs: NaN } : undefined;
+  }
+
+  /**
+   * Retention and leftovers. Finds the rotated generations (plain and `.gz`, probing up
+   * from 1 until a few numbers in a row are missing), removes those beyond `maxFiles` or
+   * older than `maxAgeMs`, and at start also queues plain generations for compression and
+   * removes a compression's temporary file that a crash left behind.
+   */
+  private maintainGenerations(atStart: boolean): void {
+    const { path, naming } = this;
+    const present: GenerationAge[] = [];
+    const plain: number[] = [];
+    try {
+      for (let n = 1, gap = 0; gap < PROBE_GAP && n <= this.maxFiles + PROBE_LIMIT; n++) {
+        const compressed = this.probe(rotatedPath(path, n, naming, true));
+        const uncompressed = this.probe(rotatedPath(path, n, naming));
+        if (compressed) {
+          present.push({ n, mtimeMs: compressed.mtimeMs });
+          this.shiftGzip = true;
+        }
+        if (uncompressed) {
+          present.push({ n, mtimeMs: uncompressed.mtimeMs });
+          plain.push(n);
+        }
+        gap = compressed || uncompressed ? 0 : gap + 1;
+      }
+      const policy = { maxFiles: this.maxFiles, maxAgeMs: this.maxAgeMs };
+      const doomed = generationsToRemove(present, policy, this.clock.now());
+      for (const n of doomed) {
+        this.fs.remove(rotatedPath(path, n, naming, true));
+        this.fs.remove(rotatedPath(path, n, naming));
+      }
+      if (doomed.length > 0) {
+        this.compressor?.cancelFrom(doomed[0]);
+        this.syncDir();
+      }
+      if (atStart && this.compressor) {
+        this.fs.remove(compressionTempPath(path));
+        for (const n of plain) if (!doomed.includes(n)) this.compressor.enqueue(n);
+      }
+      this.reporter.recovered("retention");
+    } catch (error) {
+      this.errors++;
+      this.report("retention", errorCode(error), "removing old generations failed", error);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type Naming, rotatedPath } from "./naming.ts";
 import { utf8Length } from "./utf8_length.ts";
 
 /**
@@ -60,7 +61,7 @@ export function decideWrite(size: number, line: string, maxBytes: number): Write
  * ```
  */
 export function generationPath(path: string, n: number): string {
-  return n === 0 ? path : `${path}.${n}`;
+  return rotatedPath(path, n);
 }
 
 /**
@@ -78,12 +79,38 @@ export type RotationStep =
   | { op: "rename"; from: string; to: string };
 
 /**
+ * How {@linkcode rotationSteps} names the files it moves.
+ *
+ * @example
+ * ```ts
+ * import type { RotationStepsOptions } from "@dispatch/journal-sink";
+ * const options: RotationStepsOptions = { naming: "before-ext", gzip: true };
+ * if (options.naming !== "before-ext") throw new Error("unreachable");
+ * ```
+ */
+export interface RotationStepsOptions {
+  /**
+   * Where the generation number goes in a rotated file's name.
+   * @default {"suffix"}
+   */
+  naming?: Naming;
+  /**
+   * Also shift compressed generations (`path.N.gz`): with compression on, a generation
+   * may exist plain, compressed, or (for a moment) both.
+   * @default {false}
+   */
+  gzip?: boolean;
+}
+
+/**
  * The steps that shift every generation up by one, oldest first so nothing is overwritten:
  * remove `path.maxFiles`, rename `path.(n-1)` to `path.n` … `path` to `path.1`. With
- * `maxFiles` 0 no generation is kept: the live file is removed.
+ * `maxFiles` 0 no generation is kept: the live file is removed. With `gzip`, each rotated
+ * generation's `.gz` twin is removed or shifted just before its plain file.
  *
  * @param path The live journal's path.
  * @param maxFiles Rotated generations to keep.
+ * @param options The naming scheme and whether compressed generations exist.
  * @returns The steps, in the order to perform them.
  *
  * @example
@@ -97,12 +124,35 @@ export type RotationStep =
  * ];
  * if (JSON.stringify(steps) !== JSON.stringify(expected)) throw new Error("wrong steps");
  * ```
+ *
+ * @example Extension last, compressed generations shifted too
+ * ```ts
+ * import { rotationSteps } from "@dispatch/journal-sink";
+ * const steps = rotationSteps("app.log", 1, { naming: "before-ext", gzip: true });
+ * const expected = [
+ *   { op: "remove", path: "app.1.log.gz" },
+ *   { op: "remove", path: "app.1.log" },
+ *   { op: "rename", from: "app.log", to: "app.1.log" },
+ * ];
+ * if (JSON.stringify(steps) !== JSON.stringify(expected)) throw new Error("wrong steps");
+ * ```
  */
-export function rotationSteps(path: string, maxFiles: number): RotationStep[] {
+export function rotationSteps(
+  path: string,
+  maxFiles: number,
+  options: RotationStepsOptions = {},
+): RotationStep[] {
   if (maxFiles <= 0) return [{ op: "remove", path }];
-  const steps: RotationStep[] = [{ op: "remove", path: generationPath(path, maxFiles) }];
+  const naming = options.naming ?? "suffix";
+  const name = (n: number, gzip = false) => rotatedPath(path, n, naming, gzip);
+  const steps: RotationStep[] = [];
+  if (options.gzip) steps.push({ op: "remove", path: name(maxFiles, true) });
+  steps.push({ op: "remove", path: name(maxFiles) });
   for (let n = maxFiles - 1; n >= 0; n--) {
-    steps.push({ op: "rename", from: generationPath(path, n), to: generationPath(path, n + 1) });
+    if (options.gzip && n > 0) {
+      steps.push({ op: "rename", from: name(n, true), to: name(n + 1, true) });
+    }
+    steps.push({ op: "rename", from: name(n), to: name(n + 1) });
   }
   return steps;
 }

@@ -73,6 +73,22 @@ export const denoFs: FsOps<Deno.FsFile> = {
       throw error;
     }
   },
+  stat(path) {
+    try {
+      const stat = deno().statSync(path);
+      return { size: stat.size, ino: stat.ino ?? 0, mtimeMs: stat.mtime?.getTime() ?? 0 };
+    } catch (error) {
+      // A path below a file is as missing as a path below a missing directory.
+      if (isNotFound(error) || (error as { code?: string })?.code === "ENOTDIR") return undefined;
+      throw error;
+    }
+  },
+  statHandle(file) {
+    const stat = file.statSync();
+    return { size: stat.size, ino: stat.ino ?? 0, mtimeMs: stat.mtime?.getTime() ?? 0 };
+  },
+  appendBytes: (file, bytes) =>
+    writeAll(bytes, 0, bytes.length, (b, o, e) => file.writeSync(b.subarray(o, e))),
   readFile: (path) => deno().readFileSync(path),
   mkdir: (dir) => deno().mkdirSync(dir, { recursive: true }),
   syncDir(dir) {

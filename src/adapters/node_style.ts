@@ -36,6 +36,25 @@ export function createNodeStyleFs(
     remove: (path) => fs().rmSync(path, { force: true }),
     size: (path) => fs().statSync(path, { throwIfNoEntry: false })?.size ?? 0,
     exists: (path) => fs().existsSync(path),
+    stat(path) {
+      let stat;
+      try {
+        stat = fs().statSync(path, { throwIfNoEntry: false });
+      } catch (error) {
+        // A path below a file is as missing as a path below a missing directory.
+        if ((error as { code?: string })?.code === "ENOTDIR") return undefined;
+        throw error;
+      }
+      return stat ? { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs } : undefined;
+    },
+    statHandle(fd) {
+      const stat = fs().fstatSync(fd);
+      return { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs };
+    },
+    appendBytes(fd, bytes) {
+      const node = fs();
+      return writeAll(bytes, 0, bytes.length, (b, o, e) => node.writeSync(fd, b, o, e - o));
+    },
     readFile: (path) => fs().readFileSync(path),
     mkdir: (dir) => void fs().mkdirSync(dir, { recursive: true }),
     syncDir(dir) {

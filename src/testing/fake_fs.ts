@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type FsOps, parentDir } from "../fs_ops.ts";
+import { type FileStat, type FsOps, parentDir } from "../fs_ops.ts";
 
 /**
  * The fake file system returned by {@linkcode createFakeFs}. Handles are numbers.
@@ -63,12 +63,20 @@ export interface FakeFs extends FsOps<number> {
   removeDir(dir: string): void;
   /** Cut a file to `size` bytes, as `logrotate`'s copytruncate does. */
   truncate(path: string, size: number): void;
+  /** Size, identity (a number per file) and modification time; `undefined` if missing. */
+  stat(path: string): FileStat | undefined;
+  /** The same facts for the file behind an open handle, wherever it was renamed. */
+  statHandle(handle: number): FileStat;
+  /** Append binary data through a handle. */
+  appendBytes(handle: number, bytes: Uint8Array): number;
 }
 
 interface Inode {
   data: Uint8Array;
   length: number;
   durableLength: number;
+  ino: number;
+  mtimeMs: number;
 }
 
 interface FaultRule {
@@ -91,6 +99,9 @@ function isUnder(path: string, dir: string): boolean {
 /**
  * Create an empty in-memory file system. `"."` and `"/"` exist from the start.
  *
+ * @param options `clock`: where modification times (`stat().mtimeMs`) come from; pass the
+ * sink's clock so that age-based retention and time rotation see one timeline. Defaults to
+ * `Date.now`.
  * @returns A fresh {@linkcode FakeFs}.
  *
  * @example Injecting a full disk
@@ -108,7 +119,9 @@ function isUnder(path: string, dir: string): boolean {
  * if (code !== "ENOSPC" || fs.text("a.log") !== "1234") throw new Error("disk limit ignored");
  * ```
  */
-export function createFakeFs(): FakeFs {
+export function createFakeFs(options: { clock?: { now(): number } } = {}): FakeFs {
+  const clock = options.clock ?? { now: Date.now };
+  let nextIno = 1;
   const inodes = new Set<Inode>();
   let live = new Map<string, Inode>();
   let durable = new Map<string, Inode>();
@@ -167,6 +180,22 @@ export function createFakeFs(): FakeFs {
     }
     inode.data.set(bytes, inode.length);
     inode.length = needed;
+    inode.mtimeMs = clock.now();
+  }
+
+  function statOf(inode: Inode): FileStat {
+    return { size: inode.length, ino: inode.ino, mtimeMs: inode.mtimeMs };
+  }
+
+  function appendEncoded(handle: number, bytes: Uint8Array): number {
+    const inode = handleAt("append", handle);
+    const room = capacity - used();
+    if (bytes.length > room) {
+      grow(inode, bytes.subarray(0, Math.max(0, room)));
+      throw fsError("ENOSPC", `append ${handle}`);
+    }
+    grow(inode, bytes);
+    return bytes.length;
   }
 
   const fake: FakeFs = {
@@ -177,7 +206,13 @@ export function createFakeFs(): FakeFs {
       if (!inode) {
         if (dirs.has(path)) throw fsError("EISDIR", `open ${path}`);
         if (!dirExists(parentDir(path))) throw fsError("ENOENT", `open ${path}`);
-        inode = { data: new Uint8Array(0), length: 0, durableLength: 0 };
+        inode = {
+          data: new Uint8Array(0),
+          length: 0,
+          durableLength: 0,
+          ino: nextIno++,
+          mtimeMs: clock.now(),
+        };
         inodes.add(inode);
         live.set(path, inode);
       }
@@ -187,15 +222,20 @@ export function createFakeFs(): FakeFs {
     },
     append(handle, text) {
       enter("append", String(handle));
-      const inode = handleAt("append", handle);
-      const bytes = encoder.encode(text);
-      const room = capacity - used();
-      if (bytes.length > room) {
-        grow(inode, bytes.subarray(0, Math.max(0, room)));
-        throw fsError("ENOSPC", `append ${handle}`);
-      }
-      grow(inode, bytes);
-      return bytes.length;
+      return appendEncoded(handle, encoder.encode(text));
+    },
+    appendBytes(handle, bytes) {
+      enter("appendBytes", String(handle));
+      return appendEncoded(handle, bytes);
+    },
+    stat(path) {
+      enter("stat", path);
+      const inode = live.get(path);
+      return inode ? statOf(inode) : undefined;
+    },
+    statHandle(handle) {
+      enter("statHandle", String(handle));
+      return statOf(handleAt("statHandle", handle));
     },
     fsync(handle) {
       enter("fsync", String(handle));
@@ -263,6 +303,7 @@ export function createFakeFs(): FakeFs {
       const inode = fileAt("truncate", path);
       inode.length = Math.min(inode.length, size);
       inode.durableLength = Math.min(inode.durableLength, inode.length);
+      inode.mtimeMs = clock.now();
     },
     text(path) {
       const inode = live.get(path);
