@@ -426,3 +426,54 @@ describe("readJournal with follow, writer ahead", () => {
     );
   });
 });
+
+test("a generation compressed while it is being read is finished from its .gz twin", async () => {
+  const fs = createFakeFs();
+  const lines = Array.from(
+    { length: 50 },
+    (_, i) =>
+      JSON.stringify({
+        kind: "log",
+        level: "info",
+        msg: `old ${i}`,
+        timestamp: i,
+        extensionId: "x",
+      }) +
+      "\n",
+  ).join("");
+  let handle = fs.open("j.1");
+  fs.append(handle, lines);
+  fs.close(handle);
+  handle = fs.open("j");
+  fs.append(
+    handle,
+    JSON.stringify({ kind: "log", level: "info", msg: "live", timestamp: 99, extensionId: "x" }) +
+      "\n",
+  );
+  fs.close(handle);
+  const gz = new Uint8Array(
+    await new Response(
+      new Blob([lines]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  // After the reader's first chunk of j.1, the compressor swaps it for j.1.gz.
+  let reads = 0;
+  const racing: typeof fs = {
+    ...fs,
+    readAt(path, offset, length) {
+      const chunk = fs.readAt(path, offset, length);
+      if (path === "j.1" && offset > 0 && ++reads === 1) {
+        const out = fs.open("j.1.gz");
+        fs.appendBytes!(out, gz);
+        fs.close(out);
+        fs.remove("j.1");
+      }
+      return chunk;
+    },
+  };
+  const msgs: unknown[] = [];
+  for await (const record of readJournal("j", { fs: racing, chunkSize: 200 })) {
+    msgs.push((record as { msg?: unknown }).msg);
+  }
+  assert.deepEqual(msgs, [...Array.from({ length: 50 }, (_, i) => `old ${i}`), "live"]);
+});

@@ -7,7 +7,7 @@
 
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
-import { generationFile, journalGenerations } from "../generations.ts";
+import { fileExists, generationFile, journalGenerations } from "../generations.ts";
 import { DamagedGzipError, DEFAULT_CHUNK_SIZE, gzipChunks, readRange } from "./file_chunks.ts";
 import type { JournalRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
@@ -309,15 +309,40 @@ async function* read(
       }
     } else {
       const cursor: Cursor = { n: generation.n, path: generation.path, offset: 0 };
+      let vanished = false;
       while (true) {
         const chunk = nextChunk(cursor);
-        if (!chunk || chunk.length === 0) break;
+        if (!chunk || chunk.length === 0) {
+          vanished = !chunk || (cursor.offset === 0 && !fileExists(fs, cursor.path));
+          break;
+        }
         feed(chunk);
         yield* drain(batch);
       }
       if (generation.n === 0 && follow) {
         live = cursor;
         break;
+      }
+      // Background compression replaced the plain generation while we read it: finish
+      // from its .gz twin, skipping the bytes already read.
+      const twin = `${cursor.path}.gz`;
+      if (vanished && generation.n > 0 && fileExists(fs, twin)) {
+        let skip = cursor.offset;
+        try {
+          for await (const chunk of gzipChunks(fs, twin, chunkSize)) {
+            if (skip >= chunk.length) {
+              skip -= chunk.length;
+              continue;
+            }
+            feed(skip > 0 ? chunk.subarray(skip) : chunk);
+            skip = 0;
+            yield* drain(batch);
+          }
+        } catch (error) {
+          if (!(error instanceof DamagedGzipError)) throw error;
+          stats.torn++;
+          stats.skipped++;
+        }
       }
     }
     finishFile();
