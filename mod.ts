@@ -84,6 +84,46 @@ export {
   type TraceInput,
   type TraceSpan,
 } from "./src/traces.ts";
+export {
+  openSqlite,
+  type SqliteDatabase,
+  type SqlStatement,
+  type SqlValue,
+} from "./src/collector/sqlite.ts";
+export {
+  applyTraceStoreSchema,
+  TRACE_STORE_SCHEMA,
+  TRACE_STORE_SCHEMA_VERSION,
+} from "./src/collector/schema.ts";
+export { type IngestCounts, openTraceStore, TraceStore } from "./src/collector/trace_store.ts";
+export { collectJournal, type CollectOptions, type CollectStats } from "./src/collector/collect.ts";
+export { type FilePosition, FINGERPRINT_BYTES } from "./src/collector/fingerprint.ts";
+export {
+  queryConversation,
+  queryErrorSpans,
+  queryOpenSpans,
+  querySlowestSpans,
+  queryTurn,
+} from "./src/collector/query.ts";
+export { otlpSpanId, otlpTraceId } from "./src/collector/trace_ids.ts";
+export {
+  OTLP_SCOPE_NAME,
+  type OtlpAnyValue,
+  type OtlpKeyValue,
+  type OtlpLogsRequest,
+  OtlpMapper,
+  type OtlpOptions,
+  type OtlpTracesRequest,
+  toOtlpAnyValue,
+  toOtlpLogs,
+  toOtlpTraces,
+} from "./src/collector/otlp_mapping.ts";
+export {
+  exportOtlp,
+  type ExportOtlpOptions,
+  type ExportOtlpStats,
+  OtlpExportError,
+} from "./src/collector/otlp_export.ts";
 export { nodeFs } from "./src/adapters/node.ts";
 export { denoFs } from "./src/adapters/deno.ts";
 export { bunFs } from "./src/adapters/bun.ts";

@@ -189,6 +189,9 @@ Commands:
   tail    the last records, one per line (-f: keep following, across rotations)
   spans   the trace trees: durations, status, open spans flagged
   stats   counts by kind, level and extension; time range, open spans, skipped lines
+  collect --db <file> [--once]   tail the journal into a SQLite trace store
+  query   --db <file> (--turn ID | --conversation ID | --open | --errors | --slowest N)
+  export  --otlp <base-url> [--once]   send to an OpenTelemetry endpoint (OTLP/HTTP JSON)
 
 Options:
   -n, --lines <N|all>      tail: how many of the last records (default 10)

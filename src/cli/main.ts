@@ -7,7 +7,10 @@
 import { errorCode } from "../fs_ops.ts";
 import { JournalNotFoundError } from "../reader/journal_not_found_error.ts";
 import { parseArgs, USAGE, UsageError } from "./args.ts";
+import { collectCommand } from "./collect.ts";
+import { exportCommand } from "./export.ts";
 import { type CliIo, processIo } from "./io.ts";
+import { queryCommand } from "./query.ts";
 import { spans } from "./spans.ts";
 import { stats } from "./stats.ts";
 import { tail } from "./tail.ts";
@@ -38,6 +41,9 @@ import { tail } from "./tail.ts";
  * ```
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  if (argv[0] === "collect") return await collectCommand(argv.slice(1), io);
+  if (argv[0] === "query") return await queryCommand(argv.slice(1), io);
+  if (argv[0] === "export") return await exportCommand(argv.slice(1), io);
   let args;
   try {
     args = parseArgs(argv, io.now ?? Date.now());

@@ -1,0 +1,462 @@
+/**
+ * Journal records as OTLP/JSON: log entries as `ExportLogsServiceRequest`, span-open and
+ * span-close pairs as `ExportTraceServiceRequest` (the JSON encoding of the OTLP protobuf
+ * messages, as OTLP/HTTP with `Content-Type: application/json` carries them).
+ *
+ * @module
+ */
+
+import type { JournalRecord } from "../reader/journal_record.ts";
+import { otlpSpanId, otlpTraceId } from "./trace_ids.ts";
+
+/** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
+export type OtlpAnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: OtlpAnyValue[] } }
+  | { kvlistValue: { values: OtlpKeyValue[] } }
+  | Record<string, never>;
+
+/** An OTLP `KeyValue`. */
+export interface OtlpKeyValue {
+  /** The attribute's name. */
+  key: string;
+  /** Its value. */
+  value: OtlpAnyValue;
+}
+
+/** The resource and scope every exported record carries. */
+interface Envelope {
+  resource: { attributes: OtlpKeyValue[] };
+  scope: { name: string };
+}
+
+/**
+ * An OTLP/JSON `ExportLogsServiceRequest` (what `POST /v1/logs` takes).
+ *
+ * @example
+ * ```ts
+ * import { toOtlpLogs, type OtlpLogsRequest } from "@dispatch/journal-sink";
+ * const request: OtlpLogsRequest = toOtlpLogs([], { serviceName: "agent" });
+ * if (request.resourceLogs.length !== 0) throw new Error("no records, no resource");
+ * ```
+ */
+export interface OtlpLogsRequest {
+  /** One entry (this service), or none when there is nothing to send. */
+  resourceLogs: {
+    resource: { attributes: OtlpKeyValue[] };
+    scopeLogs: { scope: { name: string }; logRecords: Record<string, unknown>[] }[];
+  }[];
+}
+
+/**
+ * An OTLP/JSON `ExportTraceServiceRequest` (what `POST /v1/traces` takes).
+ *
+ * @example
+ * ```ts
+ * import { toOtlpTraces, type OtlpTracesRequest } from "@dispatch/journal-sink";
+ * const request: OtlpTracesRequest = toOtlpTraces([], { serviceName: "agent" });
+ * if (request.resourceSpans.length !== 0) throw new Error("no records, no resource");
+ * ```
+ */
+export interface OtlpTracesRequest {
+  /** One entry (this service), or none when there is nothing to send. */
+  resourceSpans: {
+    resource: { attributes: OtlpKeyValue[] };
+    scopeSpans: { scope: { name: string }; spans: Record<string, unknown>[] }[];
+  }[];
+}
+
+/**
+ * Options of the OTLP mapping.
+ *
+ * @example
+ * ```ts
+ * import type { OtlpOptions } from "@dispatch/journal-sink";
+ * const options: OtlpOptions = { serviceName: "agent-host", resourceAttributes: { "deployment.environment.name": "prod" } };
+ * if (options.serviceName !== "agent-host") throw new Error("unreachable");
+ * ```
+ */
+export interface OtlpOptions {
+  /**
+   * The resource's `service.name`.
+   * @default {"journal-sink"}
+   */
+  serviceName?: string;
+  /** More resource attributes (`host.name`, `deployment.environment.name`…). */
+  resourceAttributes?: Record<string, unknown>;
+}
+
+/** The instrumentation scope named on every exported record. */
+export const OTLP_SCOPE_NAME = "@dispatch/journal-sink";
+
+/** A record read back, before its fields are checked. */
+type Loose = { readonly kind: string; readonly [field: string]: unknown };
+
+const SEVERITY: Record<string, number> = { debug: 5, info: 9, warn: 13, error: 17 };
+const MAX_DEPTH = 8;
+
+/**
+ * A JavaScript value as an OTLP `AnyValue`: strings, booleans, safe integers (`intValue`,
+ * a decimal string as proto3 JSON encodes int64), other finite numbers (`doubleValue`),
+ * arrays and objects (nested up to 8 levels, deeper as JSON text); `null` is the empty
+ * value; NaN and ±Infinity become strings.
+ *
+ * @param value Any JSON-ish value.
+ * @returns The OTLP value.
+ *
+ * @example
+ * ```ts
+ * import { toOtlpAnyValue } from "@dispatch/journal-sink";
+ * const value = toOtlpAnyValue({ tokens: 12 });
+ * if (JSON.stringify(value) !== '{"kvlistValue":{"values":[{"key":"tokens","value":{"intValue":"12"}}]}}') {
+ *   throw new Error(JSON.stringify(value));
+ * }
+ * ```
+ */
+export function toOtlpAnyValue(value: unknown, depth = 0): OtlpAnyValue {
+  switch (typeof value) {
+    case "string":
+      return { stringValue: value };
+    case "boolean":
+      return { boolValue: value };
+    case "bigint":
+      return { intValue: value.toString() };
+    case "number":
+      if (Number.isSafeInteger(value)) return { intValue: String(value) };
+      if (Number.isFinite(value)) return { doubleValue: value };
+      return { stringValue: String(value) };
+    case "object": {
+      if (value === null) return {};
+      if (depth >= MAX_DEPTH) return { stringValue: safeJson(value) };
+      if (Array.isArray(value)) {
+        return { arrayValue: { values: value.map((item) => toOtlpAnyValue(item, depth + 1)) } };
+      }
+      return {
+        kvlistValue: { values: toOtlpAttributes(value as Record<string, unknown>, depth + 1) },
+      };
+    }
+    default:
+      return {};
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return String(value);
+  }
+}
+
+function toOtlpAttributes(values: Record<string, unknown> | undefined, depth = 0): OtlpKeyValue[] {
+  const out: OtlpKeyValue[] = [];
+  if (!values || typeof values !== "object") return out;
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    out.push({ key, value: toOtlpAnyValue(value, depth) });
+  }
+  return out;
+}
+
+/** Milliseconds (possibly fractional) since the epoch as OTLP's decimal nanoseconds. */
+function nanos(ms: number): string {
+  const whole = Math.floor(ms);
+  const fraction = Math.round((ms - whole) * 1e6);
+  return (BigInt(whole) * 1_000_000n + BigInt(fraction)).toString();
+}
+
+function scopeAttributes(record: Loose): OtlpKeyValue[] {
+  const out: OtlpKeyValue[] = [];
+  const add = (key: string, value: unknown) => {
+    if (typeof value === "string") out.push({ key, value: { stringValue: value } });
+  };
+  add("journal.extension_id", record.extensionId);
+  add("journal.conversation_id", record.conversationId);
+  add("journal.turn_id", record.turnId);
+  return out;
+}
+
+/** How many span ids (trace lookups, pending opens) a mapper remembers. */
+const MEMORY = 100_000;
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MEMORY) map.delete(map.keys().next().value as string);
+}
+
+/**
+ * A stateful record → OTLP mapper, for exporting a journal in batches: it remembers the
+ * `span-open`s whose close has not come yet (a span is exported once, when it closes, with
+ * the open's attributes merged under the close's) and the trace of each span id (so
+ * children of a turnless root share its trace). A close whose open it never saw (before a
+ * resumed position, or beyond its memory of 100 000 spans) is exported from the close
+ * alone (start = end − `durationMs`). Spans still open are not exported: OTLP has no open
+ * span; the SQLite store and `query --open` show them.
+ *
+ * @example Pairing across two batches
+ * ```ts
+ * import { OtlpMapper } from "@dispatch/journal-sink";
+ * const mapper = new OtlpMapper({ serviceName: "agent" });
+ * mapper.add({ kind: "span-open", spanId: "s", name: "tool", timestamp: 1, extensionId: "host", attributes: { tool: "grep" } });
+ * if (mapper.takeTraces().resourceSpans.length !== 0) throw new Error("still open");
+ * mapper.add({ kind: "span-close", spanId: "s", name: "tool", timestamp: 4, durationMs: 3, status: "ok", extensionId: "host" });
+ * const [span] = mapper.takeTraces().resourceSpans[0].scopeSpans[0].spans;
+ * if (span.startTimeUnixNano !== "1000000") throw new Error(String(span.startTimeUnixNano));
+ * ```
+ */
+export class OtlpMapper {
+  #envelope: Envelope;
+  #logs: Record<string, unknown>[] = [];
+  #spans: Record<string, unknown>[] = [];
+  #opens = new Map<string, Loose>();
+  #traces = new Map<string, string>();
+  #lookup = (spanId: string) => this.#traces.get(spanId);
+
+  /**
+   * Creates a mapper with an empty memory.
+   *
+   * @param options Service name and resource attributes.
+   */
+  constructor(options: OtlpOptions = {}) {
+    this.#envelope = {
+      resource: {
+        attributes: toOtlpAttributes({
+          "service.name": options.serviceName ?? "journal-sink",
+          ...options.resourceAttributes,
+        }),
+      },
+      scope: { name: OTLP_SCOPE_NAME },
+    };
+  }
+
+  /** Spans opened and not yet closed, as far as this mapper knows. */
+  get pendingSpans(): number {
+    return this.#opens.size;
+  }
+
+  /**
+   * Maps one record: a log entry becomes a log record now; a span-open is held; a
+   * span-close becomes a span. Other kinds, and records without a numeric timestamp, are
+   * ignored.
+   *
+   * @param record A record read from a journal.
+   */
+  add(input: JournalRecord): void {
+    const record = input as Loose;
+    const time = record.timestamp;
+    if (typeof time !== "number" || !Number.isFinite(time)) return;
+    if (record.kind === "log") {
+      this.#logs.push(this.#logRecord(record, time));
+      return;
+    }
+    if (typeof record.spanId !== "string") return;
+    if (record.kind === "span-open") {
+      const trace = otlpTraceId(record, this.#lookup);
+      if (trace) remember(this.#traces, record.spanId, trace);
+      remember(this.#opens, record.spanId, record);
+    } else if (record.kind === "span-close") {
+      const open = this.#opens.get(record.spanId);
+      this.#opens.delete(record.spanId);
+      this.#spans.push(this.#span(open, record, time));
+    }
+  }
+
+  /**
+   * The log records mapped since the last call, as one request (empty `resourceLogs`
+   * when there were none).
+   *
+   * @returns The request body.
+   */
+  takeLogs(): OtlpLogsRequest {
+    const logRecords = this.#logs.splice(0);
+    if (logRecords.length === 0) return { resourceLogs: [] };
+    return {
+      resourceLogs: [{
+        resource: this.#envelope.resource,
+        scopeLogs: [{ scope: this.#envelope.scope, logRecords }],
+      }],
+    };
+  }
+
+  /**
+   * The spans completed since the last call, as one request (empty `resourceSpans` when
+   * there were none).
+   *
+   * @returns The request body.
+   */
+  takeTraces(): OtlpTracesRequest {
+    const spans = this.#spans.splice(0);
+    if (spans.length === 0) return { resourceSpans: [] };
+    return {
+      resourceSpans: [{
+        resource: this.#envelope.resource,
+        scopeSpans: [{ scope: this.#envelope.scope, spans }],
+      }],
+    };
+  }
+
+  #logRecord(record: Loose, time: number): Record<string, unknown> {
+    const level = typeof record.level === "string" ? record.level : "info";
+    const attributes = scopeAttributes(record);
+    attributes.push(...toOtlpAttributes(record.attributes as Record<string, unknown>));
+    if (record.body !== undefined) {
+      attributes.push({ key: "journal.body", value: toOtlpAnyValue(record.body) });
+    }
+    const out: Record<string, unknown> = {
+      timeUnixNano: nanos(time),
+      observedTimeUnixNano: nanos(time),
+      severityNumber: SEVERITY[level] ?? 0,
+      severityText: level.toUpperCase(),
+      body: { stringValue: typeof record.msg === "string" ? record.msg : safeJson(record.msg) },
+      attributes,
+    };
+    if (typeof record.spanId === "string") {
+      out.traceId = otlpTraceId(record, this.#lookup);
+      out.spanId = otlpSpanId(record.spanId);
+      if (out.spanId !== record.spanId) {
+        attributes.push({ key: "journal.span_id", value: { stringValue: record.spanId } });
+      }
+    } else {
+      const trace = otlpTraceId(record, this.#lookup);
+      if (trace) out.traceId = trace;
+    }
+    return out;
+  }
+
+  #span(open: Loose | undefined, close: Loose, end: number) {
+    const spanId = close.spanId as string;
+    const duration = typeof close.durationMs === "number" ? close.durationMs : 0;
+    const start = open && typeof open.timestamp === "number" ? open.timestamp : end - duration;
+    const first = open ?? close;
+    const parentSpanId = typeof first.parentSpanId === "string"
+      ? first.parentSpanId
+      : typeof close.parentSpanId === "string"
+      ? close.parentSpanId
+      : undefined;
+    const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
+    const traceId = this.#traces.get(spanId) ?? otlpTraceId(scoped, this.#lookup) as string;
+    remember(this.#traces, spanId, traceId);
+    const attributes = scopeAttributes(scoped);
+    attributes.push(
+      ...toOtlpAttributes({
+        ...(open?.attributes as Record<string, unknown> | undefined),
+        ...(close.attributes as Record<string, unknown> | undefined),
+      }),
+    );
+    if (open?.body !== undefined) {
+      attributes.push({ key: "journal.body", value: toOtlpAnyValue(open.body) });
+    }
+    const otlpId = otlpSpanId(spanId);
+    if (otlpId !== spanId) {
+      attributes.push({ key: "journal.span_id", value: { stringValue: spanId } });
+    }
+    const links: Record<string, unknown>[] = [];
+    const seen = new Set<string>();
+    for (const link of [...asLinks(open?.links), ...asLinks(close.links)]) {
+      if (seen.has(link.spanId)) continue;
+      seen.add(link.spanId);
+      const linkAttributes: OtlpKeyValue[] = [];
+      if (typeof link.reason === "string") {
+        linkAttributes.push({ key: "journal.link.reason", value: { stringValue: link.reason } });
+      }
+      links.push({
+        traceId: otlpTraceId(
+          { kind: "log", spanId: link.spanId, turnId: link.turnId },
+          this.#lookup,
+        ),
+        spanId: otlpSpanId(link.spanId),
+        attributes: linkAttributes,
+      });
+    }
+    const span: Record<string, unknown> = {
+      traceId,
+      spanId: otlpId,
+      name: typeof close.name === "string" ? close.name : String(first.name ?? ""),
+      kind: 1, // SPAN_KIND_INTERNAL
+      startTimeUnixNano: nanos(start),
+      endTimeUnixNano: nanos(end),
+      attributes,
+      links,
+      status: close.status === "error" ? { code: 2 } : { code: 1 },
+    };
+    if (parentSpanId !== undefined) span.parentSpanId = otlpSpanId(parentSpanId);
+    return span;
+  }
+}
+
+function withoutUndefined(record: Loose | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!record) return out;
+  for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+function asLinks(value: unknown): { spanId: string; turnId?: string; reason?: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((link) => typeof link?.spanId === "string");
+}
+
+/**
+ * The log entries among `records` as one OTLP/JSON `ExportLogsServiceRequest`: severity
+ * numbers DEBUG 5, INFO 9, WARN 13, ERROR 17; `msg` as the body; `extensionId`,
+ * `conversationId`, `turnId` as `journal.*` attributes beside the record's own; trace and
+ * span ids from {@linkcode otlpTraceId} and {@linkcode otlpSpanId}.
+ *
+ * @param records Records read from a journal.
+ * @param options Service name and resource attributes.
+ * @returns The request body for `POST <base>/v1/logs`.
+ *
+ * @example
+ * ```ts
+ * import { toOtlpLogs } from "@dispatch/journal-sink";
+ * const request = toOtlpLogs(
+ *   [{ kind: "log", level: "warn", msg: "slow disk", timestamp: 1, extensionId: "host" }],
+ *   { serviceName: "agent" },
+ * );
+ * const [record] = request.resourceLogs[0].scopeLogs[0].logRecords;
+ * if (record.severityNumber !== 13 || record.timeUnixNano !== "1000000") throw new Error("mapping");
+ * ```
+ */
+export function toOtlpLogs(
+  records: Iterable<JournalRecord>,
+  options: OtlpOptions = {},
+): OtlpLogsRequest {
+  const mapper = new OtlpMapper(options);
+  for (const record of records) if (record.kind === "log") mapper.add(record);
+  return mapper.takeLogs();
+}
+
+/**
+ * The spans among `records` as one OTLP/JSON `ExportTraceServiceRequest`: each
+ * span-open/span-close pair (or a lone close) becomes one `INTERNAL` span with status OK
+ * or ERROR; spans with no close are left out (see {@linkcode OtlpMapper}).
+ *
+ * @param records Records read from a journal, oldest first.
+ * @param options Service name and resource attributes.
+ * @returns The request body for `POST <base>/v1/traces`.
+ *
+ * @example
+ * ```ts
+ * import { toOtlpTraces } from "@dispatch/journal-sink";
+ * const request = toOtlpTraces([
+ *   { kind: "span-open", spanId: "a", name: "turn", timestamp: 0, turnId: "t", extensionId: "host" },
+ *   { kind: "span-open", spanId: "b", parentSpanId: "a", name: "tool", timestamp: 1, turnId: "t", extensionId: "host" },
+ *   { kind: "span-close", spanId: "b", parentSpanId: "a", name: "tool", timestamp: 3, durationMs: 2, status: "error", extensionId: "host" },
+ *   { kind: "span-close", spanId: "a", name: "turn", timestamp: 4, durationMs: 4, status: "ok", extensionId: "host" },
+ * ]);
+ * const [tool, turn] = request.resourceSpans[0].scopeSpans[0].spans;
+ * if (tool.traceId !== turn.traceId || tool.parentSpanId !== turn.spanId) throw new Error("tree");
+ * ```
+ */
+export function toOtlpTraces(
+  records: Iterable<JournalRecord>,
+  options: OtlpOptions = {},
+): OtlpTracesRequest {
+  const mapper = new OtlpMapper(options);
+  for (const record of records) if (record.kind !== "log") mapper.add(record);
+  return mapper.takeTraces();
+}

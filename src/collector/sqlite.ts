@@ -1,0 +1,127 @@
+/**
+ * One small interface over the SQLite each runtime ships: `node:sqlite` (`DatabaseSync`) on
+ * Node and Deno, `bun:sqlite` (`Database`) on Bun. Reached through `process.getBuiltinModule`
+ * on the first open, so programs that never collect load no SQLite at all.
+ *
+ * @module
+ */
+
+/** A value SQLite stores and returns: what both drivers agree on. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+/**
+ * A prepared statement: positional `?` parameters, `undefined` bound as `NULL`.
+ *
+ * @example
+ * ```ts
+ * import { openSqlite } from "@dispatch/journal-sink";
+ * const db = await openSqlite(":memory:");
+ * const one = db.prepare("SELECT ? + 1 AS n").get(1);
+ * if (one?.n !== 2) throw new Error("wrong sum");
+ * db.close();
+ * ```
+ */
+export interface SqlStatement {
+  /** Runs the statement; returns the changes and the last inserted row id. */
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number };
+  /** The first row, or `undefined` when there is none. */
+  get(...params: unknown[]): Record<string, SqlValue> | undefined;
+  /** Every row. */
+  all(...params: unknown[]): Record<string, SqlValue>[];
+}
+
+/**
+ * The part of a SQLite connection the trace store uses, identical on every runtime.
+ *
+ * @example
+ * ```ts
+ * import { openSqlite } from "@dispatch/journal-sink";
+ * const db = await openSqlite(":memory:");
+ * db.exec("CREATE TABLE t (a INTEGER)");
+ * db.prepare("INSERT INTO t VALUES (?)").run(7);
+ * if (db.prepare("SELECT a FROM t").all()[0].a !== 7) throw new Error("not stored");
+ * db.close();
+ * ```
+ */
+export interface SqliteDatabase {
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): void;
+  /** Compiles a statement for repeated use. */
+  prepare(sql: string): SqlStatement;
+  /** Releases the connection. */
+  close(): void;
+}
+
+interface DriverStatement {
+  run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+interface DriverDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): DriverStatement;
+  close(): void;
+}
+
+function bind(params: unknown[]): unknown[] {
+  for (let i = 0; i < params.length; i++) if (params[i] === undefined) params[i] = null;
+  return params;
+}
+
+function wrap(db: DriverDatabase): SqliteDatabase {
+  return {
+    exec: (sql) => void db.exec(sql),
+    prepare(sql) {
+      const statement = db.prepare(sql);
+      return {
+        run(...params) {
+          const result = statement.run(...bind(params));
+          return {
+            changes: Number(result.changes),
+            lastInsertRowid: Number(result.lastInsertRowid),
+          };
+        },
+        get: (...params) =>
+          (statement.get(...bind(params)) ?? undefined) as Record<string, SqlValue> | undefined,
+        all: (...params) => statement.all(...bind(params)) as Record<string, SqlValue>[],
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Opens (creating if missing) the SQLite database at `path` with the running runtime's
+ * own driver: `bun:sqlite` on Bun, `node:sqlite` on Node (≥ 22.5) and Deno (≥ 2.2). The
+ * driver is imported on first use only.
+ *
+ * @param path A file path, or `":memory:"`.
+ * @returns The open connection.
+ *
+ * @example An in-memory database
+ * ```ts
+ * import { openSqlite } from "@dispatch/journal-sink";
+ * const db = await openSqlite(":memory:");
+ * if (db.prepare("SELECT 41 + 1 AS answer").get()?.answer !== 42) throw new Error("no sqlite");
+ * db.close();
+ * ```
+ */
+// deno-lint-ignore require-await -- async keeps room for drivers that open asynchronously
+export async function openSqlite(path: string): Promise<SqliteDatabase> {
+  // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
+  // without an import that other runtimes' checkers or the JSR analyzer would try to resolve.
+  const process = (globalThis as {
+    process: { getBuiltinModule(id: string): unknown };
+  }).process;
+  if ("Bun" in globalThis) {
+    const bun = process.getBuiltinModule("bun:sqlite") as {
+      Database: new (path: string) => DriverDatabase;
+    };
+    return wrap(new bun.Database(path));
+  }
+  const node = process.getBuiltinModule("node:sqlite") as {
+    DatabaseSync: new (path: string) => unknown;
+  };
+  return wrap(new node.DatabaseSync(path) as DriverDatabase);
+}

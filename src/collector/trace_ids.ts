@@ -1,0 +1,105 @@
+/**
+ * Deterministic OTLP ids for journal records: the same record always maps to the same
+ * 16-byte trace id and 8-byte span id, in the SQLite store and in every OTLP export.
+ *
+ * @module
+ */
+
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+
+/** cyrb128: a fast, well-mixed, non-cryptographic 128-bit string hash. */
+function hash128(text: string): number[] {
+  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  for (let i = 0; i < text.length; i++) {
+    const k = text.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
+
+function hex32(n: number): string {
+  return HEX[n >>> 24] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
+}
+
+const SPAN_HEX = /^[0-9a-f]{16}$/;
+const ZERO_SPAN = "0000000000000000";
+
+/**
+ * The OTLP span id (16 lowercase hex digits, never all zero) of a journal span id. Ids the
+ * logger generates already have that form and are kept as they are, so an id seen in the
+ * journal is the id seen in the backend; any other string is hashed.
+ *
+ * @param spanId The journal's `spanId`.
+ * @returns 8 bytes as hex.
+ *
+ * @example
+ * ```ts
+ * import { otlpSpanId } from "@dispatch/journal-sink";
+ * if (otlpSpanId("00f1e2d3c4b5a697") !== "00f1e2d3c4b5a697") throw new Error("kept as is");
+ * if (!/^[0-9a-f]{16}$/.test(otlpSpanId("tool-call-7"))) throw new Error("not hex");
+ * if (otlpSpanId("tool-call-7") !== otlpSpanId("tool-call-7")) throw new Error("not stable");
+ * ```
+ */
+export function otlpSpanId(spanId: string): string {
+  if (SPAN_HEX.test(spanId) && spanId !== ZERO_SPAN) return spanId;
+  const [a, b] = hash128(`span:${spanId}`);
+  const id = hex32(a) + hex32(b);
+  return id === ZERO_SPAN ? "0000000000000001" : id;
+}
+
+/**
+ * Which trace a record belongs to, as an OTLP trace id (32 hex digits). The rule, in order:
+ * 1. a record with a `turnId` belongs to the trace of its turn (`hash("turn:" + turnId)`):
+ *    a turn is the unit an agent host traces, and the rule needs no other record;
+ * 2. a span whose parent's trace is known (`lookup`) shares it; a log entry shares its
+ *    span's;
+ * 3. otherwise the trace is named after the parent span (spans) or the span (log entries),
+ *    so the children of one unknown root still share a trace.
+ * Log entries with neither a turn nor a span have no trace (`undefined`).
+ *
+ * @param record The record's scope fields.
+ * @param lookup The trace id already given to a span id, when known.
+ * @returns The trace id, or `undefined`.
+ *
+ * @example Spans of one turn share a trace
+ * ```ts
+ * import { otlpTraceId } from "@dispatch/journal-sink";
+ * const a = otlpTraceId({ kind: "span-open", spanId: "a", turnId: "t1" });
+ * const b = otlpTraceId({ kind: "span-open", spanId: "b", parentSpanId: "a", turnId: "t1" });
+ * if (a !== b || a?.length !== 32) throw new Error("one turn, one trace");
+ * ```
+ */
+export function otlpTraceId(
+  record: { kind: string; spanId?: unknown; parentSpanId?: unknown; turnId?: unknown },
+  lookup?: (spanId: string) => string | undefined,
+): string | undefined {
+  if (typeof record.turnId === "string") return traceHex(`turn:${record.turnId}`);
+  const isLog = record.kind === "log";
+  const anchor = isLog
+    ? record.spanId
+    : (typeof record.parentSpanId === "string" ? record.parentSpanId : record.spanId);
+  if (typeof anchor !== "string") return undefined;
+  const known = lookup?.(anchor);
+  if (known !== undefined) return known;
+  return traceHex(`span:${anchor}`);
+}
+
+function traceHex(key: string): string {
+  const [a, b, c, d] = hash128(key);
+  const id = hex32(a) + hex32(b) + hex32(c) + hex32(d);
+  return /^0+$/.test(id) ? id.slice(0, 31) + "1" : id;
+}
