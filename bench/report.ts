@@ -160,7 +160,7 @@ for (const [label, a, b, goal] of targets) {
   lines.push(
     `| ${label} | ` + throughput.map((r) => {
       const x = ratio(r, a, b);
-      return `${x.toFixed(2)}× ${x >= goal ? "✓" : "✗"}`;
+      return `${x.toFixed(3)}× ${x >= goal ? "✓" : "✗"}`;
     }).join(" | ") + " |",
   );
 }
