@@ -2,52 +2,30 @@
  * A Node.js HTTP host that records each request as a span, with a log entry inside it.
  *
  * Run: `node examples/node_host.ts` (answers three requests of its own, prints the
- * journal, exits) or `node examples/node_host.ts --serve` to keep serving on port 8787.
+ * journal's trace tree, exits) or `node examples/node_host.ts --serve` to keep serving on
+ * port 8787.
  */
 import { createServer } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
-import { createJournalSink } from "../mod.ts";
+import { createJournalSink, createLogger, readJournal, reconstructTraces } from "../mod.ts";
 
 const serve = process.argv.includes("--serve");
 const path = join(mkdtempSync(join(tmpdir(), "node-host-")), "host.jsonl");
 const sink = createJournalSink({ path, fsync: "periodic" });
+const log = createLogger({ sink, extensionId: "node-host" });
 
 const server = createServer((request, response) => {
-  const spanId = randomUUID();
-  const start = Date.now();
-  const scope = { extensionId: "node-host", turnId: request.headers["x-turn-id"]?.toString() };
-  sink.emit({
-    kind: "span-open",
-    spanId,
-    name: "http.request",
-    timestamp: start,
-    ...scope,
-    attributes: { method: request.method, url: request.url },
-  });
-  const status = request.url === "/fail" ? 500 : 200;
-  sink.emit({
-    kind: "log",
-    level: status === 200 ? "info" : "error",
-    msg: `answering ${status}`,
-    timestamp: Date.now(),
-    spanId,
-    ...scope,
-  });
-  response.writeHead(status, { "content-type": "text/plain" }).end(`${status}\n`);
-  const end = Date.now();
-  sink.emit({
-    kind: "span-close",
-    spanId,
-    name: "http.request",
-    timestamp: end,
-    durationMs: end - start,
-    status: status === 200 ? "ok" : "error",
-    ...scope,
-    attributes: { status },
-  });
+  const turnId = request.headers["x-turn-id"]?.toString();
+  const scoped = turnId ? log.child({ turnId }) : log;
+  scoped.withSpan("http.request", (span) => {
+    const status = request.url === "/fail" ? 500 : 200;
+    if (status === 200) span.info(`answering ${status}`, { url: request.url });
+    else span.error(`answering ${status}`, { url: request.url });
+    response.writeHead(status, { "content-type": "text/plain" }).end(`${status}\n`);
+    span.end(status === 200 ? "ok" : "error", { status });
+  }, { method: request.method, url: request.url });
 });
 
 server.listen(serve ? 8787 : 0, "127.0.0.1", async () => {
@@ -60,12 +38,8 @@ server.listen(serve ? 8787 : 0, "127.0.0.1", async () => {
   }
   server.close();
   sink.close();
-  const { readFileSync } = await import("node:fs");
-  for (const line of readFileSync(path, "utf8").trimEnd().split("\n")) {
-    const record = JSON.parse(line);
-    const what = record.kind === "log"
-      ? record.msg
-      : `${record.name} ${record.attributes?.url ?? record.status}`;
-    console.log(`${record.kind.padEnd(10)} ${what}`);
+  const forest = await reconstructTraces(readJournal(path));
+  for (const span of forest.roots) {
+    console.log(`${span.name} ${span.attributes.url} [${span.status}] ${span.logs[0]?.msg}`);
   }
 });

@@ -10,6 +10,7 @@ import type { FsOps } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
 import { tailPass } from "./tail.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
+import { abortableSleep } from "../abortable_sleep.ts";
 
 /**
  * Options of {@linkcode collectJournal}.
@@ -77,19 +78,6 @@ export interface CollectStats {
   passes: number;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /**
  * Collects the journal at `path` into a SQLite trace store: every generation, oldest
  * first (rotated, gzip-compressed or renamed by an external logrotate), then the live file
@@ -154,7 +142,7 @@ export async function collectJournal(
         if (options.signal?.aborted) break;
       }
       if (options.once) break;
-      if (!progressed) await sleep(pollMs, options.signal);
+      if (!progressed) await abortableSleep(pollMs, options.signal);
     }
   } finally {
     if (typeof options.db === "string") store.close();

@@ -13,6 +13,7 @@ import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
 import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
 import { OtlpMapper, type OtlpOptions } from "./otlp_mapping.ts";
 import { tailPass } from "./tail.ts";
+import { abortableSleep } from "../abortable_sleep.ts";
 
 /**
  * Options of {@linkcode exportOtlp}.
@@ -135,19 +136,6 @@ export class OtlpExportError extends Error {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 interface StateFile {
   version: 1;
@@ -294,7 +282,7 @@ export async function exportOtlp(
       const delay = retryAfterMs !== undefined
         ? Math.min(maxBackoffMs, retryAfterMs)
         : exponential / 2 + Math.random() * exponential / 2;
-      await sleep(delay, options.signal);
+      await abortableSleep(delay, options.signal);
     }
   };
 
@@ -318,7 +306,7 @@ export async function exportOtlp(
       if (options.signal?.aborted) break;
     }
     if (options.once) break;
-    if (!progressed) await sleep(options.pollMs ?? 1000, options.signal);
+    if (!progressed) await abortableSleep(options.pollMs ?? 1000, options.signal);
   }
   return stats;
 }

@@ -13,6 +13,7 @@ import type { JournalRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { compileFilter, type RecordFilter } from "./record_filter.ts";
+import { abortableSleep } from "../abortable_sleep.ts";
 
 /**
  * Options of {@linkcode readJournal}: a {@linkcode RecordFilter} plus how to read.
@@ -184,18 +185,6 @@ function headOf(fs: FsOps, path: string): Uint8Array | undefined {
   const newline = bytes.indexOf(0x0a);
   if (newline >= 0) return bytes.slice(0, newline + 1);
   return bytes.length === HEAD_BYTES ? bytes.slice() : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function* read(
@@ -373,7 +362,7 @@ async function* read(
     }
     options.onIdle?.();
     if (signal?.aborted) break;
-    await sleep(pollMs, signal);
+    await abortableSleep(pollMs, signal);
   }
   return stats;
 }
