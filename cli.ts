@@ -10,7 +10,9 @@
  *
  * Commands: `tail [-n N] [-f]` (the last records, pretty and coloured on a terminal;
  * `-f` follows across rotations), `spans [--logs]` (the trace trees, open spans flagged),
- * `stats` (counts, time range, open spans, skipped lines). Every command takes `--json`
+ * `stats` (counts, time range, open spans, skipped lines), `collect --db` (into a SQLite
+ * trace store), `query --db` (turn and conversation trees, open, slowest and failed spans),
+ * `export --otlp` (to an OpenTelemetry endpoint). Every command takes `--json`
  * and the filters `--kind`, `--level`, `--since`, `--until`, `--conversation`, `--turn`,
  * `--extension`. Exit status: 0 done, 1 journal missing or unreadable, 2 bad arguments.
  *
@@ -32,6 +34,7 @@ import { currentProcess } from "./src/cli/io.ts";
 
 export { main } from "./src/cli/main.ts";
 export type { CliIo } from "./src/cli/io.ts";
+export type { FsOps } from "./src/fs_ops.ts";
 
 if (import.meta.main) {
   const proc = currentProcess();
