@@ -45,15 +45,13 @@ export { type GenerationAge, generationsToRemove, type RetentionPolicy } from ".
 export { type Clock, systemClock } from "./src/clock.ts";
 export { errorCode, type FileStat, type FsOps, parentDir } from "./src/fs_ops.ts";
 export { JournalSinkError } from "./src/journal_sink_error.ts";
+export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/journal_sink.ts";
 export {
   type BufferOptions,
-  createJournalSink,
   type FsyncPolicy,
-  type JournalSink,
   type JournalSinkOptions,
-  type JournalSinkStats,
   type RotateOptions,
-} from "./src/journal_sink.ts";
+} from "./src/journal_sink_options.ts";
 export {
   type Attributes,
   createLogger,

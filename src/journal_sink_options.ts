@@ -1,0 +1,225 @@
+/**
+ * What a journal sink can be told, and the check that refuses bad options at creation
+ * (so that nothing needs to throw later, when records flow).
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import type { FsOps } from "./fs_ops.ts";
+import { type Naming, NAMINGS } from "./naming.ts";
+import { type RotateEvery, rotationPeriodMs } from "./time_rotation.ts";
+
+/**
+ * When the sink makes appended bytes durable.
+ *
+ * - `"always"`: after every record; `emit` returns only once the line is on disk.
+ * - `"periodic"`: at most every `fsyncIntervalMs`, and on `flush()`, `close()` and rotation.
+ * - `"none"`: only on `flush()` and `close()`.
+ *
+ * @example
+ * ```ts
+ * import type { FsyncPolicy } from "@dispatch/journal-sink";
+ * const policy: FsyncPolicy = "always";
+ * if (policy !== "always") throw new Error("unreachable");
+ * ```
+ */
+export type FsyncPolicy = "none" | "periodic" | "always";
+
+/**
+ * Opt-in batching: records collect in memory and reach the file in one write call per
+ * batch. A batch is written when it reaches `maxBytes`, when `flushIntervalMs` has passed
+ * since its first record, on `flush()` and `close()`, before a rotation, and when the
+ * process exits (normal exit, `process.exit`/`Deno.exit`, SIGINT, SIGTERM, SIGHUP). A
+ * record is never split across writes.
+ *
+ * What a crash can lose: a process killed with SIGKILL (or a runtime crash) loses the
+ * records still in the batch, at most `maxBytes` or `flushIntervalMs` worth; power loss
+ * loses that plus whatever the `fsync` policy had not yet synced.
+ *
+ * @example
+ * ```ts
+ * import type { BufferOptions } from "@dispatch/journal-sink";
+ * const buffer: BufferOptions = { maxBytes: 128 * 1024, flushIntervalMs: 250 };
+ * if (buffer.maxBytes !== 131072) throw new Error("unreachable");
+ * ```
+ */
+export interface BufferOptions {
+  /**
+   * Write the batch once it holds this many characters (UTF-16 units, a lower bound of
+   * its bytes). A record at least this large is written on its own.
+   * @default {65536}
+   */
+  maxBytes?: number;
+  /**
+   * Write the batch at the latest this long after its first record.
+   * @default {1000}
+   */
+  flushIntervalMs?: number;
+}
+
+/**
+ * Options of {@linkcode createJournalSink}.
+ *
+ * @example
+ * ```ts
+ * import type { JournalSinkOptions } from "@dispatch/journal-sink";
+ * const options: JournalSinkOptions = { path: "logs/app.jsonl", maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
+ * if (options.maxFiles !== 5) throw new Error("unreachable");
+ * ```
+ */
+export interface JournalSinkOptions {
+  /** The live journal file. Rotated generations sit beside it as `path.1` … `path.N`. */
+  path: string;
+  /**
+   * Rotate before a line would push the file past this many bytes.
+   * @default {52428800} (50 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Rotated generations kept: `path.1` (newest) … `path.N`; 0 keeps none.
+   * @default {1}
+   */
+  maxFiles?: number;
+  /**
+   * When appended bytes are made durable.
+   * @default {"periodic"}
+   */
+  fsync?: FsyncPolicy;
+  /**
+   * The longest time between fsyncs under `"periodic"`, in milliseconds.
+   * @default {5000}
+   */
+  fsyncIntervalMs?: number;
+  /**
+   * The file system. Defaults to the adapter for the running runtime.
+   * @default {defaultFsOps()}
+   */
+  fs?: FsOps;
+  /**
+   * The time source for the fsync interval and retry pacing.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Receives every failure kind once per episode (a {@linkcode JournalSinkError}, and the
+   * record it cost, if any). Never called for the same operation and code twice in a row
+   * without a successful append in between.
+   * @default {a console.warn line prefixed "[journal-sink]"}
+   */
+  onError?: (error: unknown, record?: unknown) => void;
+  /**
+   * Create the journal's directory (and its parents) when it is missing.
+   * @default {true}
+   */
+  mkdir?: boolean;
+  /**
+   * Batch records in memory and write them in one call per batch (see
+   * {@linkcode BufferOptions}); `true` takes the defaults. Off by default: every record
+   * is written through when `emit` returns.
+   * @default {false}
+   */
+  buffer?: BufferOptions | boolean;
+  /**
+   * Also rotate by time: `{ every: "daily" }` starts a new file at midnight UTC,
+   * `"hourly"` on the hour, a number every that many milliseconds (boundaries are multiples
+   * of it since the epoch). Combined with `maxBytes`: whichever comes first. Driven by
+   * `clock`; an empty file is not rotated. A restarted process whose journal was last
+   * written before the current period began rotates it before its first write.
+   * @default {undefined} (size only)
+   */
+  rotate?: RotateOptions;
+  /**
+   * Remove rotated generations last written longer ago than this (checked at start and
+   * after each rotation), on top of the `maxFiles` limit: whichever removes more.
+   * @default {undefined} (no age limit)
+   */
+  maxAgeMs?: number;
+  /**
+   * `"gzip"`: compress each rotated generation to `path.N.gz` in the background. `emit` never
+   * waits for it; a crash mid-compression leaves the plain generation, which is compressed
+   * again at the next start. Needs `CompressionStream` and `FsOps.appendBytes`.
+   * @default {"none"}
+   */
+  compress?: "gzip" | "none";
+  /**
+   * How rotated generations are named: `"suffix"` (`app.log.1`, `app.log.1.gz`) or
+   * `"before-ext"` (`app.1.log`, `app.1.log.gz`). See {@linkcode Naming}.
+   * @default {"suffix"}
+   */
+  naming?: Naming;
+  /**
+   * How often, in milliseconds, the sink checks that `path` still names its open file
+   * (another program renamed or removed it: `logrotate`, an operator) and reopens it if
+   * not, or notices that it was truncated (`copytruncate`). Two `stat` calls on a timer,
+   * never on `emit`; `Infinity` turns it off (call `reopen()` yourself then).
+   * @default {3000}
+   */
+  externalRotationCheckMs?: number;
+}
+
+/**
+ * Time-based rotation, see {@linkcode JournalSinkOptions.rotate}.
+ *
+ * @example
+ * ```ts
+ * import type { RotateOptions } from "@dispatch/journal-sink";
+ * const rotate: RotateOptions = { every: "hourly" };
+ * if (rotate.every !== "hourly") throw new Error("unreachable");
+ * ```
+ */
+export interface RotateOptions {
+  /** A period in milliseconds, `"hourly"` (on the hour, UTC) or `"daily"` (midnight UTC). */
+  every: RotateEvery;
+}
+
+const FSYNC_POLICIES: readonly string[] = ["none", "periodic", "always"];
+
+/** Throws a TypeError or RangeError naming the first invalid option. */
+export function checkOptions(options: JournalSinkOptions): void {
+  if (typeof options?.path !== "string" || options.path === "") {
+    throw new TypeError("journal-sink: `path` must be a non-empty string");
+  }
+  const { maxBytes, maxFiles, fsync, fsyncIntervalMs } = options;
+  if (maxBytes !== undefined && !(maxBytes > 0)) {
+    throw new RangeError("journal-sink: `maxBytes` must be a positive number");
+  }
+  if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles >= 0)) {
+    throw new RangeError("journal-sink: `maxFiles` must be a whole number, 0 or more");
+  }
+  if (fsync !== undefined && !FSYNC_POLICIES.includes(fsync)) {
+    throw new RangeError(`journal-sink: \`fsync\` must be one of ${FSYNC_POLICIES.join(", ")}`);
+  }
+  if (fsyncIntervalMs !== undefined && !(fsyncIntervalMs >= 0)) {
+    throw new RangeError("journal-sink: `fsyncIntervalMs` must be 0 or more");
+  }
+  const buffer = options.buffer;
+  if (typeof buffer === "object" && buffer !== null) {
+    if (buffer.maxBytes !== undefined && !(buffer.maxBytes > 0)) {
+      throw new RangeError("journal-sink: `buffer.maxBytes` must be a positive number");
+    }
+    if (buffer.flushIntervalMs !== undefined && !(buffer.flushIntervalMs >= 0)) {
+      throw new RangeError("journal-sink: `buffer.flushIntervalMs` must be 0 or more");
+    }
+  } else if (buffer !== undefined && typeof buffer !== "boolean") {
+    throw new TypeError("journal-sink: `buffer` must be an object or a boolean");
+  }
+  const { rotate, maxAgeMs, compress, naming, externalRotationCheckMs } = options;
+  if (rotate !== undefined && Number.isNaN(rotationPeriodMs(rotate?.every))) {
+    throw new RangeError(
+      'journal-sink: `rotate.every` must be a positive number of ms, "hourly" or "daily"',
+    );
+  }
+  if (maxAgeMs !== undefined && !(maxAgeMs > 0)) {
+    throw new RangeError("journal-sink: `maxAgeMs` must be a positive number");
+  }
+  if (compress !== undefined && compress !== "gzip" && compress !== "none") {
+    throw new RangeError('journal-sink: `compress` must be "gzip" or "none"');
+  }
+  if (naming !== undefined && !NAMINGS.includes(naming)) {
+    throw new RangeError(`journal-sink: \`naming\` must be one of ${NAMINGS.join(", ")}`);
+  }
+  if (externalRotationCheckMs !== undefined && !(externalRotationCheckMs > 0)) {
+    throw new RangeError("journal-sink: `externalRotationCheckMs` must be a positive number");
+  }
+}
