@@ -9,7 +9,7 @@
 import type { FsOps } from "../fs_ops.ts";
 import { journalGenerations } from "../generations.ts";
 import { DamagedGzipError, gzipChunks, readRange } from "../reader/file_chunks.ts";
-import type { JournalRecord } from "../reader/journal_record.ts";
+import { type JournalRecord, parseRecord } from "../reader/journal_record.ts";
 import { LineSplitter } from "../reader/line_splitter.ts";
 import { type FilePosition, matchPosition, readHead, startsWith } from "./fingerprint.ts";
 
@@ -41,11 +41,6 @@ export interface TailOptions {
   now: () => number;
 }
 
-function isRecord(value: unknown): value is JournalRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    typeof (value as { kind?: unknown }).kind === "string";
-}
-
 /** Parses the complete lines of `bytes` (which ends with a newline). */
 function parseLines(bytes: Uint8Array): { records: JournalRecord[]; skipped: number } {
   const records: JournalRecord[] = [];
@@ -53,13 +48,8 @@ function parseLines(bytes: Uint8Array): { records: JournalRecord[]; skipped: num
   const splitter = new LineSplitter({
     line(text) {
       if (text.trim() === "") return;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = undefined;
-      }
-      if (isRecord(value)) records.push(value);
+      const record = parseRecord(text);
+      if (record) records.push(record);
       else skipped++;
     },
     nulRun() {
@@ -69,13 +59,8 @@ function parseLines(bytes: Uint8Array): { records: JournalRecord[]; skipped: num
   splitter.push(bytes);
   const rest = splitter.end();
   if (rest.trim() !== "") {
-    let value: unknown;
-    try {
-      value = JSON.parse(rest);
-    } catch {
-      value = undefined;
-    }
-    if (isRecord(value)) records.push(value);
+    const record = parseRecord(rest);
+    if (record) records.push(record);
     else skipped++;
   }
   return { records, skipped };

@@ -62,3 +62,21 @@ const KNOWN = new Set(["log", "span-open", "span-close"]);
 export function isLogRecord(record: JournalRecord): record is LogRecord {
   return KNOWN.has(record.kind);
 }
+
+/**
+ * One journal line as a record: a JSON object with a string `kind`, or `undefined` for
+ * anything else (invalid JSON, an array, a bare value). The one place the reader and the
+ * collector decide what a line is.
+ */
+export function parseRecord(line: string): JournalRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+      typeof (value as { kind?: unknown }).kind === "string"
+    ? value as JournalRecord
+    : undefined;
+}

@@ -9,7 +9,7 @@ import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
 import { fileExists, generationFile, journalGenerations } from "../generations.ts";
 import { DamagedGzipError, DEFAULT_CHUNK_SIZE, gzipChunks, readRange } from "./file_chunks.ts";
-import type { JournalRecord } from "./journal_record.ts";
+import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { compileFilter, type RecordFilter } from "./record_filter.ts";
@@ -168,11 +168,6 @@ export function readJournal(path: string, options: ReadJournalOptions = {}): Jou
   return iterator as JournalReader;
 }
 
-function isRecord(value: unknown): value is JournalRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    typeof (value as { kind?: unknown }).kind === "string";
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -210,16 +205,10 @@ async function* read(
   const splitter = new LineSplitter({
     line(text) {
       if (text.length === 0) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        if (text.trim() === "") return;
-        value = undefined;
-      }
-      if (isRecord(value)) {
-        accept(value);
-      } else {
+      const record = parseRecord(text);
+      if (record) {
+        accept(record);
+      } else if (text.trim() !== "") {
         stats.invalid++;
         stats.skipped++;
       }
@@ -233,14 +222,9 @@ async function* read(
   const finishFile = () => {
     const tail = splitter.end();
     if (tail.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(tail);
-    } catch {
-      value = undefined;
-    }
-    if (isRecord(value)) {
-      accept(value);
+    const record = parseRecord(tail);
+    if (record) {
+      accept(record);
     } else {
       stats.torn++;
       stats.skipped++;
