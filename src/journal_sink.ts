@@ -96,12 +96,15 @@ const PROBE_GAP = 4;
 const PROBE_LIMIT = 1000;
 const NEWLINE = 10;
 
-function unrefTimer(timer: unknown): void {
+/** A timer that does not keep the process alive: the sink's housekeeping never should. */
+function backgroundTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(callback, ms);
   if (typeof timer === "object" && timer !== null && "unref" in timer) {
     (timer as { unref(): void }).unref();
   } else if (typeof timer === "number") {
     (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
   }
+  return timer;
 }
 
 class FileJournalSink implements JournalSink {
@@ -297,11 +300,10 @@ class FileJournalSink implements JournalSink {
     if (this.batch.length >= this.bufferMax) {
       this.writeBatch();
     } else if (this.batchTimer === undefined) {
-      this.batchTimer = setTimeout(() => {
+      this.batchTimer = backgroundTimeout(() => {
         this.batchTimer = undefined;
         this.writeBatch();
       }, this.bufferIntervalMs);
-      unrefTimer(this.batchTimer);
     }
   }
 
@@ -446,10 +448,6 @@ class FileJournalSink implements JournalSink {
 
   /** Closes the handle, quietly: its failures cannot lose appended data. */
   private release(): void {
-    if (this.batchTimer !== undefined) {
-      clearTimeout(this.batchTimer);
-      this.batchTimer = undefined;
-    }
     if (this.syncTimer !== undefined) {
       clearTimeout(this.syncTimer);
       this.syncTimer = undefined;
@@ -488,11 +486,10 @@ class FileJournalSink implements JournalSink {
   }
 
   private armSyncTimer(): void {
-    this.syncTimer = setTimeout(() => {
+    this.syncTimer = backgroundTimeout(() => {
       this.syncTimer = undefined;
       if (this.open && this.dirty) this.sync();
     }, this.intervalMs);
-    unrefTimer(this.syncTimer);
   }
 
   private syncDir(): void {
@@ -598,26 +595,24 @@ class FileJournalSink implements JournalSink {
     const now = this.clock.now();
     // Past due means the last rotation failed: retry at the rotation retry pace.
     const wait = now >= this.rotateAt ? ROTATION_RETRY_MS : this.rotateAt - now;
-    this.boundaryTimer = setTimeout(() => {
+    this.boundaryTimer = backgroundTimeout(() => {
       this.boundaryTimer = undefined;
       if (this.closed) return;
       const at = this.clock.now();
       if (at >= this.rotateAt) this.rotateForTime(at);
       this.armBoundaryTimer();
     }, Math.min(wait, MAX_TIMER_MS));
-    unrefTimer(this.boundaryTimer);
   }
 
   /** Checks for external rotation every `externalCheckMs`, on a timer: never on `emit`. */
   private armExternalCheck(): void {
     if (this.closed || !(this.externalCheckMs < Infinity)) return;
     if (!this.fs.stat || !this.fs.statHandle) return;
-    this.externalTimer = setTimeout(() => {
+    this.externalTimer = backgroundTimeout(() => {
       this.externalTimer = undefined;
       this.checkExternalRotation();
       this.armExternalCheck();
     }, Math.min(this.externalCheckMs, MAX_TIMER_MS));
-    unrefTimer(this.externalTimer);
   }
 
   /**
