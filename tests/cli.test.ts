@@ -242,29 +242,46 @@ describe("journal-sink errors and exit codes", () => {
     const [argv, message] of [
       [[], /no command given/],
       [["frob", "j"], /unknown command: frob/],
-      [["tail"], /tail: no journal path given/],
+      [["tail"], /tail: no <journal> given/],
       [["tail", "a", "b"], /unexpected argument: b/],
       [["tail", "--bogus", "j"], /unknown option: --bogus/],
       [["tail", "-n", "many", "j"], /-n needs a number or "all"/],
       [["tail", "--level", "loud", "j"], /--level must be one of debug, info, warn, error/],
+      [["tail", "--kind", "lgo", "j"], /--kind takes log, span-open, span-close, not lgo/],
+      [["stats", "--kind", "log,spam", "j"], /--kind takes .*, not spam/],
       [["tail", "--since", "yesterday-ish", "j"], /not a time: yesterday-ish/],
-      [["stats", "-f", "j"], /-n and -f belong to tail/],
+      [["stats", "-f", "j"], /stats: unknown option: -f/],
       [["tail", "--kind"], /--kind needs a value/],
+      [["tail", "--json=yes", "j"], /--json takes no value/],
+      [["tail", "-n", "1", "-n", "2", "j"], /-n given twice/],
+      [["collect", "j"], /collect needs --db/],
+      [["collect", "--db", "x.db", "--poll-ms", "0", "j"], /--poll-ms needs a whole number/],
+      [["query", "--db", "x.db"], /ask one of --turn/],
+      [["query", "--db", "x.db", "--open", "j"], /unexpected argument: j/],
+      [["query", "--db", "x.db", "--slowest", "-3"], /--slowest needs a whole number/],
+      [["export", "--otlp", "ftp://x", "j"], /--otlp needs an http\(s\):\/\/ URL/],
+      [
+        ["export", "--otlp", "http://x", "--header", "nocolon", "j"],
+        /--header takes 'Name: value'/,
+      ],
     ] as const
   ) {
-    test(`bad arguments exit 2 with the usage: ${argv.join(" ") || "(none)"}`, async () => {
-      const { code, out, err } = await run([...argv]);
+    test(`bad arguments exit 2 with one message and the usage line: ${argv.join(" ") || "(none)"}`, async () => {
+      const { code, out, err } = await run([...argv], { fs: createFakeFs() });
       assert.equal(code, 2);
       assert.equal(out, "");
       assert.match(err, message);
-      assert.match(err, /Usage: journal-sink <command>/);
+      const lines = err.trimEnd().split("\n");
+      assert.equal(lines.length, 2, err);
+      assert.match(lines[0], /^journal-sink: /);
+      assert.match(lines[1], /^Usage: journal-sink (<command>|[a-z]+ \[options\])/);
     });
   }
 
   test("--help prints the usage on stdout and exits 0", async () => {
     const { code, out } = await run(["--help"]);
     assert.equal(code, 0);
-    assert.match(out, /^Usage: journal-sink <command> \[options\] <journal>/);
+    assert.match(out, /^Usage: journal-sink <command> \[options\] \[<journal>\]/);
   });
 });
 

@@ -4,12 +4,13 @@
  * @module
  */
 
-import { readJournal } from "../reader/read_journal.ts";
-import { reconstructTraces, type TraceSpan } from "../traces.ts";
-import type { CliArgs } from "./args.ts";
-import { formatDuration, formatTime, type Paint, paint } from "./format.ts";
-import { type CliIo, Output } from "./io.ts";
-import { reportSkipped } from "./report.ts";
+import type { TraceSpan } from "../../traces.ts";
+import type { Command } from "../command.ts";
+import { readFailure } from "../failure.ts";
+import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
+import { type CliIo, Output } from "../io.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { reportSkipped } from "../report.ts";
 
 function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
   const parts = [p.bold(span.name), p.dim(`[${span.spanId}]`)];
@@ -32,15 +33,46 @@ function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
   return parts.join(" ");
 }
 
-/**
- * Runs `spans`.
- *
- * @param args The parsed command line.
- * @param io Where to read and write.
- * @param color Whether to colour the output.
- * @returns The exit code.
- */
-export async function spans(args: CliArgs, io: CliIo, color: boolean): Promise<number> {
+/** `journal-sink spans`. */
+export const spans: Command = {
+  name: "spans",
+  summary: "the trace trees: durations, status, open spans flagged",
+  positionals: ["<journal>"],
+  options: [
+    { name: "logs", help: "show each span's log entries under it, and each turn's under the turn" },
+    { ...JSON_OPTION, help: "print the forest as one JSON document" },
+    NO_COLOR_OPTION,
+    ...FILTER_OPTIONS,
+  ],
+  async run(args, io) {
+    const path = args.positionals[0];
+    const o = args.options;
+    try {
+      return await showSpans({
+        path,
+        logs: o.logs === true,
+        json: o.json === true,
+        color: io.color && o["no-color"] !== true && o.json !== true,
+        filter: recordFilter(o),
+      }, io);
+    } catch (error) {
+      throw readFailure(path, error);
+    }
+  },
+};
+
+interface SpansOptions {
+  path: string;
+  logs: boolean;
+  json: boolean;
+  color: boolean;
+  filter: ReturnType<typeof recordFilter>;
+}
+
+async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
+  const { readJournal } = await import("../../reader/read_journal.ts");
+  const { reconstructTraces } = await import("../../traces.ts");
+  const color = args.color;
   const reader = readJournal(args.path, { ...args.filter, fs: io.fs });
   const forest = await reconstructTraces(reader);
   const out = new Output(io);
