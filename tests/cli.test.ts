@@ -1,6 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs, type FakeFs } from "../testing.ts";
@@ -320,5 +323,51 @@ describe("cli.ts as a program on this runtime", () => {
     assert.equal(result.status, 0);
     assert.equal(result.stdout.trimEnd().split("\n").length, 1);
     assert.doesNotMatch(result.stderr, /EPIPE|Error/);
+  });
+});
+
+describe("typos fail loudly", () => {
+  function tempDir(): { dir: string; [Symbol.dispose](): void } {
+    const dir = mkdtempSync(join(tmpdir(), "cli-typo-"));
+    return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  test("query on a missing store exits 1, says so, and creates no file", async () => {
+    using tmp = tempDir();
+    const db = join(tmp.dir, "missing.db");
+    const { code, out, err } = await run(["query", "--db", db, "--open"]);
+    assert.equal(code, 1);
+    assert.equal(out, "");
+    assert.match(err, /^journal-sink: no trace store at .*missing\.db/);
+    assert.equal(existsSync(db), false);
+  });
+
+  for (const command of ["collect", "export"]) {
+    test(`${command} on a missing journal exits 1 and creates nothing`, async () => {
+      using tmp = tempDir();
+      const journalPath = join(tmp.dir, "typo.jsonl");
+      const argv = command === "collect"
+        ? ["collect", "--once", "--db", join(tmp.dir, "t.db"), journalPath]
+        : ["export", "--once", "--otlp", "http://127.0.0.1:9", journalPath];
+      const { code, out, err } = await run(argv);
+      assert.equal(code, 1);
+      assert.equal(out, "");
+      assert.match(err, /^journal-sink: no journal at .*typo\.jsonl/);
+      assert.deepEqual(readdirSync(tmp.dir), []);
+    });
+  }
+
+  test("collect prints its result on stdout and nothing on stderr", async () => {
+    using tmp = tempDir();
+    const journalPath = join(tmp.dir, "app.jsonl");
+    writeFileSync(journalPath, JSON.stringify(log("hello", 1)) + "\n");
+    const db = join(tmp.dir, "t.db");
+    const { code, out, err } = await run(["collect", "--once", "--db", db, journalPath]);
+    assert.equal(code, 0);
+    assert.equal(err, "");
+    assert.match(out, /^collected 1 records \(1 logs, 0 span records\)/);
+    const query = await run(["query", "--db", db, "--slowest", "1", "--json"]);
+    assert.equal(query.code, 0, query.err);
+    assert.deepEqual(JSON.parse(query.out), []);
   });
 });
