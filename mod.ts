@@ -69,6 +69,7 @@ export {
   type TraceForest,
   type TraceInput,
   type TraceSpan,
+  type TurnLogs,
   type UnknownRecord,
 } from "./reader.ts";
 export { nodeFs } from "./src/adapters/node.ts";

@@ -39,4 +39,5 @@ export {
   type TraceForest,
   type TraceInput,
   type TraceSpan,
+  type TurnLogs,
 } from "./src/traces.ts";

@@ -170,6 +170,44 @@ describe("journal-sink spans", () => {
     assert.equal(forest.read.torn, 1);
   });
 
+  test("--logs shows a turn's log entries written outside any span under that turn", async () => {
+    const fs = journal([
+      log("turn begins", 1, { turnId: "t1" }),
+      {
+        kind: "span-open",
+        spanId: "root",
+        name: "turn",
+        timestamp: 2,
+        extensionId: "host",
+        turnId: "t1",
+      },
+      log("inside", 3, { turnId: "t1", spanId: "root" }),
+      {
+        kind: "span-close",
+        spanId: "root",
+        name: "turn",
+        timestamp: 4,
+        durationMs: 2,
+        status: "ok",
+        extensionId: "host",
+        turnId: "t1",
+      },
+      log("turn ends", 5, { turnId: "t1" }),
+      log("spanless turn", 6, { turnId: "t2" }),
+    ]);
+    const { out } = await run(["spans", "--logs", "j.jsonl"], { fs });
+    assert.match(
+      out,
+      /^turn \[root\].*\n {3}· \S+ info turn begins {2}\(in the turn, outside any span\)\n {3}· \S+ info inside\n {3}· \S+ info turn ends {2}\(in the turn/m,
+    );
+    assert.match(out, /^turn t2 \(no span of this turn was read\)\n {3}· \S+ info spanless turn$/m);
+    const stats = JSON.parse((await run(["stats", "--json", "j.jsonl"], { fs })).out);
+    const json = JSON.parse((await run(["spans", "--json", "j.jsonl"], { fs })).out);
+    const shown = json.roots[0].logs.length +
+      json.turnLogs.reduce((n: number, turn: { logs: unknown[] }) => n + turn.logs.length, 0);
+    assert.equal(shown, stats.byKind.log);
+  });
+
   test("anomalies are shown next to the span", async () => {
     const fs = createFakeFs();
     const handle = fs.open("j.jsonl");

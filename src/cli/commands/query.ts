@@ -39,6 +39,12 @@ function renderTree(forest: TraceForest): string {
     for (const child of span.children) walk(child, depth + 1);
   };
   for (const root of forest.roots) walk(root, 0);
+  for (const turn of forest.turnLogs) {
+    lines.push(`turn ${turn.turnId}: log entries outside any span`);
+    for (const entry of turn.logs) {
+      lines.push(`    ${iso(entry.timestamp)} ${entry.level.padEnd(5)} ${entry.msg}`);
+    }
+  }
   lines.push(
     `${forest.spanCount} ${forest.spanCount === 1 ? "span" : "spans"}, ${forest.open.length} open`,
   );

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { LogEntry } from "../../records.ts";
 import type { TraceSpan } from "../../traces.ts";
 import type { Command } from "../command.ts";
 import { readFailure } from "../failure.ts";
@@ -81,6 +82,7 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
       roots: forest.roots,
       open: forest.open.map((span) => span.spanId),
       orphanLogs: forest.orphanLogs,
+      turnLogs: forest.turnLogs,
       spanCount: forest.spanCount,
       lastTimestamp: forest.lastTimestamp ?? null,
       read: reader.stats,
@@ -91,21 +93,33 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
   }
   const p = paint(color);
   const last = forest.lastTimestamp;
+  const level = (entry: LogEntry) =>
+    entry.level === "error"
+      ? p.red(entry.level)
+      : entry.level === "warn"
+      ? p.yellow(entry.level)
+      : p.dim(entry.level);
+  const entryLine = (entry: LogEntry, loose: boolean) =>
+    `${p.dim(`· ${formatTime(entry.timestamp)}`)} ${level(entry)} ${entry.msg}` +
+    (loose ? p.dim("  (in the turn, outside any span)") : "");
+  // A turn's entries without a span go under the first root span of that turn.
+  const pending = new Map(forest.turnLogs.map((turn) => [turn.turnId, turn]));
   const walk = async (span: TraceSpan, lead: string, branch: string): Promise<void> => {
     await out.line(lead + branch + spanLine(span, last, p));
     const inner = lead + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
     const children = span.children;
     if (args.logs) {
-      for (const entry of span.logs) {
-        const bar = children.length > 0 ? "│  " : "   ";
-        const level = entry.level === "error"
-          ? p.red(entry.level)
-          : entry.level === "warn"
-          ? p.yellow(entry.level)
-          : p.dim(entry.level);
-        await out.line(
-          `${inner}${bar}${p.dim(`· ${formatTime(entry.timestamp)}`)} ${level} ${entry.msg}`,
-        );
+      const turn = branch === "" && span.turnId !== undefined
+        ? pending.get(span.turnId)
+        : undefined;
+      if (turn) pending.delete(turn.turnId);
+      const entries = [
+        ...span.logs.map((entry) => ({ entry, loose: false })),
+        ...(turn?.logs ?? []).map((entry) => ({ entry, loose: true })),
+      ].sort((a, b) => a.entry.timestamp - b.entry.timestamp);
+      const bar = children.length > 0 ? "│  " : "   ";
+      for (const { entry, loose } of entries) {
+        await out.line(`${inner}${bar}${entryLine(entry, loose)}`);
       }
     }
     for (let i = 0; i < children.length; i++) {
@@ -115,6 +129,15 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
   for (const root of forest.roots) {
     await out.line(p.dim(formatTime(root.start)));
     await walk(root, "", "");
+  }
+  if (args.logs) {
+    for (const turn of pending.values()) {
+      await out.line(p.dim(formatTime(turn.logs[0].timestamp)));
+      await out.line(
+        `${p.bold(`turn ${turn.turnId}`)} ${p.dim("(no span of this turn was read)")}`,
+      );
+      for (const entry of turn.logs) await out.line(`   ${entryLine(entry, false)}`);
+    }
   }
   const open = forest.open.length;
   const summary = `${forest.roots.length} ${forest.roots.length === 1 ? "trace" : "traces"}, ` +
