@@ -75,6 +75,15 @@ describe("one CLI grammar", () => {
     }
   });
 
+  test("docs/cli.md shows the help exactly as the CLI prints it", async () => {
+    const { out } = await run(["--help"]);
+    const doc = readFileSync(join(ROOT, "docs", "cli.md"), "utf8");
+    assert.ok(
+      doc.includes("```text\n" + out.trimEnd() + "\n```"),
+      "paste `journal-sink --help` again",
+    );
+  });
+
   test("--version prints the package version, the same in jsr.json and deno.json", async () => {
     const jsr = JSON.parse(readFileSync(join(ROOT, "jsr.json"), "utf8"));
     const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
