@@ -1,20 +1,17 @@
-#!/usr/bin/env node
 /**
  * The `journal-sink` command line: look at a journal without writing code.
  *
  * ```sh
  * deno run -A jsr:@dispatch/journal-sink/cli tail -f logs/agent.jsonl
- * node cli.ts spans logs/agent.jsonl        # or: bun cli.ts …, deno run -A cli.ts …
+ * npx journal-sink spans logs/agent.jsonl     # in a checkout: node cli.ts, bun cli.ts, deno run -A cli.ts
  * journal-sink stats --json logs/agent.jsonl
  * ```
  *
- * Commands: `tail [-n N] [-f]` (the last records, pretty and coloured on a terminal;
- * `-f` follows across rotations), `spans [--logs]` (the trace trees, open spans flagged),
- * `stats` (counts, time range, open spans, skipped lines), `collect --db` (into a SQLite
- * trace store), `query --db` (turn and conversation trees, open, slowest and failed spans),
- * `export --otlp` (to an OpenTelemetry endpoint). Every command takes `--json`
- * and the filters `--kind`, `--level`, `--since`, `--until`, `--conversation`, `--turn`,
- * `--extension`. Exit status: 0 done, 1 journal missing or unreadable, 2 bad arguments.
+ * Commands: `tail`, `spans`, `stats` read a journal (they take `--json`, `--no-color` and the
+ * record filters); `collect` fills a SQLite trace store, `query` asks it (`--json`), `export`
+ * sends the journal to an OpenTelemetry endpoint. `journal-sink --help` lists every command's
+ * options; `journal-sink --version` prints the version. Exit status: 0 done, 1 journal or
+ * store missing or unreadable, 2 bad arguments.
  *
  * Importing this module runs nothing; it exports {@linkcode main} to run the CLI in-process.
  *

@@ -1,5 +1,8 @@
 /**
- * A durable, structured NDJSON journal for Deno, Node.js and Bun.
+ * A durable, structured NDJSON journal for Deno, Node.js and Bun: what a host needs to
+ * write one (the sink, the logger, the file system adapters) and to read it back (the
+ * reader and the trace reconstruction). The SQLite store and OTLP export live at
+ * `@dispatch/journal-sink/collector`; the read side alone at `@dispatch/journal-sink/reader`.
  *
  * Hosts emit log records and span open/close records; the sink appends each as one JSON
  * line, rotates by size, fsyncs on a chosen policy, and never throws into its caller.
@@ -30,27 +33,17 @@ export {
   type SpanOpen,
 } from "./src/records.ts";
 export { serialize } from "./src/serialize.ts";
-export { utf8Length } from "./src/utf8_length.ts";
-export {
-  decideWrite,
-  generationPath,
-  type RotationStep,
-  rotationSteps,
-  type RotationStepsOptions,
-  type WriteDecision,
-} from "./src/rotation.ts";
-export { compressionTempPath, type Naming, rotatedPath } from "./src/naming.ts";
-export { nextRotationTime, type RotateEvery, rotationPeriodMs } from "./src/time_rotation.ts";
-export { type GenerationAge, generationsToRemove, type RetentionPolicy } from "./src/retention.ts";
-export { type Clock, systemClock } from "./src/clock.ts";
-export { errorCode, type FileStat, type FsOps, parentDir } from "./src/fs_ops.ts";
+export type { Naming } from "./src/naming.ts";
+export type { RotateEvery } from "./src/time_rotation.ts";
+export type { Clock } from "./src/clock.ts";
+export type { FileStat, FsOps } from "./src/fs_ops.ts";
 export { JournalSinkError } from "./src/journal_sink_error.ts";
 export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/journal_sink.ts";
-export {
-  type BufferOptions,
-  type FsyncPolicy,
-  type JournalSinkOptions,
-  type RotateOptions,
+export type {
+  BufferOptions,
+  FsyncPolicy,
+  JournalSinkOptions,
+  RotateOptions,
 } from "./src/journal_sink_options.ts";
 export {
   type Attributes,
@@ -63,65 +56,22 @@ export {
   type SpanStatus,
 } from "./src/logger.ts";
 export {
+  isLogRecord,
+  JournalNotFoundError,
   type JournalReader,
+  type JournalRecord,
   readJournal,
   type ReadJournalOptions,
   type ReadStats,
-} from "./src/reader/read_journal.ts";
-export {
-  isLogRecord,
-  type JournalRecord,
-  type UnknownRecord,
-} from "./src/reader/journal_record.ts";
-export { JournalNotFoundError } from "./src/reader/journal_not_found_error.ts";
-export type { RecordFilter } from "./src/reader/record_filter.ts";
-export {
   reconstructTraces,
+  type RecordFilter,
   type SpanAnomaly,
   type TraceForest,
   type TraceInput,
   type TraceSpan,
-} from "./src/traces.ts";
-export {
-  openSqlite,
-  type SqliteDatabase,
-  type SqlStatement,
-  type SqlValue,
-} from "./src/collector/sqlite.ts";
-export {
-  applyTraceStoreSchema,
-  TRACE_STORE_SCHEMA,
-  TRACE_STORE_SCHEMA_VERSION,
-} from "./src/collector/schema.ts";
-export { type IngestCounts, openTraceStore, TraceStore } from "./src/collector/trace_store.ts";
-export { collectJournal, type CollectOptions, type CollectStats } from "./src/collector/collect.ts";
-export { type FilePosition, FINGERPRINT_BYTES } from "./src/collector/fingerprint.ts";
-export {
-  queryConversation,
-  queryErrorSpans,
-  queryOpenSpans,
-  querySlowestSpans,
-  queryTurn,
-} from "./src/collector/query.ts";
-export { otlpSpanId, otlpTraceId } from "./src/collector/trace_ids.ts";
-export {
-  OTLP_SCOPE_NAME,
-  type OtlpAnyValue,
-  type OtlpKeyValue,
-  type OtlpLogsRequest,
-  OtlpMapper,
-  type OtlpOptions,
-  type OtlpTracesRequest,
-  toOtlpAnyValue,
-  toOtlpLogs,
-  toOtlpTraces,
-} from "./src/collector/otlp_mapping.ts";
-export {
-  exportOtlp,
-  type ExportOtlpOptions,
-  type ExportOtlpStats,
-  OtlpExportError,
-} from "./src/collector/otlp_export.ts";
+  type TurnLogs,
+  type UnknownRecord,
+} from "./reader.ts";
 export { nodeFs } from "./src/adapters/node.ts";
 export { denoFs } from "./src/adapters/deno.ts";
 export { bunFs } from "./src/adapters/bun.ts";

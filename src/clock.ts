@@ -20,7 +20,7 @@ export interface Clock {
  *
  * @example Reading the time
  * ```ts
- * import { systemClock } from "@dispatch/journal-sink";
+ * import { systemClock } from "./clock.ts";
  * if (systemClock.now() <= 0) throw new Error("clock before the epoch");
  * ```
  */

@@ -117,7 +117,7 @@ const ERRNO_NAMES: Record<string, string> = {
  *
  * @example Reading the code of a thrown error
  * ```ts
- * import { errorCode } from "@dispatch/journal-sink";
+ * import { errorCode } from "./fs_ops.ts";
  * const error = Object.assign(new Error("no space"), { code: "ENOSPC" });
  * if (errorCode(error) !== "ENOSPC") throw new Error("wrong code");
  * if (errorCode("boom") !== "UNKNOWN") throw new Error("wrong fallback");
@@ -142,7 +142,7 @@ export function errorCode(error: unknown): string {
  *
  * @example
  * ```ts
- * import { parentDir } from "@dispatch/journal-sink";
+ * import { parentDir } from "./fs_ops.ts";
  * if (parentDir("/var/log/app.jsonl") !== "/var/log") throw new Error("wrong dir");
  * if (parentDir("app.jsonl") !== ".") throw new Error("wrong bare dir");
  * ```

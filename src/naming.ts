@@ -45,7 +45,7 @@ function extensionStart(path: string): number {
  *
  * @example Both schemes, plain and compressed
  * ```ts
- * import { rotatedPath } from "@dispatch/journal-sink";
+ * import { rotatedPath } from "./naming.ts";
  * if (rotatedPath("logs/app.log", 1) !== "logs/app.log.1") throw new Error("suffix");
  * if (rotatedPath("logs/app.log", 2, "before-ext", true) !== "logs/app.2.log.gz") {
  *   throw new Error("before-ext");
@@ -76,7 +76,7 @@ export function rotatedPath(
  *
  * @example
  * ```ts
- * import { compressionTempPath } from "@dispatch/journal-sink";
+ * import { compressionTempPath } from "./naming.ts";
  * if (compressionTempPath("app.log") !== "app.log.gz.tmp") throw new Error("wrong name");
  * ```
  */

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import type { GenerationAge } from "@dispatch/journal-sink";
+ * import type { GenerationAge } from "./retention.ts";
  * const generation: GenerationAge = { n: 1, mtimeMs: 1_700_000_000_000 };
  * if (generation.n !== 1) throw new Error("unreachable");
  * ```
@@ -26,7 +26,7 @@ export interface GenerationAge {
  *
  * @example
  * ```ts
- * import type { RetentionPolicy } from "@dispatch/journal-sink";
+ * import type { RetentionPolicy } from "./retention.ts";
  * const keep: RetentionPolicy = { maxFiles: 7, maxAgeMs: 7 * 24 * 3_600_000 };
  * if (keep.maxFiles !== 7) throw new Error("unreachable");
  * ```
@@ -52,7 +52,7 @@ export interface RetentionPolicy {
  *
  * @example Count and age together
  * ```ts
- * import { generationsToRemove } from "@dispatch/journal-sink";
+ * import { generationsToRemove } from "./retention.ts";
  * const day = 86_400_000;
  * const now = 10 * day;
  * const present = [1, 2, 3, 4].map((n) => ({ n, mtimeMs: now - n * day }));

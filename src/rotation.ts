@@ -12,7 +12,7 @@ import { utf8Length } from "./utf8_length.ts";
  *
  * @example
  * ```ts
- * import type { WriteDecision } from "@dispatch/journal-sink";
+ * import type { WriteDecision } from "./rotation.ts";
  * const decision: WriteDecision = "append";
  * if (decision !== "append") throw new Error("unreachable");
  * ```
@@ -33,7 +33,7 @@ export type WriteDecision = "append" | "rotate";
  *
  * @example
  * ```ts
- * import { decideWrite } from "@dispatch/journal-sink";
+ * import { decideWrite } from "./rotation.ts";
  * if (decideWrite(0, "x".repeat(100), 10) !== "append") throw new Error("empty file takes all");
  * if (decideWrite(8, "abc\n", 10) !== "rotate") throw new Error("should rotate");
  * if (decideWrite(6, "abc\n", 10) !== "append") throw new Error("fits exactly");
@@ -56,7 +56,7 @@ export function decideWrite(size: number, line: string, maxBytes: number): Write
  *
  * @example
  * ```ts
- * import { generationPath } from "@dispatch/journal-sink";
+ * import { generationPath } from "./rotation.ts";
  * if (generationPath("app.jsonl", 2) !== "app.jsonl.2") throw new Error("wrong name");
  * ```
  */
@@ -69,7 +69,7 @@ export function generationPath(path: string, n: number): string {
  *
  * @example
  * ```ts
- * import type { RotationStep } from "@dispatch/journal-sink";
+ * import type { RotationStep } from "./rotation.ts";
  * const step: RotationStep = { op: "rename", from: "a.jsonl", to: "a.jsonl.1" };
  * if (step.op !== "rename") throw new Error("unreachable");
  * ```
@@ -83,7 +83,7 @@ export type RotationStep =
  *
  * @example
  * ```ts
- * import type { RotationStepsOptions } from "@dispatch/journal-sink";
+ * import type { RotationStepsOptions } from "./rotation.ts";
  * const options: RotationStepsOptions = { naming: "before-ext", gzip: true };
  * if (options.naming !== "before-ext") throw new Error("unreachable");
  * ```
@@ -115,7 +115,7 @@ export interface RotationStepsOptions {
  *
  * @example
  * ```ts
- * import { rotationSteps } from "@dispatch/journal-sink";
+ * import { rotationSteps } from "./rotation.ts";
  * const steps = rotationSteps("a", 2);
  * const expected = [
  *   { op: "remove", path: "a.2" },
@@ -127,7 +127,7 @@ export interface RotationStepsOptions {
  *
  * @example Extension last, compressed generations shifted too
  * ```ts
- * import { rotationSteps } from "@dispatch/journal-sink";
+ * import { rotationSteps } from "./rotation.ts";
  * const steps = rotationSteps("app.log", 1, { naming: "before-ext", gzip: true });
  * const expected = [
  *   { op: "remove", path: "app.1.log.gz" },

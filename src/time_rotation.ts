@@ -33,7 +33,7 @@ const DAY_MS = 24 * HOUR_MS;
  *
  * @example
  * ```ts
- * import { rotationPeriodMs } from "@dispatch/journal-sink";
+ * import { rotationPeriodMs } from "./time_rotation.ts";
  * if (rotationPeriodMs("hourly") !== 3_600_000) throw new Error("wrong hour");
  * if (!Number.isNaN(rotationPeriodMs(0))) throw new Error("0 is no period");
  * ```
@@ -58,7 +58,7 @@ export function rotationPeriodMs(every: RotateEvery): number {
  *
  * @example Next midnight UTC
  * ```ts
- * import { nextRotationTime } from "@dispatch/journal-sink";
+ * import { nextRotationTime } from "./time_rotation.ts";
  * const at = nextRotationTime(Date.UTC(2025, 0, 1, 23, 59), "daily");
  * if (at !== Date.UTC(2025, 0, 2)) throw new Error("not midnight");
  * ```

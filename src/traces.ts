@@ -72,6 +72,29 @@ export interface TraceSpan {
 }
 
 /**
+ * The log entries of one turn written outside any span: they carry a `turnId` but no
+ * `spanId` (a host that logs between its spans, or before the first one opens).
+ *
+ * @example
+ * ```ts
+ * import { reconstructTraces, type TurnLogs } from "@dispatch/journal-sink";
+ * const { turnLogs } = reconstructTraces([
+ *   { kind: "log", level: "info", msg: "turn started", timestamp: 1, turnId: "t1", extensionId: "host" },
+ * ]);
+ * const turn: TurnLogs = turnLogs[0];
+ * if (turn.turnId !== "t1" || turn.logs[0].msg !== "turn started") throw new Error("not grouped");
+ * ```
+ */
+export interface TurnLogs {
+  /** The turn. */
+  turnId: string;
+  /** The conversation of its first entry, when recorded. */
+  conversationId?: string;
+  /** Its entries without a span, by time. */
+  logs: LogEntry[];
+}
+
+/**
  * The result of {@linkcode reconstructTraces}.
  *
  * @example
@@ -88,6 +111,11 @@ export interface TraceForest {
   open: TraceSpan[];
   /** Log entries whose `spanId` matches no span read, by time. */
   orphanLogs: LogEntry[];
+  /**
+   * Log entries inside a turn but outside any span (a `turnId`, no `spanId`), one group per
+   * turn in the order of their first entry. Entries with neither are not kept.
+   */
+  turnLogs: TurnLogs[];
   /** Every span, in all trees. */
   spanCount: number;
   /** The latest timestamp seen in the input (for "open for at least …"), if any. */
@@ -158,7 +186,8 @@ function mark(span: TraceSpan, anomaly: SpanAnomaly): void {
 /**
  * Rebuilds the forest of spans from records in the order they were written: each
  * `span-open` starts a span, the next `span-close` of that id ends it, children hang under
- * their `parentSpanId`, log entries under their `spanId`. A span with no close is `"open"`
+ * their `parentSpanId`, log entries under their `spanId` (or, without one, under their
+ * `turnId` in `turnLogs`). A span with no close is `"open"`
  * (a crash leaves exactly that). Nothing is dropped and nothing throws: a close without an
  * open, a parent that was not read, a reused id or a parent cycle each yield a span marked
  * in `anomalies`. Records of other kinds, and malformed span records, are ignored.
@@ -226,6 +255,7 @@ class TraceBuilder {
   /** Every span of an id, in the order they were opened. */
   #byId = new Map<string, TraceSpan[]>();
   #logs: LogEntry[] = [];
+  #turnLogs = new Map<string, TurnLogs>();
   #last: number | undefined;
 
   add(input: TraceInput): void {
@@ -236,6 +266,7 @@ class TraceBuilder {
     }
     if (record.kind === "log") {
       if (typeof record.spanId === "string") this.#logs.push(record as unknown as LogEntry);
+      else if (typeof record.turnId === "string") this.#addTurnLog(record as unknown as LogEntry);
       return;
     }
     if (typeof record.spanId !== "string" || typeof record.timestamp !== "number") return;
@@ -244,6 +275,17 @@ class TraceBuilder {
     } else if (record.kind === "span-close") {
       this.#close(record as unknown as SpanClose);
     }
+  }
+
+  #addTurnLog(entry: LogEntry): void {
+    const turnId = entry.turnId as string;
+    let turn = this.#turnLogs.get(turnId);
+    if (!turn) {
+      turn = { turnId, logs: [] };
+      if (entry.conversationId !== undefined) turn.conversationId = entry.conversationId;
+      this.#turnLogs.set(turnId, turn);
+    }
+    turn.logs.push(entry);
   }
 
   #addSpan(span: TraceSpan): void {
@@ -337,10 +379,14 @@ class TraceBuilder {
     }
     roots.sort(byStart);
     orphanLogs.sort(byTime);
+    const turnLogs = [...this.#turnLogs.values()];
+    for (const turn of turnLogs) turn.logs.sort(byTime);
+    turnLogs.sort((a, b) => a.logs[0].timestamp - b.logs[0].timestamp);
     const forest: TraceForest = {
       roots,
       open: this.#spans.filter((span) => span.status === "open").sort(byStart),
       orphanLogs,
+      turnLogs,
       spanCount: this.#spans.length,
     };
     if (this.#last !== undefined) forest.lastTimestamp = this.#last;

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { utf8Length } from "@dispatch/journal-sink";
+ * import { utf8Length } from "./utf8_length.ts";
  * if (utf8Length("aé€😀") !== 1 + 2 + 3 + 4) throw new Error("wrong length");
  * ```
  */

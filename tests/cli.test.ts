@@ -1,6 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs, type FakeFs } from "../testing.ts";
@@ -167,6 +170,44 @@ describe("journal-sink spans", () => {
     assert.equal(forest.read.torn, 1);
   });
 
+  test("--logs shows a turn's log entries written outside any span under that turn", async () => {
+    const fs = journal([
+      log("turn begins", 1, { turnId: "t1" }),
+      {
+        kind: "span-open",
+        spanId: "root",
+        name: "turn",
+        timestamp: 2,
+        extensionId: "host",
+        turnId: "t1",
+      },
+      log("inside", 3, { turnId: "t1", spanId: "root" }),
+      {
+        kind: "span-close",
+        spanId: "root",
+        name: "turn",
+        timestamp: 4,
+        durationMs: 2,
+        status: "ok",
+        extensionId: "host",
+        turnId: "t1",
+      },
+      log("turn ends", 5, { turnId: "t1" }),
+      log("spanless turn", 6, { turnId: "t2" }),
+    ]);
+    const { out } = await run(["spans", "--logs", "j.jsonl"], { fs });
+    assert.match(
+      out,
+      /^turn \[root\].*\n {3}· \S+ info turn begins {2}\(in the turn, outside any span\)\n {3}· \S+ info inside\n {3}· \S+ info turn ends {2}\(in the turn/m,
+    );
+    assert.match(out, /^turn t2 \(no span of this turn was read\)\n {3}· \S+ info spanless turn$/m);
+    const stats = JSON.parse((await run(["stats", "--json", "j.jsonl"], { fs })).out);
+    const json = JSON.parse((await run(["spans", "--json", "j.jsonl"], { fs })).out);
+    const shown = json.roots[0].logs.length +
+      json.turnLogs.reduce((n: number, turn: { logs: unknown[] }) => n + turn.logs.length, 0);
+    assert.equal(shown, stats.byKind.log);
+  });
+
   test("anomalies are shown next to the span", async () => {
     const fs = createFakeFs();
     const handle = fs.open("j.jsonl");
@@ -242,29 +283,46 @@ describe("journal-sink errors and exit codes", () => {
     const [argv, message] of [
       [[], /no command given/],
       [["frob", "j"], /unknown command: frob/],
-      [["tail"], /tail: no journal path given/],
+      [["tail"], /tail: no <journal> given/],
       [["tail", "a", "b"], /unexpected argument: b/],
       [["tail", "--bogus", "j"], /unknown option: --bogus/],
       [["tail", "-n", "many", "j"], /-n needs a number or "all"/],
       [["tail", "--level", "loud", "j"], /--level must be one of debug, info, warn, error/],
+      [["tail", "--kind", "lgo", "j"], /--kind takes log, span-open, span-close, not lgo/],
+      [["stats", "--kind", "log,spam", "j"], /--kind takes .*, not spam/],
       [["tail", "--since", "yesterday-ish", "j"], /not a time: yesterday-ish/],
-      [["stats", "-f", "j"], /-n and -f belong to tail/],
+      [["stats", "-f", "j"], /stats: unknown option: -f/],
       [["tail", "--kind"], /--kind needs a value/],
+      [["tail", "--json=yes", "j"], /--json takes no value/],
+      [["tail", "-n", "1", "-n", "2", "j"], /-n given twice/],
+      [["collect", "j"], /collect needs --db/],
+      [["collect", "--db", "x.db", "--poll-ms", "0", "j"], /--poll-ms needs a whole number/],
+      [["query", "--db", "x.db"], /ask one of --turn/],
+      [["query", "--db", "x.db", "--open", "j"], /unexpected argument: j/],
+      [["query", "--db", "x.db", "--slowest", "-3"], /--slowest needs a whole number/],
+      [["export", "--otlp", "ftp://x", "j"], /--otlp needs an http\(s\):\/\/ URL/],
+      [
+        ["export", "--otlp", "http://x", "--header", "nocolon", "j"],
+        /--header takes 'Name: value'/,
+      ],
     ] as const
   ) {
-    test(`bad arguments exit 2 with the usage: ${argv.join(" ") || "(none)"}`, async () => {
-      const { code, out, err } = await run([...argv]);
+    test(`bad arguments exit 2 with one message and the usage line: ${argv.join(" ") || "(none)"}`, async () => {
+      const { code, out, err } = await run([...argv], { fs: createFakeFs() });
       assert.equal(code, 2);
       assert.equal(out, "");
       assert.match(err, message);
-      assert.match(err, /Usage: journal-sink <command>/);
+      const lines = err.trimEnd().split("\n");
+      assert.equal(lines.length, 2, err);
+      assert.match(lines[0], /^journal-sink: /);
+      assert.match(lines[1], /^Usage: journal-sink (<command>|[a-z]+ \[options\])/);
     });
   }
 
   test("--help prints the usage on stdout and exits 0", async () => {
     const { code, out } = await run(["--help"]);
     assert.equal(code, 0);
-    assert.match(out, /^Usage: journal-sink <command> \[options\] <journal>/);
+    assert.match(out, /^Usage: journal-sink <command> \[options\] \[<journal>\]/);
   });
 });
 
@@ -303,5 +361,51 @@ describe("cli.ts as a program on this runtime", () => {
     assert.equal(result.status, 0);
     assert.equal(result.stdout.trimEnd().split("\n").length, 1);
     assert.doesNotMatch(result.stderr, /EPIPE|Error/);
+  });
+});
+
+describe("typos fail loudly", () => {
+  function tempDir(): { dir: string; [Symbol.dispose](): void } {
+    const dir = mkdtempSync(join(tmpdir(), "cli-typo-"));
+    return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  test("query on a missing store exits 1, says so, and creates no file", async () => {
+    using tmp = tempDir();
+    const db = join(tmp.dir, "missing.db");
+    const { code, out, err } = await run(["query", "--db", db, "--open"]);
+    assert.equal(code, 1);
+    assert.equal(out, "");
+    assert.match(err, /^journal-sink: no trace store at .*missing\.db/);
+    assert.equal(existsSync(db), false);
+  });
+
+  for (const command of ["collect", "export"]) {
+    test(`${command} on a missing journal exits 1 and creates nothing`, async () => {
+      using tmp = tempDir();
+      const journalPath = join(tmp.dir, "typo.jsonl");
+      const argv = command === "collect"
+        ? ["collect", "--once", "--db", join(tmp.dir, "t.db"), journalPath]
+        : ["export", "--once", "--otlp", "http://127.0.0.1:9", journalPath];
+      const { code, out, err } = await run(argv);
+      assert.equal(code, 1);
+      assert.equal(out, "");
+      assert.match(err, /^journal-sink: no journal at .*typo\.jsonl/);
+      assert.deepEqual(readdirSync(tmp.dir), []);
+    });
+  }
+
+  test("collect prints its result on stdout and nothing on stderr", async () => {
+    using tmp = tempDir();
+    const journalPath = join(tmp.dir, "app.jsonl");
+    writeFileSync(journalPath, JSON.stringify(log("hello", 1)) + "\n");
+    const db = join(tmp.dir, "t.db");
+    const { code, out, err } = await run(["collect", "--once", "--db", db, journalPath]);
+    assert.equal(code, 0);
+    assert.equal(err, "");
+    assert.match(out, /^collected 1 records \(1 logs, 0 span records\)/);
+    const query = await run(["query", "--db", db, "--slowest", "1", "--json"]);
+    assert.equal(query.code, 0, query.err);
+    assert.deepEqual(JSON.parse(query.out), []);
   });
 });

@@ -20,7 +20,9 @@ import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
-import { collectCommand } from "../src/cli/collect.ts";
+import { main as cli } from "../cli.ts";
+const collectCommand = (args: string[], io: Parameters<typeof cli>[1]) =>
+  cli(["collect", ...args], io);
 
 const isDeno = "Deno" in globalThis;
 const runtime = [process.execPath, ...(isDeno ? ["run", "-A"] : [])];
@@ -310,9 +312,14 @@ test("the collect command reports what it collected and rejects a missing --db",
   const path = join(tmp.dir, "app.jsonl");
   writeFileSync(path, line(log(0)));
   const err: string[] = [];
-  const io = { write: () => {}, error: (text: string) => void err.push(text), color: false };
+  const out: string[] = [];
+  const io = {
+    write: (text: string) => void out.push(text),
+    error: (text: string) => void err.push(text),
+    color: false,
+  };
   assert.equal(await collectCommand(["--db", join(tmp.dir, "t.db"), "--once", path], io), 0);
-  assert.match(err.join(""), /collected 1 records/);
+  assert.match(out.join(""), /collected 1 records/);
   assert.equal(await collectCommand(["--once", path], io), 2);
   assert.match(err.join(""), /needs --db/);
 });

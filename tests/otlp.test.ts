@@ -12,7 +12,9 @@ import { createJournalSink } from "../mod.ts";
 import { exportOtlp, OtlpExportError } from "../src/collector/otlp_export.ts";
 import { OtlpMapper, toOtlpLogs, toOtlpTraces } from "../src/collector/otlp_mapping.ts";
 import { otlpSpanId, otlpTraceId } from "../src/collector/trace_ids.ts";
-import { exportCommand } from "../src/cli/export.ts";
+import { main as cli } from "../cli.ts";
+const exportCommand = (args: string[], io: Parameters<typeof cli>[1]) =>
+  cli(["export", ...args], io);
 
 const protoDir = new URL("./fixtures/otlp/", import.meta.url).pathname;
 const root = new protobuf.Root();
@@ -339,9 +341,14 @@ test("the export command sends a journal once and reports the counts", async () 
   try {
     writeFileSync(`${dir}/app.jsonl`, sample.map((r) => JSON.stringify(r) + "\n").join(""));
     const err: string[] = [];
-    const io = { write: () => {}, error: (text: string) => void err.push(text), color: false };
+    const out: string[] = [];
+    const io = {
+      write: (text: string) => void out.push(text),
+      error: (text: string) => void err.push(text),
+      color: false,
+    };
     assert.equal(await exportCommand(["--otlp", server.url, "--once", `${dir}/app.jsonl`], io), 0);
-    assert.match(err.join(""), /2 log records, 2 spans/);
+    assert.match(out.join(""), /2 log records, 2 spans/);
     assert.equal(await exportCommand(["--once", `${dir}/app.jsonl`], io), 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,8 @@ import {
   queryTurn,
 } from "../src/collector/query.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
-import { queryCommand } from "../src/cli/query.ts";
+import { main as cli } from "../cli.ts";
+const queryCommand = (args: string[], io: Parameters<typeof cli>[1]) => cli(["query", ...args], io);
 import type { TraceSpan } from "../src/traces.ts";
 
 const T0 = 1_700_000_000_000;

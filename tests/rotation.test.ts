@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideWrite, generationPath, rotationSteps, utf8Length } from "../mod.ts";
+import { decideWrite, generationPath, rotationSteps } from "../src/rotation.ts";
+import { utf8Length } from "../src/utf8_length.ts";
 
 test("an empty file takes a line larger than maxBytes whole", () => {
   assert.equal(decideWrite(0, "x".repeat(1000), 10), "append");

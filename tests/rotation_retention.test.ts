@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createJournalSink, rotationSteps } from "../mod.ts";
+import { createJournalSink } from "../mod.ts";
+import { rotationSteps } from "../src/rotation.ts";
 import { createFakeFs } from "../testing.ts";
 import { compressionTempPath, rotatedPath } from "../src/naming.ts";
 import { generationsToRemove } from "../src/retention.ts";

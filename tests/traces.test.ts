@@ -166,6 +166,30 @@ describe("reconstructTraces", () => {
     assert.equal(forest.spanCount, 0);
   });
 
+  test("log entries inside a turn but outside any span are kept under their turn", () => {
+    const turnLog = (msg: string, timestamp: number, turnId: string) => ({
+      ...log(msg, timestamp),
+      turnId,
+      conversationId: "c1",
+    });
+    const forest = reconstructTraces([
+      open("s", 1, { turnId: "t1" }),
+      turnLog("after the span", 9, "t1"),
+      turnLog("before the span", 0, "t1"),
+      { ...log("in the span", 2, "s"), turnId: "t1" },
+      turnLog("only a log", 5, "t2"),
+      log("no turn, no span", 3),
+    ]);
+    assert.deepEqual(
+      forest.turnLogs.map((
+        turn,
+      ) => [turn.turnId, turn.conversationId, turn.logs.map((e) => e.msg)]),
+      [["t1", "c1", ["before the span", "after the span"]], ["t2", "c1", ["only a log"]]],
+    );
+    assert.deepEqual(forest.roots[0].logs.map((entry) => entry.msg), ["in the span"]);
+    assert.deepEqual(forest.orphanLogs, []);
+  });
+
   test("an async iterable gives a promise of the same forest", async () => {
     const records = [open("s", 1), close("s", 3, 2)];
     async function* stream() {

@@ -1,24 +1,33 @@
 /**
- * The `journal-sink` command: argument handling, dispatch, errors and exit codes.
+ * The `journal-sink` runner: picks the command, parses its arguments against its spec,
+ * runs it, and turns failures into exit codes.
  *
  * @module
  */
 
-import { errorCode } from "../fs_ops.ts";
-import { JournalNotFoundError } from "../reader/journal_not_found_error.ts";
-import { parseArgs, USAGE, UsageError } from "./args.ts";
-import { collectCommand } from "./collect.ts";
-import { exportCommand } from "./export.ts";
+import { type Command, UsageError } from "./command.ts";
+import { CommandFailure } from "./failure.ts";
+import { commandHelp, mainHelp, synopsis } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
-import { queryCommand } from "./query.ts";
-import { spans } from "./spans.ts";
-import { stats } from "./stats.ts";
-import { tail } from "./tail.ts";
+import { parseCommandLine } from "./parse.ts";
+import { COMMANDS } from "./registry.ts";
+
+const MAIN_SYNOPSIS = "journal-sink <command> [options] [<journal>]";
+
+function usageError(io: CliIo, message: string, command?: Command): number {
+  const usage = command
+    ? `Usage: ${synopsis(command)}   (journal-sink ${command.name} --help for more)`
+    : `Usage: ${MAIN_SYNOPSIS}   (journal-sink --help for more)`;
+  io.error(`journal-sink: ${message}\n${usage}\n`);
+  return 2;
+}
 
 /**
  * Runs the `journal-sink` command line and resolves to its exit code: 0 done, 1 the
- * journal is missing or unreadable, 2 bad arguments (with the usage on stderr). Never
- * calls `process.exit`, so piped output is never cut short.
+ * journal or store is missing or unreadable (or the command failed), 2 bad arguments
+ * (one message and the command's usage line on stderr). Results go to `io.write`
+ * (stdout), diagnostics to `io.error` (stderr). Never calls `process.exit`, so piped
+ * output is never cut short.
  *
  * @param argv The arguments after the program name, e.g. `["tail", "-f", "app.jsonl"]`.
  * @param io Where to read and write; the running process by default.
@@ -41,38 +50,46 @@ import { tail } from "./tail.ts";
  * ```
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  if (argv[0] === "collect") return await collectCommand(argv.slice(1), io);
-  if (argv[0] === "query") return await queryCommand(argv.slice(1), io);
-  if (argv[0] === "export") return await exportCommand(argv.slice(1), io);
-  let args;
-  try {
-    args = parseArgs(argv, io.now ?? Date.now());
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.error(`journal-sink: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.command === "help") {
-    await io.write(USAGE);
+  const [word, ...rest] = argv;
+  if (word === undefined) return usageError(io, "no command given");
+  if (word === "--help" || word === "-h" || word === "help") {
+    const command = COMMANDS.find((candidate) => candidate.name === rest[0]);
+    await io.write(command ? commandHelp(command) : mainHelp(COMMANDS));
     return 0;
   }
-  const color = io.color && !args.noColor && !args.json;
-  try {
-    if (args.command === "tail") return await tail(args, io, color);
-    if (args.command === "spans") return await spans(args, io, color);
-    return await stats(args, io, color);
-  } catch (error) {
-    if (error instanceof JournalNotFoundError) {
-      io.error(`journal-sink: ${error.message}\n`);
-      return 1;
-    }
-    const code = errorCode(error);
-    const message = error instanceof Error ? error.message : String(error);
-    io.error(
-      `journal-sink: cannot read ${args.path}: ${
-        code === "UNKNOWN" ? "" : `${code}: `
-      }${message}\n`,
+  if (word === "--version") {
+    const { packageVersion } = await import("./version.ts");
+    await io.write(`journal-sink ${await packageVersion()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === word);
+  if (!command) {
+    return usageError(
+      io,
+      word.startsWith("-")
+        ? `unknown option: ${word} (options follow the command)`
+        : `unknown command: ${word}`,
     );
+  }
+  let args;
+  try {
+    args = parseCommandLine(command, rest, io.now ?? Date.now());
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error.message, command);
+    throw error;
+  }
+  if (args.options.help === true) {
+    await io.write(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error.message, command);
+    const message = error instanceof CommandFailure || !(error instanceof Error)
+      ? String(error instanceof Error ? error.message : error)
+      : `${command.name} failed: ${error.message}`;
+    io.error(`journal-sink: ${message}\n`);
     return 1;
   }
 }

@@ -17,7 +17,7 @@ import { abortableSleep } from "../abortable_sleep.ts";
  *
  * @example
  * ```ts
- * import type { CollectOptions } from "@dispatch/journal-sink";
+ * import type { CollectOptions } from "@dispatch/journal-sink/collector";
  * const options: CollectOptions = { db: "traces.db", once: true };
  * if (!options.once) throw new Error("unreachable");
  * ```
@@ -56,7 +56,7 @@ export interface CollectOptions {
  *
  * @example
  * ```ts
- * import type { CollectStats } from "@dispatch/journal-sink";
+ * import type { CollectStats } from "@dispatch/journal-sink/collector";
  * const stats: CollectStats = { records: 3, logs: 1, spans: 2, ignored: 0, skipped: 0, batches: 1, passes: 1 };
  * if (stats.records !== stats.logs + stats.spans + stats.ignored) throw new Error("sum");
  * ```
@@ -92,7 +92,8 @@ export interface CollectStats {
  *
  * @example Collect a journal once, then query the store with SQL
  * ```ts
- * import { collectJournal, createJournalSink, openTraceStore } from "@dispatch/journal-sink";
+ * import { collectJournal, openTraceStore } from "@dispatch/journal-sink/collector";
+ * import { createJournalSink } from "@dispatch/journal-sink";
  * import { createFakeFs } from "@dispatch/journal-sink/testing";
  * const fs = createFakeFs();
  * const sink = createJournalSink({ path: "app.jsonl", fs });

@@ -20,7 +20,7 @@ import { abortableSleep } from "../abortable_sleep.ts";
  *
  * @example
  * ```ts
- * import type { ExportOtlpOptions } from "@dispatch/journal-sink";
+ * import type { ExportOtlpOptions } from "@dispatch/journal-sink/collector";
  * const options: ExportOtlpOptions = { url: "http://127.0.0.1:4318", once: true, serviceName: "agent" };
  * if (options.url.endsWith("/v1/logs")) throw new Error("give the base URL");
  * ```
@@ -85,7 +85,7 @@ export interface ExportOtlpOptions extends OtlpOptions {
  *
  * @example
  * ```ts
- * import type { ExportOtlpStats } from "@dispatch/journal-sink";
+ * import type { ExportOtlpStats } from "@dispatch/journal-sink/collector";
  * const stats: ExportOtlpStats = { records: 4, logRecords: 2, spans: 1, requests: 2, retries: 0, rejected: 0, batches: 1 };
  * if (stats.requests !== 2) throw new Error("unreachable");
  * ```
@@ -113,7 +113,7 @@ export interface ExportOtlpStats {
  *
  * @example
  * ```ts
- * import { OtlpExportError } from "@dispatch/journal-sink";
+ * import { OtlpExportError } from "@dispatch/journal-sink/collector";
  * const error = new OtlpExportError("http://x/v1/logs", 400, "bad payload");
  * if (error.status !== 400) throw new Error("unreachable");
  * ```
@@ -203,7 +203,8 @@ function saveState(fs: FsOps, statePath: string, journal: string, positions: Fil
  *
  * @example Exporting to a receiver (here a stand-in `fetch`)
  * ```ts
- * import { createJournalSink, exportOtlp } from "@dispatch/journal-sink";
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { exportOtlp } from "@dispatch/journal-sink/collector";
  * import { createFakeFs } from "@dispatch/journal-sink/testing";
  * const fs = createFakeFs();
  * const sink = createJournalSink({ path: "app.jsonl", fs });

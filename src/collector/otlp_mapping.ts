@@ -38,7 +38,7 @@ interface Envelope {
  *
  * @example
  * ```ts
- * import { toOtlpLogs, type OtlpLogsRequest } from "@dispatch/journal-sink";
+ * import { toOtlpLogs, type OtlpLogsRequest } from "./otlp_mapping.ts";
  * const request: OtlpLogsRequest = toOtlpLogs([], { serviceName: "agent" });
  * if (request.resourceLogs.length !== 0) throw new Error("no records, no resource");
  * ```
@@ -56,7 +56,7 @@ export interface OtlpLogsRequest {
  *
  * @example
  * ```ts
- * import { toOtlpTraces, type OtlpTracesRequest } from "@dispatch/journal-sink";
+ * import { toOtlpTraces, type OtlpTracesRequest } from "./otlp_mapping.ts";
  * const request: OtlpTracesRequest = toOtlpTraces([], { serviceName: "agent" });
  * if (request.resourceSpans.length !== 0) throw new Error("no records, no resource");
  * ```
@@ -74,7 +74,7 @@ export interface OtlpTracesRequest {
  *
  * @example
  * ```ts
- * import type { OtlpOptions } from "@dispatch/journal-sink";
+ * import type { OtlpOptions } from "@dispatch/journal-sink/collector";
  * const options: OtlpOptions = { serviceName: "agent-host", resourceAttributes: { "deployment.environment.name": "prod" } };
  * if (options.serviceName !== "agent-host") throw new Error("unreachable");
  * ```
@@ -109,7 +109,7 @@ const MAX_DEPTH = 8;
  *
  * @example
  * ```ts
- * import { toOtlpAnyValue } from "@dispatch/journal-sink";
+ * import { toOtlpAnyValue } from "./otlp_mapping.ts";
  * const value = toOtlpAnyValue({ tokens: 12 });
  * if (JSON.stringify(value) !== '{"kvlistValue":{"values":[{"key":"tokens","value":{"intValue":"12"}}]}}') {
  *   throw new Error(JSON.stringify(value));
@@ -199,7 +199,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  *
  * @example Pairing across two batches
  * ```ts
- * import { OtlpMapper } from "@dispatch/journal-sink";
+ * import { OtlpMapper } from "./otlp_mapping.ts";
  * const mapper = new OtlpMapper({ serviceName: "agent" });
  * mapper.add({ kind: "span-open", spanId: "s", name: "tool", timestamp: 1, extensionId: "host", attributes: { tool: "grep" } });
  * if (mapper.takeTraces().resourceSpans.length !== 0) throw new Error("still open");
@@ -412,7 +412,7 @@ function asLinks(value: unknown): { spanId: string; turnId?: string; reason?: st
  *
  * @example
  * ```ts
- * import { toOtlpLogs } from "@dispatch/journal-sink";
+ * import { toOtlpLogs } from "./otlp_mapping.ts";
  * const request = toOtlpLogs(
  *   [{ kind: "log", level: "warn", msg: "slow disk", timestamp: 1, extensionId: "host" }],
  *   { serviceName: "agent" },
@@ -441,7 +441,7 @@ export function toOtlpLogs(
  *
  * @example
  * ```ts
- * import { toOtlpTraces } from "@dispatch/journal-sink";
+ * import { toOtlpTraces } from "./otlp_mapping.ts";
  * const request = toOtlpTraces([
  *   { kind: "span-open", spanId: "a", name: "turn", timestamp: 0, turnId: "t", extensionId: "host" },
  *   { kind: "span-open", spanId: "b", parentSpanId: "a", name: "tool", timestamp: 1, turnId: "t", extensionId: "host" },

@@ -131,7 +131,7 @@ function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", i
  *
  * @example
  * ```ts
- * import { openTraceStore, queryTurn } from "@dispatch/journal-sink";
+ * import { openTraceStore, queryTurn } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([
  *   { kind: "span-open", spanId: "a", name: "turn", timestamp: 0, turnId: "t1", extensionId: "host" },
@@ -155,7 +155,7 @@ export function queryTurn(store: TraceStore, turnId: string): TraceForest {
  *
  * @example
  * ```ts
- * import { openTraceStore, queryConversation } from "@dispatch/journal-sink";
+ * import { openTraceStore, queryConversation } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-open", spanId: "a", name: "turn", timestamp: 0, conversationId: "c", extensionId: "host" }]);
  * if (queryConversation(store, "c").spanCount !== 1) throw new Error("not found");
@@ -176,7 +176,7 @@ export function queryConversation(store: TraceStore, conversationId: string): Tr
  *
  * @example
  * ```ts
- * import { openTraceStore, queryOpenSpans } from "@dispatch/journal-sink";
+ * import { openTraceStore, queryOpenSpans } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-open", spanId: "a", name: "tool", timestamp: 0, extensionId: "host" }]);
  * if (queryOpenSpans(store)[0]?.name !== "tool") throw new Error("open span missing");
@@ -199,7 +199,7 @@ export function queryOpenSpans(store: TraceStore): TraceSpan[] {
  *
  * @example
  * ```ts
- * import { openTraceStore, queryErrorSpans } from "@dispatch/journal-sink";
+ * import { openTraceStore, queryErrorSpans } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-close", spanId: "a", name: "tool", timestamp: 5, durationMs: 5, status: "error", extensionId: "host" }]);
  * if (queryErrorSpans(store).length !== 1) throw new Error("failed span missing");
@@ -223,7 +223,7 @@ export function queryErrorSpans(store: TraceStore): TraceSpan[] {
  *
  * @example
  * ```ts
- * import { openTraceStore, querySlowestSpans } from "@dispatch/journal-sink";
+ * import { openTraceStore, querySlowestSpans } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([
  *   { kind: "span-close", spanId: "a", name: "fast", timestamp: 5, durationMs: 1, status: "ok", extensionId: "host" },

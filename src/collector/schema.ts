@@ -29,7 +29,7 @@ export const TRACE_STORE_SCHEMA_VERSION = 1;
  *
  * @example The tables a store has
  * ```ts
- * import { TRACE_STORE_SCHEMA } from "@dispatch/journal-sink";
+ * import { TRACE_STORE_SCHEMA } from "./schema.ts";
  * for (const table of ["logs", "spans", "positions"]) {
  *   if (!TRACE_STORE_SCHEMA.includes(`CREATE TABLE IF NOT EXISTS ${table}`)) throw new Error(table);
  * }
@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS positions (
  *
  * @example
  * ```ts
- * import { applyTraceStoreSchema, openSqlite } from "@dispatch/journal-sink";
+ * import { applyTraceStoreSchema } from "./schema.ts";
+ * import { openSqlite } from "./sqlite.ts";
  * const db = await openSqlite(":memory:");
  * applyTraceStoreSchema(db);
  * if (db.prepare("SELECT count(*) AS n FROM spans").get()?.n !== 0) throw new Error("no table");

@@ -14,7 +14,7 @@ export type SqlValue = string | number | bigint | null | Uint8Array;
  *
  * @example
  * ```ts
- * import { openSqlite } from "@dispatch/journal-sink";
+ * import { openSqlite } from "./sqlite.ts";
  * const db = await openSqlite(":memory:");
  * const one = db.prepare("SELECT ? + 1 AS n").get(1);
  * if (one?.n !== 2) throw new Error("wrong sum");
@@ -35,7 +35,7 @@ export interface SqlStatement {
  *
  * @example
  * ```ts
- * import { openSqlite } from "@dispatch/journal-sink";
+ * import { openSqlite } from "./sqlite.ts";
  * const db = await openSqlite(":memory:");
  * db.exec("CREATE TABLE t (a INTEGER)");
  * db.prepare("INSERT INTO t VALUES (?)").run(7);
@@ -101,7 +101,7 @@ function wrap(db: DriverDatabase): SqliteDatabase {
  *
  * @example An in-memory database
  * ```ts
- * import { openSqlite } from "@dispatch/journal-sink";
+ * import { openSqlite } from "./sqlite.ts";
  * const db = await openSqlite(":memory:");
  * if (db.prepare("SELECT 41 + 1 AS answer").get()?.answer !== 42) throw new Error("no sqlite");
  * db.close();

@@ -48,7 +48,7 @@ const ZERO_SPAN = "0000000000000000";
  *
  * @example
  * ```ts
- * import { otlpSpanId } from "@dispatch/journal-sink";
+ * import { otlpSpanId } from "./trace_ids.ts";
  * if (otlpSpanId("00f1e2d3c4b5a697") !== "00f1e2d3c4b5a697") throw new Error("kept as is");
  * if (!/^[0-9a-f]{16}$/.test(otlpSpanId("tool-call-7"))) throw new Error("not hex");
  * if (otlpSpanId("tool-call-7") !== otlpSpanId("tool-call-7")) throw new Error("not stable");
@@ -77,7 +77,7 @@ export function otlpSpanId(spanId: string): string {
  *
  * @example Spans of one turn share a trace
  * ```ts
- * import { otlpTraceId } from "@dispatch/journal-sink";
+ * import { otlpTraceId } from "./trace_ids.ts";
  * const a = otlpTraceId({ kind: "span-open", spanId: "a", turnId: "t1" });
  * const b = otlpTraceId({ kind: "span-open", spanId: "b", parentSpanId: "a", turnId: "t1" });
  * if (a !== b || a?.length !== 32) throw new Error("one turn, one trace");

@@ -16,7 +16,7 @@ import { otlpTraceId } from "./trace_ids.ts";
  *
  * @example
  * ```ts
- * import type { IngestCounts } from "@dispatch/journal-sink";
+ * import type { IngestCounts } from "@dispatch/journal-sink/collector";
  * const counts: IngestCounts = { logs: 2, spanOpens: 1, spanCloses: 1, closesWithoutOpen: 0, ignored: 0 };
  * if (counts.logs !== 2) throw new Error("unreachable");
  * ```
@@ -65,7 +65,7 @@ function parse(value: unknown): unknown {
  *
  * @example Ingest and count
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-open", spanId: "s", name: "turn", timestamp: 1, extensionId: "host" }]);
  * const row = store.db.prepare("SELECT status FROM spans WHERE span_id = 's'").get();
@@ -140,7 +140,7 @@ export class TraceStore {
    *
    * @example A span opened and closed
    * ```ts
-   * import { openTraceStore } from "@dispatch/journal-sink";
+   * import { openTraceStore } from "@dispatch/journal-sink/collector";
    * const store = await openTraceStore(":memory:");
    * const counts = store.ingest([
    *   { kind: "span-open", spanId: "s", name: "llm", timestamp: 1, extensionId: "host" },
@@ -348,7 +348,7 @@ export class TraceStore {
  *
  * @example
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * if (store.db.prepare("SELECT count(*) AS n FROM logs").get()?.n !== 0) throw new Error("not empty");
  * store.close();

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { readJournal } from "../reader/read_journal.ts";
-import type { CliArgs } from "./args.ts";
-import { formatDuration, formatTime, paint } from "./format.ts";
-import { type CliIo, Output } from "./io.ts";
+import type { Command } from "../command.ts";
+import { readFailure } from "../failure.ts";
+import { formatDuration, formatTime, paint } from "../format.ts";
+import { type CliIo, Output } from "../io.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
 
 function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -25,15 +26,42 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/**
- * Runs `stats`.
- *
- * @param args The parsed command line.
- * @param io Where to read and write.
- * @param color Whether to colour the output.
- * @returns The exit code.
- */
-export async function stats(args: CliArgs, io: CliIo, color: boolean): Promise<number> {
+/** `journal-sink stats`. */
+export const stats: Command = {
+  name: "stats",
+  summary: "counts by kind, level and extension; time range, open spans, skipped lines",
+  positionals: ["<journal>"],
+  options: [
+    { ...JSON_OPTION, help: "print one JSON document" },
+    NO_COLOR_OPTION,
+    ...FILTER_OPTIONS,
+  ],
+  async run(args, io) {
+    const path = args.positionals[0];
+    const o = args.options;
+    try {
+      return await journalStats({
+        path,
+        json: o.json === true,
+        color: io.color && o["no-color"] !== true && o.json !== true,
+        filter: recordFilter(o),
+      }, io);
+    } catch (error) {
+      throw readFailure(path, error);
+    }
+  },
+};
+
+interface StatsOptions {
+  path: string;
+  json: boolean;
+  color: boolean;
+  filter: ReturnType<typeof recordFilter>;
+}
+
+async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
+  const { readJournal } = await import("../../reader/read_journal.ts");
+  const color = args.color;
   const kinds = new Map<string, number>();
   const levels = new Map<string, number>();
   const extensions = new Map<string, number>();

@@ -5,27 +5,12 @@
  * @module
  */
 
-import { flag, parseArgs, runCommand, UsageError } from "../collector/command_line.ts";
-import type { CliIo } from "./io.ts";
-import {
-  queryConversation,
-  queryErrorSpans,
-  queryOpenSpans,
-  querySlowestSpans,
-  queryTurn,
-} from "../collector/query.ts";
-import { openTraceStore } from "../collector/trace_store.ts";
-import type { TraceForest, TraceSpan } from "../traces.ts";
+import type { TraceForest, TraceSpan } from "../../traces.ts";
+import { type Command, UsageError } from "../command.ts";
+import { JSON_OPTION, wholeNumber } from "../options.ts";
+import { requireStore } from "../require_file.ts";
 
-/** The usage text of `query`. */
-export const QUERY_USAGE = `usage: journal-sink query --db <traces.db> <question> [--json]
-  --turn ID           the trace tree of a turn, with its log entries
-  --conversation ID   the trace trees of a conversation
-  --open              spans still open (the process died, or they still run)
-  --errors            spans that ended with status error
-  --slowest N         the N slowest closed spans
-  --json              print JSON instead of text
-`;
+const QUESTIONS = ["turn", "conversation", "open", "errors", "slowest"];
 
 function iso(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return "?";
@@ -54,6 +39,12 @@ function renderTree(forest: TraceForest): string {
     for (const child of span.children) walk(child, depth + 1);
   };
   for (const root of forest.roots) walk(root, 0);
+  for (const turn of forest.turnLogs) {
+    lines.push(`turn ${turn.turnId}: log entries outside any span`);
+    for (const entry of turn.logs) {
+      lines.push(`    ${iso(entry.timestamp)} ${entry.level.padEnd(5)} ${entry.msg}`);
+    }
+  }
   lines.push(
     `${forest.spanCount} ${forest.spanCount === 1 ? "span" : "spans"}, ${forest.open.length} open`,
   );
@@ -77,56 +68,61 @@ function flat(spans: TraceSpan[]): Omit<TraceSpan, "children" | "logs">[] {
   return spans.map(({ children: _children, logs: _logs, ...rest }) => rest);
 }
 
-/**
- * Runs `query` with the arguments after the command name.
- *
- * @param args The arguments, e.g. `["--db", "traces.db", "--open", "--json"]`.
- * @param io Where to write.
- * @returns The exit code: 0 done, 1 failure, 2 usage error.
- */
-export function queryCommand(args: readonly string[], io: CliIo): Promise<number> {
-  return runCommand(io, QUERY_USAGE, async () => {
-    const parsed = parseArgs(args, ["db", "turn", "conversation", "slowest"], [
-      "open",
-      "errors",
-      "json",
-      "help",
-    ]);
-    if (parsed.flags.has("help")) {
-      await io.write(QUERY_USAGE);
-      return 0;
-    }
-    const db = flag(parsed, "db");
-    if (!db) throw new UsageError("query needs --db <file>");
-    if (parsed.positional.length > 0) throw new UsageError("query takes no journal path");
-    const questions = ["turn", "conversation", "open", "errors", "slowest"]
-      .filter((name) => parsed.flags.has(name));
-    if (questions.length !== 1) {
+/** `journal-sink query`. */
+export const query: Command = {
+  name: "query",
+  summary: "ask the trace store: a turn, a conversation, open, failed or slowest spans",
+  description: "Ask exactly one of --turn, --conversation, --open, --errors, --slowest. " +
+    "The store is\nopened as it is: a missing store exits 1 and is never created.",
+  positionals: [],
+  options: [
+    { name: "db", value: "<file>", help: "the SQLite store written by collect; required" },
+    { name: "turn", value: "<id>", help: "the trace tree of a turn, with its log entries" },
+    { name: "conversation", value: "<id>", help: "the trace trees of a conversation" },
+    { name: "open", help: "spans still open (the process died, or they still run)" },
+    { name: "errors", help: "spans that ended with status error" },
+    {
+      name: "slowest",
+      value: "<N>",
+      parse: wholeNumber("slowest", 1),
+      help: "the N slowest closed spans",
+    },
+    JSON_OPTION,
+  ],
+  validate(args) {
+    if (args.options.db === undefined) throw new UsageError("query needs --db <file>");
+    const asked = QUESTIONS.filter((name) => name in args.options);
+    if (asked.length !== 1) {
       throw new UsageError("ask one of --turn, --conversation, --open, --errors, --slowest");
     }
-    const slowest = Number(flag(parsed, "slowest") ?? 10);
-    if (!Number.isInteger(slowest) || slowest < 1) {
-      throw new UsageError("--slowest needs a positive whole number");
-    }
-    const json = parsed.flags.has("json");
+  },
+  async run(args, io) {
+    const o = args.options;
+    const db = o.db as string;
+    await requireStore(db);
+    const [{ openTraceStore }, queries] = await Promise.all([
+      import("../../collector/trace_store.ts"),
+      import("../../collector/query.ts"),
+    ]);
     const store = await openTraceStore(db);
     try {
-      const question = questions[0];
-      if (question === "turn" || question === "conversation") {
-        const id = flag(parsed, question) as string;
-        const forest = question === "turn" ? queryTurn(store, id) : queryConversation(store, id);
+      const json = o.json === true;
+      if (o.turn !== undefined || o.conversation !== undefined) {
+        const forest = o.turn !== undefined
+          ? queries.queryTurn(store, o.turn as string)
+          : queries.queryConversation(store, o.conversation as string);
         await io.write(json ? JSON.stringify(forest) + "\n" : renderTree(forest));
       } else {
-        const spans = question === "open"
-          ? queryOpenSpans(store)
-          : question === "errors"
-          ? queryErrorSpans(store)
-          : querySlowestSpans(store, slowest);
+        const spans = o.open === true
+          ? queries.queryOpenSpans(store)
+          : o.errors === true
+          ? queries.queryErrorSpans(store)
+          : queries.querySlowestSpans(store, o.slowest as number);
         await io.write(json ? JSON.stringify(flat(spans)) + "\n" : renderList(spans));
       }
       return 0;
     } finally {
       store.close();
     }
-  });
-}
+  },
+};

@@ -1,0 +1,44 @@
+/**
+ * Beyond one process: a SQLite trace store filled from a journal ({@linkcode collectJournal},
+ * exactly once across restarts and rotations), questions asked of it (turns, conversations,
+ * open, failed and slowest spans), and export to an OpenTelemetry endpoint over OTLP/HTTP
+ * ({@linkcode exportOtlp}). SQLite is the runtime's own (`node:sqlite`, `bun:sqlite`), loaded
+ * on first open; this entry point adds no dependency.
+ *
+ * @example Collect a journal and ask for its open spans
+ * ```ts
+ * import { collectJournal, openTraceStore, queryOpenSpans } from "@dispatch/journal-sink/collector";
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * const fs = createFakeFs();
+ * const sink = createJournalSink({ path: "app.jsonl", fs });
+ * sink.emit({ kind: "span-open", spanId: "s1", name: "turn", timestamp: 1, extensionId: "host" });
+ * sink.close();
+ * const store = await openTraceStore(":memory:");
+ * await collectJournal("app.jsonl", { db: store, once: true, fs });
+ * const open = queryOpenSpans(store).map((span) => span.spanId);
+ * store.close();
+ * if (open.join() !== "s1") throw new Error(`open: ${open}`);
+ * ```
+ *
+ * @module
+ */
+
+export type { SqliteDatabase, SqlStatement, SqlValue } from "./src/collector/sqlite.ts";
+export { type IngestCounts, openTraceStore, TraceStore } from "./src/collector/trace_store.ts";
+export type { FilePosition } from "./src/collector/fingerprint.ts";
+export { collectJournal, type CollectOptions, type CollectStats } from "./src/collector/collect.ts";
+export {
+  queryConversation,
+  queryErrorSpans,
+  queryOpenSpans,
+  querySlowestSpans,
+  queryTurn,
+} from "./src/collector/query.ts";
+export type { OtlpOptions } from "./src/collector/otlp_mapping.ts";
+export {
+  exportOtlp,
+  type ExportOtlpOptions,
+  type ExportOtlpStats,
+  OtlpExportError,
+} from "./src/collector/otlp_export.ts";

@@ -1,0 +1,154 @@
+/**
+ * `journal-sink spans`: the trace trees, with durations, and the open spans flagged.
+ *
+ * @module
+ */
+
+import type { LogEntry } from "../../records.ts";
+import type { TraceSpan } from "../../traces.ts";
+import type { Command } from "../command.ts";
+import { readFailure } from "../failure.ts";
+import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
+import { type CliIo, Output } from "../io.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { reportSkipped } from "../report.ts";
+
+function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
+  const parts = [p.bold(span.name), p.dim(`[${span.spanId}]`)];
+  if (span.status === "open") {
+    const age = last !== undefined ? ` ≥ ${formatDuration(last - span.start)}` : "";
+    parts.push(p.yellow(p.bold("OPEN")) + p.yellow(age));
+  } else {
+    parts.push(
+      span.status === "error" ? p.red("error") : p.green("ok"),
+      span.durationMs !== undefined ? formatDuration(span.durationMs) : "?",
+    );
+  }
+  parts.push(p.cyan(span.extensionId));
+  const extras: string[] = [];
+  if (span.turnId !== undefined) extras.push(`turn=${span.turnId}`);
+  if (span.conversationId !== undefined) extras.push(`conversation=${span.conversationId}`);
+  if (Object.keys(span.attributes).length > 0) extras.push(JSON.stringify(span.attributes));
+  if (extras.length > 0) parts.push(p.dim(extras.join(" ")));
+  if (span.anomalies.length > 0) parts.push(p.red(`⚠ ${span.anomalies.join(", ")}`));
+  return parts.join(" ");
+}
+
+/** `journal-sink spans`. */
+export const spans: Command = {
+  name: "spans",
+  summary: "the trace trees: durations, status, open spans flagged",
+  positionals: ["<journal>"],
+  options: [
+    { name: "logs", help: "show each span's log entries under it, and each turn's under the turn" },
+    { ...JSON_OPTION, help: "print the forest as one JSON document" },
+    NO_COLOR_OPTION,
+    ...FILTER_OPTIONS,
+  ],
+  async run(args, io) {
+    const path = args.positionals[0];
+    const o = args.options;
+    try {
+      return await showSpans({
+        path,
+        logs: o.logs === true,
+        json: o.json === true,
+        color: io.color && o["no-color"] !== true && o.json !== true,
+        filter: recordFilter(o),
+      }, io);
+    } catch (error) {
+      throw readFailure(path, error);
+    }
+  },
+};
+
+interface SpansOptions {
+  path: string;
+  logs: boolean;
+  json: boolean;
+  color: boolean;
+  filter: ReturnType<typeof recordFilter>;
+}
+
+async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
+  const { readJournal } = await import("../../reader/read_journal.ts");
+  const { reconstructTraces } = await import("../../traces.ts");
+  const color = args.color;
+  const reader = readJournal(args.path, { ...args.filter, fs: io.fs });
+  const forest = await reconstructTraces(reader);
+  const out = new Output(io);
+  if (args.json) {
+    out.line(JSON.stringify({
+      roots: forest.roots,
+      open: forest.open.map((span) => span.spanId),
+      orphanLogs: forest.orphanLogs,
+      turnLogs: forest.turnLogs,
+      spanCount: forest.spanCount,
+      lastTimestamp: forest.lastTimestamp ?? null,
+      read: reader.stats,
+    }));
+    await out.flush();
+    reportSkipped(args.path, reader.stats, io);
+    return 0;
+  }
+  const p = paint(color);
+  const last = forest.lastTimestamp;
+  const level = (entry: LogEntry) =>
+    entry.level === "error"
+      ? p.red(entry.level)
+      : entry.level === "warn"
+      ? p.yellow(entry.level)
+      : p.dim(entry.level);
+  const entryLine = (entry: LogEntry, loose: boolean) =>
+    `${p.dim(`· ${formatTime(entry.timestamp)}`)} ${level(entry)} ${entry.msg}` +
+    (loose ? p.dim("  (in the turn, outside any span)") : "");
+  // A turn's entries without a span go under the first root span of that turn.
+  const pending = new Map(forest.turnLogs.map((turn) => [turn.turnId, turn]));
+  const walk = async (span: TraceSpan, lead: string, branch: string): Promise<void> => {
+    await out.line(lead + branch + spanLine(span, last, p));
+    const inner = lead + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
+    const children = span.children;
+    if (args.logs) {
+      const turn = branch === "" && span.turnId !== undefined
+        ? pending.get(span.turnId)
+        : undefined;
+      if (turn) pending.delete(turn.turnId);
+      const entries = [
+        ...span.logs.map((entry) => ({ entry, loose: false })),
+        ...(turn?.logs ?? []).map((entry) => ({ entry, loose: true })),
+      ].sort((a, b) => a.entry.timestamp - b.entry.timestamp);
+      const bar = children.length > 0 ? "│  " : "   ";
+      for (const { entry, loose } of entries) {
+        await out.line(`${inner}${bar}${entryLine(entry, loose)}`);
+      }
+    }
+    for (let i = 0; i < children.length; i++) {
+      await walk(children[i], inner, i === children.length - 1 ? "└─ " : "├─ ");
+    }
+  };
+  for (const root of forest.roots) {
+    await out.line(p.dim(formatTime(root.start)));
+    await walk(root, "", "");
+  }
+  if (args.logs) {
+    for (const turn of pending.values()) {
+      await out.line(p.dim(formatTime(turn.logs[0].timestamp)));
+      await out.line(
+        `${p.bold(`turn ${turn.turnId}`)} ${p.dim("(no span of this turn was read)")}`,
+      );
+      for (const entry of turn.logs) await out.line(`   ${entryLine(entry, false)}`);
+    }
+  }
+  const open = forest.open.length;
+  const summary = `${forest.roots.length} ${forest.roots.length === 1 ? "trace" : "traces"}, ` +
+    `${forest.spanCount} ${forest.spanCount === 1 ? "span" : "spans"}, ` +
+    (open > 0 ? p.yellow(`${open} open`) : "0 open");
+  if (forest.roots.length > 0) await out.line("");
+  await out.line(summary);
+  if (args.logs && forest.orphanLogs.length > 0) {
+    await out.line(p.dim(`${forest.orphanLogs.length} log entries name a span that was not read`));
+  }
+  await out.flush();
+  reportSkipped(args.path, reader.stats, io);
+  return 0;
+}

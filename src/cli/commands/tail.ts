@@ -1,0 +1,133 @@
+/**
+ * `journal-sink tail [-n N] [-f]`: the last records, then (with `-f`) every new one.
+ *
+ * @module
+ */
+
+import type { JournalRecord } from "../../reader/journal_record.ts";
+import { type Command, UsageError } from "../command.ts";
+import { readFailure } from "../failure.ts";
+import { formatRecord, paint } from "../format.ts";
+import { type CliIo, Output } from "../io.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { reportSkipped } from "../report.ts";
+
+/** Keeps the last `capacity` items in a fixed array. */
+class Ring<T> {
+  #items: T[] = [];
+  #start = 0;
+  #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  push(item: T): void {
+    if (this.#capacity === 0) return;
+    if (this.#items.length < this.#capacity) {
+      this.#items.push(item);
+      return;
+    }
+    this.#items[this.#start] = item;
+    this.#start = (this.#start + 1) % this.#capacity;
+  }
+
+  take(): T[] {
+    const items = [...this.#items.slice(this.#start), ...this.#items.slice(0, this.#start)];
+    this.#items = [];
+    this.#start = 0;
+    return items;
+  }
+}
+
+function lineCount(text: string): number {
+  if (text === "all") return Infinity;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new UsageError(`-n needs a number or "all", not ${text}`);
+}
+
+/** `journal-sink tail`. */
+export const tail: Command = {
+  name: "tail",
+  summary: "the last records, one per line (-f: keep following, across rotations)",
+  positionals: ["<journal>"],
+  options: [
+    {
+      name: "lines",
+      short: "n",
+      value: "<N|all>",
+      parse: lineCount,
+      default: 10,
+      help: "how many of the last records",
+    },
+    { name: "follow", short: "f", help: "then wait for new records until Ctrl-C" },
+    { ...JSON_OPTION, help: "print the records as NDJSON" },
+    NO_COLOR_OPTION,
+    ...FILTER_OPTIONS,
+  ],
+  async run(args, io) {
+    const path = args.positionals[0];
+    const o = args.options;
+    try {
+      return await tailJournal({
+        path,
+        lines: o.lines as number,
+        follow: o.follow === true,
+        json: o.json === true,
+        color: io.color && o["no-color"] !== true && o.json !== true,
+        filter: recordFilter(o),
+      }, io);
+    } catch (error) {
+      throw readFailure(path, error);
+    }
+  },
+};
+
+interface TailOptions {
+  path: string;
+  lines: number;
+  follow: boolean;
+  json: boolean;
+  color: boolean;
+  filter: ReturnType<typeof recordFilter>;
+}
+
+async function tailJournal(args: TailOptions, io: CliIo): Promise<number> {
+  const { readJournal } = await import("../../reader/read_journal.ts");
+  const color = args.color;
+  const p = paint(color);
+  const out = new Output(io);
+  const show = (record: JournalRecord) =>
+    out.line(args.json ? JSON.stringify(record) : formatRecord(record, p));
+  const all = args.lines === Infinity;
+  const ring = new Ring<JournalRecord>(all ? 0 : args.lines);
+  let live = false;
+  const reader = readJournal(args.path, {
+    ...args.filter,
+    fs: io.fs,
+    follow: args.follow,
+    signal: io.signal,
+    pollMs: io.pollMs,
+    onIdle() {
+      if (!live) {
+        live = true;
+        for (const record of ring.take()) show(record);
+      }
+      void out.flush();
+    },
+  });
+  for await (const record of reader) {
+    if (live) {
+      show(record);
+      await out.flush();
+    } else if (all) {
+      await show(record);
+    } else {
+      ring.push(record);
+    }
+  }
+  for (const record of ring.take()) show(record);
+  await out.flush();
+  reportSkipped(args.path, reader.stats, io);
+  return 0;
+}
