@@ -309,6 +309,24 @@ describe("createJournalSpanProcessor with the OpenTelemetry SDK", () => {
     assert.equal(errors.length, 7);
   });
 
+  test("a span whose start the processor did not see closes with all its attributes and links", () => {
+    const records: LogRecord[] = [];
+    const processor = createJournalSpanProcessor({ sink: { emit: (r) => void records.push(r) } });
+    const tracer = new TracerProvider().getTracer("elsewhere");
+    const linked = tracer.startSpan("linked");
+    const span = tracer.startSpan("late", {
+      attributes: { tool: "grep" },
+      links: [{ context: linked.spanContext() }],
+    });
+    span.end();
+    processor.onEnd(span as never);
+    assert.equal(records.length, 1);
+    const close = records[0] as SpanClose;
+    assert.deepEqual(close.attributes, { tool: "grep" });
+    assert.deepEqual(close.links?.map((link) => link.spanId), [linked.spanContext().spanId]);
+    assert.deepEqual(reconstructTraces(records).roots[0].anomalies, ["close-without-open"]);
+  });
+
   test("options are checked when the processor is made", () => {
     assert.throws(() => createJournalSpanProcessor({} as never), TypeError);
     assert.throws(
