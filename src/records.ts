@@ -44,6 +44,10 @@ export interface Link {
   turnId?: string;
   /** Why the spans are linked, free text. */
   reason?: string;
+  /** The linked span's trace (32 lowercase hex), when it is known (an OpenTelemetry link). */
+  traceId?: string;
+  /** Key/values describing the link (an OpenTelemetry link's attributes). */
+  attributes?: Record<string, unknown>;
 }
 
 /**
@@ -73,6 +77,8 @@ export interface LogEntry {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace the record belongs to (32 lowercase hex); a span's children share it. */
+  traceId?: string;
   /** The span that was active when the entry was written. */
   spanId?: string;
   /** Structured key/values. */
@@ -108,6 +114,8 @@ export interface SpanOpen {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace the record belongs to (32 lowercase hex); a span's children share it. */
+  traceId?: string;
   /** The enclosing span. */
   parentSpanId?: string;
   /** Structured key/values known at the start. */
@@ -150,6 +158,8 @@ export interface SpanClose {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace the record belongs to (32 lowercase hex); a span's children share it. */
+  traceId?: string;
   /** The enclosing span. */
   parentSpanId?: string;
   /** Structured key/values known at the end (the error, the result size). */
