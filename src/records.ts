@@ -73,6 +73,8 @@ export interface LogEntry {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace this record belongs to: 32 lowercase hex digits (W3C / OpenTelemetry trace id). */
+  traceId?: string;
   /** The span that was active when the entry was written. */
   spanId?: string;
   /** Structured key/values. */
@@ -108,6 +110,8 @@ export interface SpanOpen {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace this record belongs to: 32 lowercase hex digits (W3C / OpenTelemetry trace id). */
+  traceId?: string;
   /** The enclosing span. */
   parentSpanId?: string;
   /** Structured key/values known at the start. */
@@ -150,6 +154,8 @@ export interface SpanClose {
   conversationId?: string;
   /** Turn within the conversation. */
   turnId?: string;
+  /** The trace this record belongs to: 32 lowercase hex digits (W3C / OpenTelemetry trace id). */
+  traceId?: string;
   /** The enclosing span. */
   parentSpanId?: string;
   /** Structured key/values known at the end (the error, the result size). */
