@@ -4,12 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import protobuf from "protobufjs";
 import type { JournalRecord, LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { createJournalSink } from "../mod.ts";
-import { exportOtlp, OtlpExportError } from "../src/collector/otlp_export.ts";
+import { exportOtlp, OtlpExportError, type OtlpRetry } from "../src/collector/otlp_export.ts";
 import { OtlpMapper, toOtlpLogs, toOtlpTraces } from "../src/collector/otlp_mapping.ts";
 import { otlpSpanId, otlpTraceId } from "../src/collector/trace_ids.ts";
 import { exportCommand } from "../src/cli/export.ts";
@@ -137,7 +138,7 @@ test("log entries map to OTLP log records with severity numbers, ids and attribu
   assert.equal(warn.timeUnixNano, "1700000000001000000");
   assert.deepEqual(warn.body, { stringValue: "slow" });
   assert.equal(warn.spanId, "0123456789abcdef");
-  assert.equal(warn.traceId, otlpTraceId({ kind: "log", turnId: "t1" }));
+  assert.equal(warn.traceId, otlpTraceId({ kind: "log", conversationId: "c1", turnId: "t1" }));
   assert.equal(debug.severityNumber, 5);
   assert.equal(debug.traceId, undefined);
   assertDecodes(LOGS, request);
@@ -199,7 +200,26 @@ test("a close whose open was never seen still exports a span; an open one does n
 interface Received {
   url: string;
   contentType: string | undefined;
+  contentEncoding: string | undefined;
+  /** The request as OTLP/JSON, decoded with the official protos when it came as protobuf. */
   body: Record<string, unknown>;
+}
+
+/** A protobuf request decoded with the official .proto files, spelled as OTLP/JSON (hex ids). */
+function protobufAsOtlpJson(url: string, bytes: Uint8Array): Record<string, unknown> {
+  const type = root.lookupType(url === "/v1/logs" ? LOGS : TRACES);
+  const object = type.toObject(type.decode(bytes), { longs: String, enums: Number, bytes: String });
+  const hex = (value: unknown, key = ""): unknown => {
+    if (typeof value === "string" && ID_FIELDS.has(key)) {
+      return [...atob(value)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+    }
+    if (Array.isArray(value)) return value.map((v) => hex(v));
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hex(v, k)]));
+    }
+    return value;
+  };
+  return hex(object) as Record<string, unknown>;
 }
 
 /** A local OTLP/HTTP receiver answering with the given statuses in turn, then 200. */
@@ -216,11 +236,15 @@ async function receiver(statuses: number[] = []) {
     request.on("end", () => {
       const status = statuses.shift() ?? 200;
       if (status === 200) {
-        received.push({
-          url: request.url ?? "",
-          contentType: request.headers["content-type"],
-          body: JSON.parse(new TextDecoder().decode(concat(chunks))),
-        });
+        const url = request.url ?? "";
+        const contentType = request.headers["content-type"];
+        const contentEncoding = request.headers["content-encoding"];
+        let bytes = concat(chunks);
+        if (contentEncoding === "gzip") bytes = new Uint8Array(gunzipSync(bytes));
+        const body = contentType === "application/x-protobuf"
+          ? protobufAsOtlpJson(url, bytes)
+          : JSON.parse(new TextDecoder().decode(bytes));
+        received.push({ url, contentType, contentEncoding, body });
       }
       response.writeHead(status, { "content-type": "application/json", connection: "close" });
       response.end(status === 200 ? "{}" : '{"message":"try later"}');
@@ -256,19 +280,24 @@ test("the exporter posts logs and traces to a receiver, retrying a 503, and resu
   const server = await receiver([503]);
   try {
     const { fs, sink } = journal(sample);
+    const retries: OtlpRetry[] = [];
     const first = await exportOtlp("app.jsonl", {
       url: server.url,
       once: true,
       fs,
       backoffMs: 1,
       serviceName: "agent",
+      onRetry: (retry) => void retries.push(retry),
     });
     assert.equal(first.retries, 1);
+    assert.equal(retries.length, 1);
+    assert.equal(retries[0].status, 503);
+    assert.match(retries[0].cause, /^HTTP 503 .*try later/);
     assert.equal(first.records, sample.length);
     const logs = server.received.filter((r) => r.url === "/v1/logs");
     const traces = server.received.filter((r) => r.url === "/v1/traces");
     assert.ok(logs.length > 0 && traces.length > 0);
-    assert.ok(server.received.every((r) => r.contentType === "application/json"));
+    assert.ok(server.received.every((r) => r.contentType === "application/x-protobuf"));
     for (const r of logs) assertDecodes(LOGS, r.body);
     for (const r of traces) assertDecodes(TRACES, r.body);
     const count = (list: Received[], field: string, inner: string) =>
@@ -323,7 +352,14 @@ test("retries give up after maxAttempts on a receiver that stays unavailable", a
     const { fs, sink } = journal(sample.slice(0, 2));
     sink.close();
     await assert.rejects(
-      exportOtlp("app.jsonl", { url: server.url, once: true, fs, backoffMs: 1, maxAttempts: 3 }),
+      exportOtlp("app.jsonl", {
+        url: server.url,
+        once: true,
+        fs,
+        backoffMs: 1,
+        maxAttempts: 3,
+        onRetry: () => {},
+      }),
       /after 3 attempts/,
     );
   } finally {
