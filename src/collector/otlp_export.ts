@@ -57,7 +57,7 @@ export interface OtlpRetry {
  * ```ts
  * import type { ExportOtlpOptions } from "@dispatch/journal-sink";
  * const options: ExportOtlpOptions = { url: "http://127.0.0.1:4318", once: true, serviceName: "agent" };
- * if (options.url.endsWith("/v1/logs")) throw new Error("give the base URL");
+ * if (options.url?.endsWith("/v1/logs")) throw new Error("give the base URL");
  * ```
  */
 export interface ExportOtlpOptions extends OtlpOptions {

@@ -9,6 +9,8 @@
 /** Thrown by {@linkcode gunzipLimited} when the output would pass its limit. */
 export class InflateLimitError extends Error {
   /**
+   * Builds the error.
+   *
    * @param limit The limit that was reached, in bytes.
    */
   constructor(limit: number) {
