@@ -464,6 +464,26 @@ test("http/protobuf (the default) decodes with the official protos and carries t
   }
 });
 
+test("a traces-only export sends no logs request; logs still reach the backend as span events", async () => {
+  const server = await receiver();
+  try {
+    const { fs, sink } = journal(genaiTurn);
+    sink.close();
+    const stats = await exportOtlp("app.jsonl", {
+      url: server.url,
+      once: true,
+      fs,
+      env: {},
+      signals: ["traces"],
+    });
+    assert.deepEqual(server.received.map((r) => r.url), ["/v1/traces"]);
+    assert.equal(stats.logRecords, 0);
+    assert.equal((spansOf(server.received[0])[0].events as unknown[]).length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
 test("http/json with gzip sends compressed OTLP/JSON that decodes with the official protos", async () => {
   const server = await receiver();
   try {
@@ -532,6 +552,10 @@ test("environment variables follow the spec's precedence: option > signal > gene
     otlpExportConfig({}, { OTEL_RESOURCE_ATTRIBUTES: "service.name=svc" }).serviceName,
     "svc",
   );
+
+  assert.equal(defaults.logs.enabled, true);
+  assert.equal(otlpExportConfig({}, { OTEL_LOGS_EXPORTER: "none" }).logs.enabled, false);
+  assert.equal(otlpExportConfig({ signals: ["logs"] }, {}).traces.enabled, false);
 
   assert.throws(
     () => otlpExportConfig({}, { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }),

@@ -86,6 +86,12 @@ export interface ExportOtlpOptions extends OtlpOptions {
    */
   env?: Environment;
   /**
+   * Which signals to send: `["traces"]` for a backend that takes traces only (Langfuse,
+   * Phoenix, Jaeger; log entries inside spans still arrive as span events). Without it,
+   * both, minus one that `OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER` set to `none`.
+   */
+  signals?: readonly ("traces" | "logs")[];
+  /**
    * With `once`: after the journal is read, also send the spans still open, each with its
    * start, an end at the latest timestamp read (never before its start), status UNSET and
    * `journal.open = true` (see {@linkcode OtlpMapper.closeOpenSpans}). A later export that
@@ -444,12 +450,12 @@ export async function exportOtlp(
       const traces = mapper.takeTraces();
       const logCount = logs.resourceLogs[0]?.scopeLogs[0].logRecords.length ?? 0;
       const spanCount = traces.resourceSpans[0]?.scopeSpans[0].spans.length ?? 0;
-      if (logCount > 0) await send("logs", logs);
-      if (spanCount > 0) await send("traces", traces);
+      if (logCount > 0 && config.logs.enabled) await send("logs", logs);
+      if (spanCount > 0 && config.traces.enabled) await send("traces", traces);
       saveState(fs, statePath, path, batch.positions);
       stats.records += batch.records.length;
-      stats.logRecords += logCount;
-      stats.spans += spanCount;
+      if (config.logs.enabled) stats.logRecords += logCount;
+      if (config.traces.enabled) stats.spans += spanCount;
       stats.batches++;
       if (batch.records.length > 0) progressed = true;
       if (options.signal?.aborted) break;
@@ -457,7 +463,9 @@ export async function exportOtlp(
     if (options.once) break;
     if (!progressed) await abortableSleep(options.pollMs ?? 1000, options.signal);
   }
-  if (options.once && options.includeOpenSpans && !options.signal?.aborted) {
+  if (
+    options.once && options.includeOpenSpans && config.traces.enabled && !options.signal?.aborted
+  ) {
     const open = mapper.closeOpenSpans();
     if (open > 0) {
       await send("traces", mapper.takeTraces());

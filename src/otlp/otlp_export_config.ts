@@ -39,6 +39,11 @@ export interface OtlpExportSettings {
   serviceName?: string;
   /** More resource attributes; they win over `OTEL_RESOURCE_ATTRIBUTES`. */
   resourceAttributes?: Record<string, unknown>;
+  /**
+   * Which signals to send, for a backend that takes traces only (Langfuse, Phoenix, Jaeger);
+   * else both, minus one set to `none` by `OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER`.
+   */
+  signals?: readonly ("traces" | "logs")[];
 }
 
 /** Where one signal goes and how. */
@@ -51,6 +56,8 @@ export interface OtlpSignalTarget {
   protocol: OtlpProtocol;
   /** Body compression. */
   compression: OtlpCompression;
+  /** Whether this signal is sent at all. */
+  enabled: boolean;
 }
 
 /**
@@ -147,7 +154,11 @@ function signal(
     ...settings.headers,
   };
   if (!/^https?:\/\//i.test(url)) throw new TypeError(`OTLP endpoint ${url} is not an http(s) URL`);
-  return { url, headers, protocol, compression };
+  const lower = name === "TRACES" ? "traces" : "logs";
+  const enabled = settings.signals
+    ? settings.signals.includes(lower)
+    : env[`OTEL_${name}_EXPORTER`]?.trim().toLowerCase() !== "none";
+  return { url, headers, protocol, compression, enabled };
 }
 
 /**
@@ -158,7 +169,9 @@ function signal(
  * endpoint is used as given; the option `url` and the generic endpoint get `/v1/traces` or
  * `/v1/logs` appended. Headers merge by name (option > signal > generic). `service.name` is
  * the option `serviceName`, else `OTEL_SERVICE_NAME`, else the option's or
- * `OTEL_RESOURCE_ATTRIBUTES`' `service.name`, else `journal-sink`.
+ * `OTEL_RESOURCE_ATTRIBUTES`' `service.name`, else `journal-sink`. A signal is sent unless
+ * the option `signals` leaves it out or (without the option) `OTEL_TRACES_EXPORTER` /
+ * `OTEL_LOGS_EXPORTER` is `none`.
  *
  * @param settings The explicit options.
  * @param env The environment variables.
