@@ -132,12 +132,6 @@ export {
   type OtlpProtocol,
   type OtlpSignalTarget,
 } from "./src/otlp/otlp_export_config.ts";
-export {
-  type OtlpReceiver,
-  type OtlpReceiverStats,
-  receiveOtlp,
-  type ReceiveOtlpOptions,
-} from "./src/otlp/receive_otlp.ts";
 export { nodeFs } from "./src/adapters/node.ts";
 export { denoFs } from "./src/adapters/deno.ts";
 export { bunFs } from "./src/adapters/bun.ts";
