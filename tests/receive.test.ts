@@ -329,3 +329,48 @@ test("it binds 127.0.0.1 by default and reports its URL once listening", async (
   }
   await assert.rejects(receiveOtlp({ port: 0 }), TypeError);
 });
+
+test("a client that hangs up mid-body does not stop the receiver", async () => {
+  const { connect } = await import("node:net");
+  const records = await withJournal(async (receiver) => {
+    const { hostname, port } = new URL(receiver.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /v1/traces HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":',
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+      socket.on("error", reject);
+    });
+    const good = await post(`${receiver.url}/v1/traces`, tracesBody(goodSpan("eee19b7ec3c1b174")));
+    assert.equal(good.status, 200);
+  });
+  assert.equal(records.length, 2);
+});
+
+test("records the journal drops are reported as rejected in a partialSuccess", async () => {
+  const { createFakeFs } = await import("../src/testing/fake_fs.ts");
+  const fs = createFakeFs();
+  fs.fail("append", "ENOSPC");
+  const receiver = await receiveOtlp({
+    journal: { path: "otlp.jsonl", fs, onError: () => {} },
+    port: 0,
+  });
+  try {
+    const answer = await post(
+      `${receiver.url}/v1/traces`,
+      tracesBody(goodSpan("eee19b7ec3c1b174")),
+    );
+    assert.equal(answer.status, 200);
+    const partial = JSON.parse(new TextDecoder().decode(answer.body)).partialSuccess;
+    assert.equal(partial.rejectedSpans, "1");
+    assert.match(partial.errorMessage, /journal dropped 2 record/);
+  } finally {
+    await receiver.close();
+  }
+});
