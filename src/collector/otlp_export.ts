@@ -1,8 +1,8 @@
 /**
- * Exporting a journal to an OpenTelemetry endpoint over OTLP/HTTP (JSON): tail it like the
- * collector, post each batch to `<base>/v1/logs` and `<base>/v1/traces` with retry and
- * backoff, and record the read position after every acknowledged batch so a restarted
- * exporter resumes where it stopped.
+ * Exporting a journal to an OpenTelemetry endpoint over OTLP/HTTP (protobuf or JSON, gzip or
+ * not): tail it like the collector, post each batch to `/v1/logs` and `/v1/traces` with
+ * retry and backoff, and record the read position after every acknowledged batch so a
+ * restarted exporter resumes where it stopped.
  *
  * @module
  */
@@ -14,7 +14,42 @@ import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
 import { OtlpMapper, type OtlpOptions } from "./otlp_mapping.ts";
 import { tailPass } from "./tail.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
+import { gzip } from "../otlp/gzip.ts";
+import { otlpJsonToMessage } from "../otlp/otlp_json_to_message.ts";
+import { loadOtlpProtobuf } from "../otlp/otlp_protobuf.ts";
+import {
+  type Environment,
+  type OtlpCompression,
+  otlpExportConfig,
+  type OtlpProtocol,
+  type OtlpSignalTarget,
+  processEnvironment,
+} from "../otlp/otlp_export_config.ts";
 
+/**
+ * One failed attempt that will be retried, as {@linkcode ExportOtlpOptions.onRetry} sees it.
+ *
+ * @example
+ * ```ts
+ * import type { OtlpRetry } from "@dispatch/journal-sink/collector";
+ * const retry: OtlpRetry = { url: "http://127.0.0.1:4318/v1/logs", attempt: 1, maxAttempts: 8, delayMs: 400, status: 0, cause: "ECONNREFUSED" };
+ * if (retry.attempt >= retry.maxAttempts) throw new Error("unreachable");
+ * ```
+ */
+export interface OtlpRetry {
+  /** The endpoint. */
+  url: string;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** Attempts allowed in all. */
+  maxAttempts: number;
+  /** The wait before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** The HTTP status, or 0 for a network failure. */
+  status: number;
+  /** Why: the network error's code and text (`connect ECONNREFUSED 127.0.0.1:4318`) or `HTTP 503 …`. */
+  cause: string;
+}
 /**
  * Options of {@linkcode exportOtlp}.
  *
@@ -22,12 +57,53 @@ import { abortableSleep } from "../abortable_sleep.ts";
  * ```ts
  * import type { ExportOtlpOptions } from "@dispatch/journal-sink/collector";
  * const options: ExportOtlpOptions = { url: "http://127.0.0.1:4318", once: true, serviceName: "agent" };
- * if (options.url.endsWith("/v1/logs")) throw new Error("give the base URL");
+ * if (options.url?.endsWith("/v1/logs")) throw new Error("give the base URL");
  * ```
  */
 export interface ExportOtlpOptions extends OtlpOptions {
-  /** The OTLP/HTTP base URL (`http://collector:4318`); `/v1/logs` and `/v1/traces` are appended. */
-  url: string;
+  /**
+   * The OTLP/HTTP base URL (`http://collector:4318`); `/v1/logs` and `/v1/traces` are
+   * appended. Without it: `OTEL_EXPORTER_OTLP_{TRACES,LOGS}_ENDPOINT` (used as given), then
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` (paths appended), then `http://localhost:4318`.
+   */
+  url?: string;
+  /**
+   * The encoding; else `OTEL_EXPORTER_OTLP_{TRACES,LOGS}_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`.
+   * @default {"http/protobuf"}
+   */
+  protocol?: OtlpProtocol;
+  /**
+   * Body compression; else `OTEL_EXPORTER_OTLP_{TRACES,LOGS}_COMPRESSION`,
+   * `OTEL_EXPORTER_OTLP_COMPRESSION`.
+   * @default {"none"}
+   */
+  compression?: OtlpCompression;
+  /**
+   * The environment the `OTEL_*` variables are read from (`serviceName`, `resourceAttributes`
+   * and `headers` win over `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` and
+   * `OTEL_EXPORTER_OTLP_HEADERS`).
+   * @default {the process environment (none on Deno without --allow-env)}
+   */
+  env?: Environment;
+  /**
+   * Which signals to send: `["traces"]` for a backend that takes traces only (Langfuse,
+   * Phoenix, Jaeger; log entries inside spans still arrive as span events). Without it,
+   * both, minus one that `OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER` set to `none`.
+   */
+  signals?: readonly ("traces" | "logs")[];
+  /**
+   * With `once`: after the journal is read, also send the spans still open, each with its
+   * start, an end at the latest timestamp read (never before its start), status UNSET and
+   * `journal.open = true` (see {@linkcode OtlpMapper.closeOpenSpans}). A later export that
+   * sees such a span close sends it again, complete.
+   * @default {false}
+   */
+  includeOpenSpans?: boolean;
+  /**
+   * Told of every failed attempt that will be retried, with its cause and the next delay.
+   * @default {one console.warn line per retry}
+   */
+  onRetry?: (retry: OtlpRetry) => void;
   /**
    * Export what the journal holds now, then return; otherwise follow it until `signal`.
    * @default {false}
@@ -40,7 +116,7 @@ export interface ExportOtlpOptions extends OtlpOptions {
    * @default {`${path}.otlp-position.json`}
    */
   statePath?: string;
-  /** Extra request headers (an `Authorization` for a hosted backend). */
+  /** Extra request headers (an `Authorization` for a hosted backend); they win over `OTEL_EXPORTER_OTLP_HEADERS`. */
   headers?: Record<string, string>;
   /**
    * Attempts per request before giving up (the position stays before the batch).
@@ -86,7 +162,7 @@ export interface ExportOtlpOptions extends OtlpOptions {
  * @example
  * ```ts
  * import type { ExportOtlpStats } from "@dispatch/journal-sink/collector";
- * const stats: ExportOtlpStats = { records: 4, logRecords: 2, spans: 1, requests: 2, retries: 0, rejected: 0, batches: 1 };
+ * const stats: ExportOtlpStats = { records: 4, logRecords: 2, spans: 1, openSpans: 0, requests: 2, retries: 0, rejected: 0, batches: 1 };
  * if (stats.requests !== 2) throw new Error("unreachable");
  * ```
  */
@@ -95,8 +171,10 @@ export interface ExportOtlpStats {
   records: number;
   /** OTLP log records sent. */
   logRecords: number;
-  /** OTLP spans sent. */
+  /** OTLP spans sent (open spans included). */
   spans: number;
+  /** Spans sent while still open (`includeOpenSpans`). */
+  openSpans: number;
   /** HTTP requests that succeeded. */
   requests: number;
   /** Attempts that failed and were retried. */
@@ -136,6 +214,57 @@ export class OtlpExportError extends Error {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/** The network error's code and text: fetch hides it in `cause` (Node), `code` (Bun) or the message (Deno). */
+function failureCause(error: unknown): string {
+  const e = error as {
+    message?: unknown;
+    code?: unknown;
+    cause?: { code?: unknown; message?: unknown };
+  };
+  const code = e?.cause?.code ?? e?.code;
+  const text = String(e?.cause?.message ?? e?.message ?? error);
+  const known = typeof code === "string"
+    ? (code === "ConnectionRefused" ? "ECONNREFUSED" : code)
+    : /connection refused/i.test(text)
+    ? "ECONNREFUSED"
+    : /connection reset/i.test(text)
+    ? "ECONNRESET"
+    : /timed? ?out/i.test(text)
+    ? "ETIMEDOUT"
+    : /dns|lookup|resolve/i.test(text)
+    ? "ENOTFOUND"
+    : undefined;
+  if (known === undefined || text.includes(known)) return text;
+  return `${known} (${text.split(": ").pop()})`;
+}
+
+function warnRetry(retry: OtlpRetry): void {
+  console.warn(
+    `[journal-sink] OTLP export to ${retry.url} failed: ${retry.cause}; ` +
+      `attempt ${retry.attempt}/${retry.maxAttempts}, retrying in ${
+        (retry.delayMs / 1000).toFixed(1)
+      } s`,
+  );
+}
+
+/** `rejectedSpans` / `rejectedLogRecords` of a response body, in either encoding. */
+async function rejectedIn(response: Response, signal: "traces" | "logs") {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length === 0) return 0;
+  let partial: Record<string, unknown> | null | undefined;
+  try {
+    if ((response.headers.get("content-type") ?? "").includes("protobuf")) {
+      const codecs = await loadOtlpProtobuf();
+      const codec = signal === "traces" ? codecs.tracesResponse : codecs.logsResponse;
+      partial = codec.decode(bytes).partialSuccess as Record<string, unknown> | null;
+    } else partial = JSON.parse(new TextDecoder().decode(bytes))?.partialSuccess;
+  } catch {
+    return 0; // A success body we cannot read is still a success.
+  }
+  const count = partial?.[signal === "traces" ? "rejectedSpans" : "rejectedLogRecords"];
+  return count === undefined || count === null ? 0 : Number(String(count)) || 0;
+}
 
 interface StateFile {
   version: 1;
@@ -187,11 +316,14 @@ function saveState(fs: FsOps, statePath: string, journal: string, positions: Fil
 }
 
 /**
- * Exports the journal at `path` to an OpenTelemetry endpoint over OTLP/HTTP with JSON
- * bodies: log entries to `<url>/v1/logs`, completed spans to `<url>/v1/traces` (see
- * {@linkcode OtlpMapper} for the mapping). Generations are read oldest first across
- * rotations, gzip and logrotate, as by {@linkcode collectJournal}. A failed request is
- * retried with exponential backoff on network errors and 429/502/503/504; after each
+ * Exports the journal at `path` to an OpenTelemetry endpoint over OTLP/HTTP, protobuf by
+ * default (as the specification and the SDKs) or JSON, gzip if asked: log entries to
+ * `<url>/v1/logs`, completed spans to `<url>/v1/traces` (see {@linkcode OtlpMapper} for the
+ * mapping). Options left out come from the standard `OTEL_EXPORTER_OTLP_*` variables
+ * ({@linkcode otlpExportConfig}). Generations are read oldest first across rotations, gzip
+ * and logrotate, as by {@linkcode collectJournal}. A failed request is retried with
+ * exponential backoff on network errors and 429/502/503/504, each retry reported through
+ * `onRetry` (by default one `console.warn` line with the cause and the delay); after each
  * acknowledged batch the read position is saved to `statePath`, so a restarted export
  * resumes there. Delivery is at least once: a crash between the acknowledgement and the
  * save sends that batch again.
@@ -200,10 +332,11 @@ function saveState(fs: FsOps, statePath: string, journal: string, positions: Fil
  * @param options The endpoint, once or follow, retry policy.
  * @returns What was exported.
  * @throws {OtlpExportError} When the endpoint refuses a batch or retries run out.
+ * @throws {TypeError} For a malformed `OTEL_*` variable or an unsupported protocol (grpc).
  *
  * @example Exporting to a receiver (here a stand-in `fetch`)
  * ```ts
- * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { createJournalSink } from "@dispatch/journal-sink/collector";
  * import { exportOtlp } from "@dispatch/journal-sink/collector";
  * import { createFakeFs } from "@dispatch/journal-sink/testing";
  * const fs = createFakeFs();
@@ -215,7 +348,7 @@ function saveState(fs: FsOps, statePath: string, journal: string, positions: Fil
  *   posted.push(String(url));
  *   return Promise.resolve(new Response("{}", { status: 200 }));
  * };
- * await exportOtlp("app.jsonl", { url: "http://127.0.0.1:4318", once: true, fs, fetch: fetch as typeof globalThis.fetch });
+ * await exportOtlp("app.jsonl", { url: "http://127.0.0.1:4318", once: true, fs, env: {}, fetch: fetch as typeof globalThis.fetch });
  * if (posted.join() !== "http://127.0.0.1:4318/v1/logs") throw new Error(posted.join());
  * ```
  */
@@ -225,55 +358,69 @@ export async function exportOtlp(
 ): Promise<ExportOtlpStats> {
   const fs = options.fs ?? defaultFsOps();
   const post = options.fetch ?? globalThis.fetch;
-  const base = options.url.replace(/\/+$/, "");
+  const config = otlpExportConfig(options, options.env ?? processEnvironment());
+  const onRetry = options.onRetry ?? warnRetry;
   const statePath = options.statePath ?? `${path}.otlp-position.json`;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const backoffMs = options.backoffMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const chunkSize = Math.max(1024, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  const mapper = new OtlpMapper(options);
+  const mapper = new OtlpMapper({
+    ...options,
+    serviceName: config.serviceName,
+    resourceAttributes: config.resourceAttributes,
+  });
   const stats: ExportOtlpStats = {
     records: 0,
     logRecords: 0,
     spans: 0,
+    openSpans: 0,
     requests: 0,
     retries: 0,
     rejected: 0,
     batches: 0,
   };
 
-  const send = async (endpoint: string, body: unknown) => {
-    const url = `${base}${endpoint}`;
-    const payload = JSON.stringify(body);
+  const encode = async (signal: "traces" | "logs", target: OtlpSignalTarget, body: unknown) => {
+    let bytes: Uint8Array;
+    if (target.protocol === "http/protobuf") {
+      const codecs = await loadOtlpProtobuf();
+      bytes = (signal === "traces" ? codecs.tracesRequest : codecs.logsRequest)
+        .encode(otlpJsonToMessage(body) as object);
+    } else bytes = new TextEncoder().encode(JSON.stringify(body));
+    return target.compression === "gzip" ? await gzip(bytes) : bytes;
+  };
+
+  const send = async (signal: "traces" | "logs", body: unknown) => {
+    const target = signal === "traces" ? config.traces : config.logs;
+    const url = target.url;
+    const payload = await encode(signal, target, body);
+    const headers: Record<string, string> = {
+      ...target.headers,
+      "content-type": target.protocol === "http/protobuf"
+        ? "application/x-protobuf"
+        : "application/json",
+    };
+    if (target.compression === "gzip") headers["content-encoding"] = "gzip";
     for (let attempt = 1;; attempt++) {
       let status = 0;
       let detail = "";
       let retryAfterMs: number | undefined;
       try {
-        const response = await post(url, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", ...options.headers },
-          body: payload,
-        });
+        const response = await post(url, { method: "POST", headers, body: payload as BodyInit });
         status = response.status;
-        const text = await response.text();
         if (response.ok) {
           stats.requests++;
-          try {
-            const partial = JSON.parse(text)?.partialSuccess;
-            stats.rejected += Number(partial?.rejectedLogRecords ?? partial?.rejectedSpans ?? 0);
-          } catch {
-            // An empty or non-JSON success body is fine.
-          }
+          stats.rejected += await rejectedIn(response, signal);
           return;
         }
-        detail = text.slice(0, 200);
+        detail = (await response.text()).slice(0, 200);
         const after = Number(response.headers.get("retry-after"));
         if (Number.isFinite(after) && after >= 0) retryAfterMs = after * 1000;
         if (!RETRYABLE.has(status)) throw new OtlpExportError(url, status, detail);
       } catch (error) {
         if (error instanceof OtlpExportError) throw error;
-        detail = error instanceof Error ? error.message : String(error);
+        detail = failureCause(error);
       }
       if (attempt >= maxAttempts || options.signal?.aborted) {
         throw new OtlpExportError(url, status, `${detail} (after ${attempt} attempts)`);
@@ -283,6 +430,14 @@ export async function exportOtlp(
       const delay = retryAfterMs !== undefined
         ? Math.min(maxBackoffMs, retryAfterMs)
         : exponential / 2 + Math.random() * exponential / 2;
+      onRetry({
+        url,
+        attempt,
+        maxAttempts,
+        delayMs: Math.round(delay),
+        status,
+        cause: status ? `HTTP ${status}${detail ? ` ${detail.slice(0, 100)}` : ""}` : detail,
+      });
       await abortableSleep(delay, options.signal);
     }
   };
@@ -296,18 +451,28 @@ export async function exportOtlp(
       const traces = mapper.takeTraces();
       const logCount = logs.resourceLogs[0]?.scopeLogs[0].logRecords.length ?? 0;
       const spanCount = traces.resourceSpans[0]?.scopeSpans[0].spans.length ?? 0;
-      if (logCount > 0) await send("/v1/logs", logs);
-      if (spanCount > 0) await send("/v1/traces", traces);
+      if (logCount > 0 && config.logs.enabled) await send("logs", logs);
+      if (spanCount > 0 && config.traces.enabled) await send("traces", traces);
       saveState(fs, statePath, path, batch.positions);
       stats.records += batch.records.length;
-      stats.logRecords += logCount;
-      stats.spans += spanCount;
+      if (config.logs.enabled) stats.logRecords += logCount;
+      if (config.traces.enabled) stats.spans += spanCount;
       stats.batches++;
       if (batch.records.length > 0) progressed = true;
       if (options.signal?.aborted) break;
     }
     if (options.once) break;
     if (!progressed) await abortableSleep(options.pollMs ?? 1000, options.signal);
+  }
+  if (
+    options.once && options.includeOpenSpans && config.traces.enabled && !options.signal?.aborted
+  ) {
+    const open = mapper.closeOpenSpans();
+    if (open > 0) {
+      await send("traces", mapper.takeTraces());
+      stats.spans += open;
+      stats.openSpans = open;
+    }
   }
   return stats;
 }

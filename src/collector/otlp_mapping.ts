@@ -87,6 +87,13 @@ export interface OtlpOptions {
   serviceName?: string;
   /** More resource attributes (`host.name`, `deployment.environment.name`…). */
   resourceAttributes?: Record<string, unknown>;
+  /**
+   * Also attach each log entry written inside a span to that span as a span event (name =
+   * `msg`, attributes + `journal.level`), for backends that ingest traces only. The log
+   * record is exported as well.
+   * @default {true}
+   */
+  logsAsSpanEvents?: boolean;
 }
 
 /** The instrumentation scope named on every exported record. */
@@ -168,16 +175,26 @@ function nanos(ms: number): string {
   return (BigInt(whole) * 1_000_000n + BigInt(fraction)).toString();
 }
 
+/**
+ * The record's scope as attributes: `conversationId` under the GenAI name
+ * `gen_ai.conversation.id` (unless the record's own attributes set it), `extensionId` and
+ * `turnId` as `journal.extension_id` and `journal.turn_id`.
+ */
 function scopeAttributes(record: Loose): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];
   const add = (key: string, value: unknown) => {
     if (typeof value === "string") out.push({ key, value: { stringValue: value } });
   };
   add("journal.extension_id", record.extensionId);
-  add("journal.conversation_id", record.conversationId);
+  const own = record.attributes as Record<string, unknown> | undefined;
+  if (own?.[CONVERSATION_ID] === undefined) add(CONVERSATION_ID, record.conversationId);
   add("journal.turn_id", record.turnId);
   return out;
 }
+
+const CONVERSATION_ID = "gen_ai.conversation.id";
+/** Span events kept per span (the OpenTelemetry SDK's default limit); more are counted as dropped. */
+const MAX_EVENTS = 128;
 
 /** How many span ids (trace lookups, pending opens) a mapper remembers. */
 const MEMORY = 100_000;
@@ -213,7 +230,10 @@ export class OtlpMapper {
   #logs: Record<string, unknown>[] = [];
   #spans: Record<string, unknown>[] = [];
   #opens = new Map<string, Loose>();
+  #events = new Map<string, { events: Record<string, unknown>[]; dropped: number }>();
   #traces = new Map<string, string>();
+  #latest = -Infinity;
+  #logsAsEvents: boolean;
   #lookup = (spanId: string) => this.#traces.get(spanId);
 
   /**
@@ -231,6 +251,7 @@ export class OtlpMapper {
       },
       scope: { name: OTLP_SCOPE_NAME },
     };
+    this.#logsAsEvents = options.logsAsSpanEvents ?? true;
   }
 
   /** Spans opened and not yet closed, as far as this mapper knows. */
@@ -249,8 +270,10 @@ export class OtlpMapper {
     const record = input as Loose;
     const time = record.timestamp;
     if (typeof time !== "number" || !Number.isFinite(time)) return;
+    if (time > this.#latest) this.#latest = time;
     if (record.kind === "log") {
       this.#logs.push(this.#logRecord(record, time));
+      if (this.#logsAsEvents && typeof record.spanId === "string") this.#event(record, time);
       return;
     }
     if (typeof record.spanId !== "string") return;
@@ -263,6 +286,51 @@ export class OtlpMapper {
       this.#opens.delete(record.spanId);
       this.#spans.push(this.#span(open, record, time));
     }
+  }
+
+  /**
+   * Moves every span still open into the next {@linkcode takeTraces}, for a last export of
+   * a journal whose spans will never close (a crashed host): each keeps its start, ends at
+   * the latest timestamp this mapper has seen (the last moment the journal shows its
+   * writer alive, never before the span's start), has status UNSET (OTLP has no "open")
+   * and the attribute `journal.open = true`.
+   *
+   * @returns How many spans were moved.
+   */
+  closeOpenSpans(): number {
+    const opens = [...this.#opens.values()];
+    this.#opens.clear();
+    for (const open of opens) {
+      const start = open.timestamp as number;
+      this.#spans.push(this.#span(open, undefined, Math.max(start, this.#latest)));
+    }
+    return opens.length;
+  }
+
+  #event(record: Loose, time: number): void {
+    const spanId = record.spanId as string;
+    if (!this.#opens.has(spanId)) return;
+    let held = this.#events.get(spanId);
+    if (!held) {
+      held = { events: [], dropped: 0 };
+      remember(this.#events, spanId, held);
+    }
+    if (held.events.length >= MAX_EVENTS) {
+      held.dropped++;
+      return;
+    }
+    const attributes = toOtlpAttributes(record.attributes as Record<string, unknown>);
+    if (typeof record.level === "string") {
+      attributes.push({ key: "journal.level", value: { stringValue: record.level } });
+    }
+    if (record.body !== undefined) {
+      attributes.push({ key: "journal.body", value: toOtlpAnyValue(record.body) });
+    }
+    held.events.push({
+      timeUnixNano: nanos(time),
+      name: typeof record.msg === "string" ? record.msg : safeJson(record.msg),
+      attributes,
+    });
   }
 
   /**
@@ -327,7 +395,9 @@ export class OtlpMapper {
     return out;
   }
 
-  #span(open: Loose | undefined, close: Loose, end: number) {
+  /** One OTLP span from its open and close (a lone close, or an open still open). */
+  #span(open: Loose | undefined, closed: Loose | undefined, end: number) {
+    const close = (closed ?? open) as Loose;
     const spanId = close.spanId as string;
     const duration = typeof close.durationMs === "number" ? close.durationMs : 0;
     const start = open && typeof open.timestamp === "number" ? open.timestamp : end - duration;
@@ -340,13 +410,13 @@ export class OtlpMapper {
     const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
     const traceId = this.#traces.get(spanId) ?? otlpTraceId(scoped, this.#lookup) as string;
     remember(this.#traces, spanId, traceId);
-    const attributes = scopeAttributes(scoped);
-    attributes.push(
-      ...toOtlpAttributes({
-        ...(open?.attributes as Record<string, unknown> | undefined),
-        ...(close.attributes as Record<string, unknown> | undefined),
-      }),
-    );
+    const merged = {
+      ...(open?.attributes as Record<string, unknown> | undefined),
+      ...(closed?.attributes as Record<string, unknown> | undefined),
+    };
+    const attributes = scopeAttributes({ ...scoped, attributes: merged });
+    attributes.push(...toOtlpAttributes(merged));
+    if (!closed) attributes.push({ key: "journal.open", value: { boolValue: true } });
     if (open?.body !== undefined) {
       attributes.push({ key: "journal.body", value: toOtlpAnyValue(open.body) });
     }
@@ -364,8 +434,13 @@ export class OtlpMapper {
         linkAttributes.push({ key: "journal.link.reason", value: { stringValue: link.reason } });
       }
       links.push({
-        traceId: otlpTraceId(
-          { kind: "log", spanId: link.spanId, turnId: link.turnId },
+        traceId: this.#traces.get(link.spanId) ?? otlpTraceId(
+          {
+            kind: "log",
+            spanId: link.spanId,
+            turnId: link.turnId ?? scoped.turnId,
+            conversationId: scoped.conversationId,
+          },
           this.#lookup,
         ),
         spanId: otlpSpanId(link.spanId),
@@ -381,9 +456,16 @@ export class OtlpMapper {
       endTimeUnixNano: nanos(end),
       attributes,
       links,
-      status: close.status === "error" ? { code: 2 } : { code: 1 },
+      // OK and ERROR as the journal says; UNSET for a span exported while still open.
+      status: !closed ? {} : close.status === "error" ? { code: 2 } : { code: 1 },
     };
     if (parentSpanId !== undefined) span.parentSpanId = otlpSpanId(parentSpanId);
+    const held = this.#events.get(spanId);
+    if (held) {
+      this.#events.delete(spanId);
+      span.events = held.events;
+      if (held.dropped > 0) span.droppedEventsCount = held.dropped;
+    }
     return span;
   }
 }

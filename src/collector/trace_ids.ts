@@ -61,13 +61,19 @@ export function otlpSpanId(spanId: string): string {
   return id === ZERO_SPAN ? "0000000000000001" : id;
 }
 
+const TRACE_HEX = /^[0-9a-fA-F]{32}$/;
+
 /**
- * Which trace a record belongs to, as an OTLP trace id (32 hex digits). The rule, in order:
- * 1. a record with a `turnId` belongs to the trace of its turn (`hash("turn:" + turnId)`):
- *    a turn is the unit an agent host traces, and the rule needs no other record;
- * 2. a span whose parent's trace is known (`lookup`) shares it; a log entry shares its
+ * Which trace a record belongs to, as an OTLP trace id (32 lowercase hex digits). The rule,
+ * in order:
+ * 1. a record that carries a valid `traceId` (32 hex digits, not all zero) keeps it, so a
+ *    trace that started in OpenTelemetry keeps its id all the way to the backend;
+ * 2. a record with a `turnId` belongs to the trace of its turn within its conversation
+ *    (`hash(conversationId, turnId)`): a turn is the unit an agent host traces, the rule
+ *    needs no other record, and two conversations that each have a turn `t1` get two traces;
+ * 3. a span whose parent's trace is known (`lookup`) shares it; a log entry shares its
  *    span's;
- * 3. otherwise the trace is named after the parent span (spans) or the span (log entries),
+ * 4. otherwise the trace is named after the parent span (spans) or the span (log entries),
  *    so the children of one unknown root still share a trace.
  * Log entries with neither a turn nor a span have no trace (`undefined`).
  *
@@ -75,19 +81,36 @@ export function otlpSpanId(spanId: string): string {
  * @param lookup The trace id already given to a span id, when known.
  * @returns The trace id, or `undefined`.
  *
- * @example Spans of one turn share a trace
+ * @example Spans of one turn share a trace; the same turn id in another conversation does not
  * ```ts
  * import { otlpTraceId } from "./trace_ids.ts";
- * const a = otlpTraceId({ kind: "span-open", spanId: "a", turnId: "t1" });
- * const b = otlpTraceId({ kind: "span-open", spanId: "b", parentSpanId: "a", turnId: "t1" });
+ * const a = otlpTraceId({ kind: "span-open", spanId: "a", conversationId: "c1", turnId: "t1" });
+ * const b = otlpTraceId({ kind: "span-open", spanId: "b", parentSpanId: "a", conversationId: "c1", turnId: "t1" });
+ * const c = otlpTraceId({ kind: "span-open", spanId: "c", conversationId: "c2", turnId: "t1" });
  * if (a !== b || a?.length !== 32) throw new Error("one turn, one trace");
+ * if (a === c) throw new Error("two conversations, two traces");
  * ```
  */
 export function otlpTraceId(
-  record: { kind: string; spanId?: unknown; parentSpanId?: unknown; turnId?: unknown },
+  record: {
+    kind: string;
+    spanId?: unknown;
+    parentSpanId?: unknown;
+    turnId?: unknown;
+    conversationId?: unknown;
+    traceId?: unknown;
+  },
   lookup?: (spanId: string) => string | undefined,
 ): string | undefined {
-  if (typeof record.turnId === "string") return traceHex(`turn:${record.turnId}`);
+  const own = record.traceId;
+  if (typeof own === "string" && TRACE_HEX.test(own) && !ZERO_TRACE.test(own)) {
+    return own.toLowerCase();
+  }
+  if (typeof record.turnId === "string") {
+    const conversation = typeof record.conversationId === "string" ? record.conversationId : "";
+    // Length-prefixed so that no (conversation, turn) pair can spell another.
+    return traceHex(`turn:${conversation.length}:${conversation}:${record.turnId}`);
+  }
   const isLog = record.kind === "log";
   const anchor = isLog
     ? record.spanId
@@ -98,8 +121,10 @@ export function otlpTraceId(
   return traceHex(`span:${anchor}`);
 }
 
+const ZERO_TRACE = /^0{32}$/;
+
 function traceHex(key: string): string {
   const [a, b, c, d] = hash128(key);
   const id = hex32(a) + hex32(b) + hex32(c) + hex32(d);
-  return /^0+$/.test(id) ? id.slice(0, 31) + "1" : id;
+  return ZERO_TRACE.test(id) ? id.slice(0, 31) + "1" : id;
 }

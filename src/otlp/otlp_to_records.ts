@@ -1,0 +1,429 @@
+/**
+ * OTLP requests as journal records, the pure half of the receiver: an
+ * `ExportTraceServiceRequest` becomes a `span-open`, a `log` per span event and a
+ * `span-close` per span; an `ExportLogsServiceRequest` a `log` per log record. One walker
+ * reads both wire forms: the OTLP/JSON object (hex ids, int64 as decimal strings, enums as
+ * integers or names) and the message protobufjs decodes (ids as bytes, int64 as `Long`).
+ *
+ * @module
+ */
+
+import type { Level, Link, LogEntry, LogRecord, SpanClose, SpanOpen } from "../records.ts";
+
+/** Which wire form a decoded request came in. */
+export type OtlpWire = "json" | "protobuf";
+
+/**
+ * What a request turned into: the records to append, and the spans or log records that
+ * were refused (with the reason, for the `partialSuccess` answer).
+ */
+export interface OtlpRecords {
+  /** Records in the order to append them. */
+  records: LogRecord[];
+  /** Spans (traces) or log records (logs) accepted. */
+  accepted: number;
+  /** Spans or log records refused. */
+  rejected: number;
+  /** Why, when some were refused. */
+  reason?: string;
+}
+
+type Obj = Record<string, unknown>;
+
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+const HEX_ID = /^[0-9a-fA-F]+$/;
+const ZERO_ID = /^0+$/;
+const MAX_DEPTH = 32;
+/** OTel's default when a resource has no `service.name`. */
+const UNKNOWN_SERVICE = "unknown_service";
+/** Attributes our own export writes for fields a record has and OTLP does not. */
+const SCOPE_KEYS = ["journal.extension_id", "journal.conversation_id", "journal.turn_id"];
+const SPAN_KINDS = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** An id of `size` bytes as lowercase hex, or `undefined` when absent, malformed or all zero. */
+function idHex(value: unknown, size: number): string | undefined {
+  let hex: string | undefined;
+  if (value instanceof Uint8Array) {
+    if (value.length !== size) return undefined;
+    hex = "";
+    for (let i = 0; i < size; i++) hex += HEX[value[i]];
+  } else if (typeof value === "string") {
+    if (value.length === 2 * size && HEX_ID.test(value)) hex = value.toLowerCase();
+    else if (value.length === Math.ceil(size / 3) * 4) hex = base64Hex(value, size); // proto3 JSON
+  }
+  return hex === undefined || ZERO_ID.test(hex) ? undefined : hex;
+}
+
+function base64Hex(text: string, size: number): string | undefined {
+  try {
+    const raw = atob(text);
+    if (raw.length !== size) return undefined;
+    let hex = "";
+    for (let i = 0; i < size; i++) hex += HEX[raw.charCodeAt(i)];
+    return hex;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 64-bit integer in any wire form as a bigint, or `undefined`. */
+function int64(value: unknown, signed: boolean): bigint | undefined {
+  if (typeof value === "string") {
+    if (!/^-?\d{1,20}$/.test(value)) return undefined;
+    return BigInt(value);
+  }
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : undefined;
+  if (typeof value === "bigint") return value;
+  if (isObj(value) && typeof value.low === "number" && typeof value.high === "number") {
+    const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+    return signed ? BigInt.asIntN(64, bits) : bits;
+  }
+  return undefined;
+}
+
+/** Nanoseconds since the epoch (fixed64) as milliseconds, or `undefined` when absent or 0. */
+function nanosToMs(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return value > 0 && Number.isFinite(value) ? value / 1e6 : undefined;
+  }
+  const nanos = int64(value, false);
+  if (nanos === undefined || nanos <= 0n) return undefined;
+  return Number(nanos / 1_000_000n) + Number(nanos % 1_000_000n) / 1e6;
+}
+
+function bytesBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+/** The name of the `AnyValue` field that is set. */
+function valueField(value: Obj, wire: OtlpWire): string | undefined {
+  if (wire === "protobuf") return typeof value.value === "string" ? value.value : undefined;
+  for (const key in value) if (value[key] !== undefined && value[key] !== null) return key;
+  return undefined;
+}
+
+/**
+ * An OTLP `AnyValue` as a JavaScript value: int64 as a number when it is a safe integer,
+ * else as its decimal string; bytes as base64; the empty value as `null`.
+ */
+function anyValue(value: unknown, wire: OtlpWire, depth = 0): unknown {
+  if (!isObj(value)) return null;
+  const field = valueField(value, wire);
+  const inner = field === undefined ? undefined : value[field];
+  switch (field) {
+    case "stringValue":
+      return typeof inner === "string" ? inner : String(inner);
+    case "boolValue":
+      return inner === true || inner === "true";
+    case "intValue": {
+      const n = int64(inner, true);
+      if (n === undefined) return null;
+      const number = Number(n);
+      return Number.isSafeInteger(number) ? number : n.toString();
+    }
+    case "doubleValue":
+      return typeof inner === "number" ? inner : Number(inner); // "NaN", "Infinity" in JSON
+    case "bytesValue":
+      return inner instanceof Uint8Array ? bytesBase64(inner) : String(inner);
+    case "arrayValue":
+      if (depth >= MAX_DEPTH) return "[too deep]";
+      return list(isObj(inner) ? inner.values : undefined).map((v) => anyValue(v, wire, depth + 1));
+    case "kvlistValue":
+      if (depth >= MAX_DEPTH) return "[too deep]";
+      return attributes(isObj(inner) ? inner.values : undefined, wire, depth + 1);
+    default:
+      return null;
+  }
+}
+
+/** OTLP `KeyValue`s as an object (a `__proto__` key stays an ordinary own property). */
+function attributes(values: unknown, wire: OtlpWire, depth = 0): Obj {
+  const out: Obj = {};
+  for (const kv of list(values)) {
+    if (!isObj(kv) || typeof kv.key !== "string") continue;
+    const value = anyValue(kv.value, wire, depth);
+    if (kv.key === "__proto__") {
+      Object.defineProperty(out, kv.key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[kv.key] = value;
+  }
+  return out;
+}
+
+/** Enum values come as integers (protobuf, OTLP/JSON) or, from lenient senders, as names. */
+function enumNumber(value: unknown, names: readonly string[], prefix: string): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string") {
+    const at = names.indexOf(value.startsWith(prefix) ? value.slice(prefix.length) : value);
+    if (at >= 0) return at;
+    const n = Number(value);
+    if (Number.isInteger(n)) return n;
+  }
+  return 0;
+}
+
+const SEVERITY_NAMES = [
+  "UNSPECIFIED",
+  ...["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"].flatMap((
+    name,
+  ) => [name, `${name}2`, `${name}3`, `${name}4`]),
+];
+
+/** OTel severity numbers 1–8 (TRACE, DEBUG) → debug, 9–12 info, 13–16 warn, 17–24 error. */
+function level(severityNumber: unknown, severityText: unknown): Level {
+  const n = enumNumber(severityNumber, SEVERITY_NAMES, "SEVERITY_NUMBER_");
+  if (n >= 17) return "error";
+  if (n >= 13) return "warn";
+  if (n >= 9) return "info";
+  if (n >= 1) return "debug";
+  const text = typeof severityText === "string" ? severityText.toLowerCase() : "";
+  if (text.startsWith("err") || text.startsWith("fatal") || text.startsWith("crit")) return "error";
+  if (text.startsWith("warn")) return "warn";
+  if (text.startsWith("debug") || text.startsWith("trace")) return "debug";
+  return "info";
+}
+
+interface Scope {
+  extensionId: string;
+  conversationId?: string;
+  turnId?: string;
+}
+
+/**
+ * The record's scope from its attributes and resource: `extensionId` from our own
+ * `journal.extension_id` (a journal exported and received back) or the resource's
+ * `service.name`; `conversationId` from `gen_ai.conversation.id`; `turnId` from
+ * `journal.turn_id`. The `journal.*` keys are taken out of the attributes.
+ */
+function scopeOf(attrs: Obj, service: string): Scope {
+  const text = (key: string) => typeof attrs[key] === "string" ? attrs[key] as string : undefined;
+  const scope: Scope = { extensionId: text("journal.extension_id") ?? service };
+  const conversationId = text("gen_ai.conversation.id") ?? text("journal.conversation_id");
+  if (conversationId !== undefined) scope.conversationId = conversationId;
+  const turnId = text("journal.turn_id");
+  if (turnId !== undefined) scope.turnId = turnId;
+  for (const key of SCOPE_KEYS) delete attrs[key];
+  return scope;
+}
+
+function serviceName(resource: unknown, wire: OtlpWire): string {
+  const attrs = attributes(isObj(resource) ? resource.attributes : undefined, wire);
+  const name = attrs["service.name"];
+  return typeof name === "string" && name !== "" ? name : UNKNOWN_SERVICE;
+}
+
+function hasKeys(value: Obj): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+/** The instrumentation scope as the `otel.scope.*` attributes OTel uses outside OTLP. */
+function scopeAttributes(scope: unknown): Obj {
+  const out: Obj = {};
+  if (!isObj(scope)) return out;
+  if (typeof scope.name === "string" && scope.name !== "") out["otel.scope.name"] = scope.name;
+  if (typeof scope.version === "string" && scope.version !== "") {
+    out["otel.scope.version"] = scope.version;
+  }
+  return out;
+}
+
+/**
+ * Maps an `ExportTraceServiceRequest` to records: per span a `span-open` (trace id, span id,
+ * parent, name, start, attributes, links, the scope as `otel.scope.name`/`version`, a kind
+ * other than INTERNAL as `otel.span_kind`), a `log` per span event (level `error` for an
+ * `exception` event, else `info`) and a `span-close` (end, `durationMs`, status `error` for
+ * OTLP's STATUS_CODE_ERROR else `ok`, the status message as `otel.status_description`).
+ * A span without a valid trace id, span id or start time is rejected.
+ *
+ * @param request The decoded request (OTLP/JSON object or protobufjs message).
+ * @param wire Which form it is.
+ * @returns The records and the counts.
+ *
+ * @example A JSON span becomes an open and a close record
+ * ```ts
+ * import { tracesToRecords } from "./otlp_to_records.ts";
+ * const { records } = tracesToRecords({ resourceSpans: [{
+ *   resource: { attributes: [{ key: "service.name", value: { stringValue: "tool" } }] },
+ *   scopeSpans: [{ spans: [{
+ *     traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", name: "grep",
+ *     startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "1700000000250000000",
+ *     status: { code: 2 },
+ *   }] }],
+ * }] }, "json");
+ * const [open, close] = records;
+ * if (open.kind !== "span-open" || open.extensionId !== "tool") throw new Error("open");
+ * if (close.kind !== "span-close" || close.durationMs !== 250 || close.status !== "error") throw new Error("close");
+ * ```
+ */
+export function tracesToRecords(request: unknown, wire: OtlpWire): OtlpRecords {
+  const out: OtlpRecords = { records: [], accepted: 0, rejected: 0 };
+  if (!isObj(request)) return out;
+  for (const resourceSpans of list(request.resourceSpans)) {
+    if (!isObj(resourceSpans)) continue;
+    const service = serviceName(resourceSpans.resource, wire);
+    for (const scopeSpans of list(resourceSpans.scopeSpans)) {
+      if (!isObj(scopeSpans)) continue;
+      const scope = scopeAttributes(scopeSpans.scope);
+      for (const span of list(scopeSpans.spans)) {
+        if (addSpan(out.records, span, wire, service, scope)) out.accepted++;
+        else out.rejected++;
+      }
+    }
+  }
+  if (out.rejected > 0) {
+    out.reason = `${out.rejected} span(s) without a valid trace id, span id or start time`;
+  }
+  return out;
+}
+
+function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: string, scope: Obj) {
+  if (!isObj(span)) return false;
+  const traceId = idHex(span.traceId, 16);
+  const spanId = idHex(span.spanId, 8);
+  const start = nanosToMs(span.startTimeUnixNano);
+  if (traceId === undefined || spanId === undefined || start === undefined) return false;
+  const end = Math.max(start, nanosToMs(span.endTimeUnixNano) ?? start);
+  const attrs = attributes(span.attributes, wire);
+  const where = scopeOf(attrs, service);
+  Object.assign(attrs, scope);
+  const kind = enumNumber(span.kind, SPAN_KINDS, "SPAN_KIND_");
+  if (kind > 1 && kind < SPAN_KINDS.length) attrs["otel.span_kind"] = SPAN_KINDS[kind];
+  const name = typeof span.name === "string" ? span.name : "";
+  const parentSpanId = idHex(span.parentSpanId, 8);
+  const open: SpanOpen = { kind: "span-open", spanId, traceId, name, timestamp: start, ...where };
+  if (parentSpanId !== undefined) open.parentSpanId = parentSpanId;
+  if (hasKeys(attrs)) open.attributes = attrs;
+  const links: Link[] = [];
+  for (const link of list(span.links)) {
+    if (!isObj(link)) continue;
+    const linked = idHex(link.spanId, 8);
+    if (linked === undefined) continue;
+    const reason = attributes(link.attributes, wire)["journal.link.reason"];
+    links.push(typeof reason === "string" ? { spanId: linked, reason } : { spanId: linked });
+  }
+  if (links.length > 0) open.links = links;
+  records.push(open);
+
+  for (const event of list(span.events)) {
+    if (!isObj(event)) continue;
+    const msg = typeof event.name === "string" ? event.name : "";
+    const entry: LogEntry = {
+      kind: "log",
+      level: msg === "exception" ? "error" : "info",
+      msg,
+      timestamp: nanosToMs(event.timeUnixNano) ?? start,
+      ...where,
+      spanId,
+      traceId,
+    };
+    const eventAttrs = attributes(event.attributes, wire);
+    if (hasKeys(eventAttrs)) entry.attributes = eventAttrs;
+    records.push(entry);
+  }
+
+  const status = isObj(span.status) ? span.status : {};
+  const code = enumNumber(status.code, ["UNSET", "OK", "ERROR"], "STATUS_CODE_");
+  const close: SpanClose = {
+    kind: "span-close",
+    spanId,
+    traceId,
+    name,
+    timestamp: end,
+    durationMs: end - start,
+    status: code === 2 ? "error" : "ok",
+    ...where,
+  };
+  if (parentSpanId !== undefined) close.parentSpanId = parentSpanId;
+  if (typeof status.message === "string" && status.message !== "") {
+    close.attributes = { "otel.status_description": status.message };
+  }
+  records.push(close);
+  return true;
+}
+
+/**
+ * Maps an `ExportLogsServiceRequest` to `log` records: severity number → level (1–8 debug,
+ * 9–12 info, 13–16 warn, 17–24 error; the severity text when the number is unset), a string
+ * body as `msg` (any other body kept as `body`, with the event name as `msg`), attributes,
+ * trace and span ids; the time is `timeUnixNano`, else `observedTimeUnixNano`, else `now`.
+ *
+ * @param request The decoded request (OTLP/JSON object or protobufjs message).
+ * @param wire Which form it is.
+ * @param now The receive time in milliseconds, for records that carry no time.
+ * @returns The records and the counts.
+ *
+ * @example A warning with its trace
+ * ```ts
+ * import { logsToRecords } from "./otlp_to_records.ts";
+ * const { records } = logsToRecords({ resourceLogs: [{ scopeLogs: [{ logRecords: [{
+ *   timeUnixNano: "1700000000000000000", severityNumber: 13, body: { stringValue: "slow" },
+ *   traceId: "5b8efff798038103d269b633813fc60c",
+ * }] }] }] }, "json", Date.now());
+ * const [entry] = records;
+ * if (entry.kind !== "log" || entry.level !== "warn" || entry.msg !== "slow") throw new Error("log");
+ * ```
+ */
+export function logsToRecords(request: unknown, wire: OtlpWire, now: number): OtlpRecords {
+  const out: OtlpRecords = { records: [], accepted: 0, rejected: 0 };
+  if (!isObj(request)) return out;
+  for (const resourceLogs of list(request.resourceLogs)) {
+    if (!isObj(resourceLogs)) continue;
+    const service = serviceName(resourceLogs.resource, wire);
+    for (const scopeLogs of list(resourceLogs.scopeLogs)) {
+      if (!isObj(scopeLogs)) continue;
+      const scope = scopeAttributes(scopeLogs.scope);
+      for (const log of list(scopeLogs.logRecords)) {
+        if (!isObj(log)) {
+          out.rejected++;
+          continue;
+        }
+        out.records.push(logEntry(log, wire, service, scope, now));
+        out.accepted++;
+      }
+    }
+  }
+  if (out.rejected > 0) out.reason = `${out.rejected} log record(s) that are not objects`;
+  return out;
+}
+
+function logEntry(log: Obj, wire: OtlpWire, service: string, scope: Obj, now: number): LogEntry {
+  const attrs = attributes(log.attributes, wire);
+  const where = scopeOf(attrs, service);
+  Object.assign(attrs, scope);
+  const body = anyValue(log.body, wire);
+  const eventName = typeof log.eventName === "string" ? log.eventName : "";
+  const entry: LogEntry = {
+    kind: "log",
+    level: level(log.severityNumber, log.severityText),
+    msg: typeof body === "string" ? body : eventName,
+    timestamp: nanosToMs(log.timeUnixNano) ?? nanosToMs(log.observedTimeUnixNano) ?? now,
+    ...where,
+  };
+  const spanId = idHex(log.spanId, 8);
+  if (spanId !== undefined) entry.spanId = spanId;
+  const traceId = idHex(log.traceId, 16);
+  if (traceId !== undefined) entry.traceId = traceId;
+  if (hasKeys(attrs)) entry.attributes = attrs;
+  if (typeof body !== "string" && body !== null) entry.body = body;
+  return entry;
+}
