@@ -219,6 +219,9 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     if (asset) return send(request, response, 200, asset.type, asset.text);
     const params = url.searchParams;
     switch (url.pathname) {
+      case "/favicon.ico": // asked by every browser; nothing to show
+        response.writeHead(204, SECURITY_HEADERS);
+        return void response.end();
       case "/api/version":
         return json(request, response, { version: source.version(), now: Date.now() });
       case "/api/turns": {
