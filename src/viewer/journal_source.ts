@@ -73,7 +73,7 @@ export function openJournalSource(
   path: string,
   options: JournalSourceOptions = {},
 ): ViewerSource & { readonly ready: Promise<void> } {
-  const maxTurns = Math.max(1, options.maxTurns ?? 20_000);
+  const maxTurns = Math.max(1, options.maxTurns ?? 10_000);
   const maxRecords = Math.max(0, options.maxRecords ?? 50_000);
   const turns = new Map<string, TurnState>();
   let kept = 0;

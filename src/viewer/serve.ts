@@ -47,7 +47,7 @@ export interface ServeOptions {
    * @default {[]}
    */
   allowedHosts?: string[];
-  /** Journal source only: turn summaries kept in memory. @default {20000} */
+  /** Journal source only: turn summaries kept in memory. @default {10000} */
   maxTurns?: number;
   /** Journal source only: records kept in memory to draw turns without rereading. @default {50000} */
   maxRecords?: number;

@@ -315,7 +315,6 @@ export const VIEWER_JS: string = String.raw`"use strict";
     document.title = "journal-sink: " + kind + " " + id;
     let data = null;
     let selected = -1;
-    let lastText = null;
     let loaded = false;
     const wanted = params.get("span");
     clear(app);
@@ -559,9 +558,6 @@ export const VIEWER_JS: string = String.raw`"use strict";
       return getJSON("/api/" + kind + "?id=" + encodeURIComponent(id)).then(function (answer) {
         version = answer.version;
         clockSkew = answer.now - Date.now();
-        const textNow = JSON.stringify(answer.spans) + JSON.stringify(answer.orphanLogs);
-        if (textNow === lastText) return;
-        lastText = textNow;
         const keep = data && selected >= 0 ? data.spans[selected].spanId : wanted;
         data = answer;
         selected = 0;
