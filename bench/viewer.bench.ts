@@ -25,7 +25,11 @@ function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecor
   let time = start;
   let n = 0;
   for (let turn = 0; n < count; turn++) {
-    const scope = { extensionId: "host", conversationId: `c${Math.floor(turn / 10)}`, turnId: `t${turn}` };
+    const scope = {
+      extensionId: "host",
+      conversationId: `c${Math.floor(turn / 10)}`,
+      turnId: `t${turn}`,
+    };
     const root = `r${turn}`;
     const turnStart = time;
     yield { kind: "span-open", spanId: root, name: "turn", timestamp: time++, ...scope };
@@ -34,16 +38,36 @@ function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecor
       const id = `s${turn}-${k}`;
       const name = k === 1 ? "tool-call" : "chat m-large";
       yield {
-        kind: "span-open", spanId: id, parentSpanId: root, name, timestamp: time++, ...scope,
+        kind: "span-open",
+        spanId: id,
+        parentSpanId: root,
+        name,
+        timestamp: time++,
+        ...scope,
         attributes: { "gen_ai.request.model": "m-large", attempt: k },
       };
-      yield { kind: "log", level: "info", msg: `step ${k} of turn ${turn}`, timestamp: time++, spanId: id, ...scope };
+      yield {
+        kind: "log",
+        level: "info",
+        msg: `step ${k} of turn ${turn}`,
+        timestamp: time++,
+        spanId: id,
+        ...scope,
+      };
       const d = (turn * 7 + k * 13) % 900;
       time += d;
       yield {
-        kind: "span-close", spanId: id, parentSpanId: root, name, timestamp: time, durationMs: d,
-        status: k === 1 && turn % 5 === 0 ? "error" : "ok", ...scope,
-        attributes: k === 1 ? {} : { "gen_ai.usage.input_tokens": 900 + k, "gen_ai.usage.output_tokens": 80 + k },
+        kind: "span-close",
+        spanId: id,
+        parentSpanId: root,
+        name,
+        timestamp: time,
+        durationMs: d,
+        status: k === 1 && turn % 5 === 0 ? "error" : "ok",
+        ...scope,
+        attributes: k === 1
+          ? {}
+          : { "gen_ai.usage.input_tokens": 900 + k, "gen_ai.usage.output_tokens": 80 + k },
       };
       n += 3;
     }
@@ -51,8 +75,13 @@ function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecor
     n++;
     if (n < count) {
       yield {
-        kind: "span-close", spanId: root, name: "turn", timestamp: time++, durationMs: time - turnStart,
-        status: "ok", ...scope,
+        kind: "span-close",
+        spanId: root,
+        name: "turn",
+        timestamp: time++,
+        durationMs: time - turnStart,
+        status: "ok",
+        ...scope,
       };
       n++;
     }
@@ -67,20 +96,46 @@ function* bigTurn(spans: number, start: number): Generator<LogRecord> {
     const parent = i < 10 ? "b0" : `b${Math.floor(i / 10)}`;
     const t = start + i;
     yield {
-      kind: "span-open", spanId: `b${i}`, parentSpanId: parent, name: i % 3 ? "tool-call" : "chat",
-      timestamp: t, ...scope, attributes: { index: i },
+      kind: "span-open",
+      spanId: `b${i}`,
+      parentSpanId: parent,
+      name: i % 3 ? "tool-call" : "chat",
+      timestamp: t,
+      ...scope,
+      attributes: { index: i },
     };
     if (i % 10 === 0) {
-      yield { kind: "log", level: "info", msg: `log ${i}`, timestamp: t + 1, spanId: `b${i}`, ...scope };
+      yield {
+        kind: "log",
+        level: "info",
+        msg: `log ${i}`,
+        timestamp: t + 1,
+        spanId: `b${i}`,
+        ...scope,
+      };
     }
     if (i !== spans - 1) {
       yield {
-        kind: "span-close", spanId: `b${i}`, parentSpanId: parent, name: i % 3 ? "tool-call" : "chat",
-        timestamp: t + 5, durationMs: 5, status: i % 97 === 0 ? "error" : "ok", ...scope,
+        kind: "span-close",
+        spanId: `b${i}`,
+        parentSpanId: parent,
+        name: i % 3 ? "tool-call" : "chat",
+        timestamp: t + 5,
+        durationMs: 5,
+        status: i % 97 === 0 ? "error" : "ok",
+        ...scope,
       };
     }
   }
-  yield { kind: "span-close", spanId: "b0", name: "turn", timestamp: start + spans + 10, durationMs: spans + 10, status: "ok", ...scope };
+  yield {
+    kind: "span-close",
+    spanId: "b0",
+    name: "turn",
+    timestamp: start + spans + 10,
+    durationMs: spans + 10,
+    status: "ok",
+    ...scope,
+  };
 }
 
 function rssMiB(pid: number): number {
@@ -96,8 +151,14 @@ async function launch(): Promise<any> {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
       `--user-data-dir=${mkdtempSync(join(tmpdir(), "viewer-bench-chromium-"))}`,
     ],
   });
@@ -110,7 +171,10 @@ async function drawTime(browser: any, url: string, ready: string, mark: string):
   await page.setViewport({ width: 1280, height: 800 });
   await page.goto(url);
   await page.waitForSelector(`body[data-ready="${ready}"]`, { timeout: 60_000 });
-  const at = await page.evaluate((name: string) => performance.getEntriesByName(name)[0]?.startTime, mark);
+  const at = await page.evaluate(
+    (name: string) => performance.getEntriesByName(name)[0]?.startTime,
+    mark,
+  );
   await page.close();
   return at;
 }
@@ -127,12 +191,19 @@ if (argv.includes("--serve-child")) {
   try {
     // 1. First list on a store of RECORDS records.
     const journal = join(dir, "agent.jsonl");
-    const sink = createJournalSink({ path: journal, maxBytes: 64 * 1024 * 1024, maxFiles: 50, fsync: "none" });
+    const sink = createJournalSink({
+      path: journal,
+      maxBytes: 64 * 1024 * 1024,
+      maxFiles: 50,
+      fsync: "none",
+    });
     for (const record of workload(RECORDS)) sink.emit(record);
     sink.close();
     const db = join(dir, "traces.db");
     await collectJournal(journal, { db, once: true });
-    console.log(`${runtime}: store of ${RECORDS} records, ${(statSync(db).size / 1e6).toFixed(0)} MB`);
+    console.log(
+      `${runtime}: store of ${RECORDS} records, ${(statSync(db).size / 1e6).toFixed(0)} MB`,
+    );
     const t0 = performance.now();
     const viewer = await serve({ db, port: 0 });
     const first = await (await fetch(`${viewer.url}/api/turns`)).json() as { turns: unknown[] };
@@ -147,7 +218,9 @@ if (argv.includes("--serve-child")) {
     await (await fetch(`${viewer.url}/api/turns?status=error&q=tool`)).arrayBuffer();
     const filterMs = performance.now() - filtered;
     console.log(
-      `  first list (open store + /api/turns, ${first.turns.length} turns): ${listMs.toFixed(0)} ms; ` +
+      `  first list (open store + /api/turns, ${first.turns.length} turns): ${
+        listMs.toFixed(0)
+      } ms; ` +
         `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
         `status+text filter ${filterMs.toFixed(0)} ms`,
     );
@@ -165,20 +238,30 @@ if (argv.includes("--serve-child")) {
       big.close();
       const bigDb = join(dir, "big.db");
       await collectJournal(bigPath, { db: bigDb, once: true });
-      for (const [label, options] of [["journal", { journal: bigPath }], ["store", { db: bigDb }]] as const) {
+      for (
+        const [label, options] of [["journal", { journal: bigPath }], ["store", {
+          db: bigDb,
+        }]] as const
+      ) {
         const server = await serve({ ...options, port: 0 });
         // The journal source indexes in the background: wait until it has the whole turn.
         while (true) {
-          const answer = await (await fetch(`${server.url}/api/turns`)).json() as { turns: { spans: number }[] };
+          const answer = await (await fetch(`${server.url}/api/turns`)).json() as {
+            turns: { spans: number }[];
+          };
           if (answer.turns[0]?.spans === SPANS) break;
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         const times: number[] = [];
         for (let i = 0; i < 3; i++) {
-          times.push(await drawTime(browser, `${server.url}/?turn=big-turn`, "turn", "viewer:turn-drawn"));
+          times.push(
+            await drawTime(browser, `${server.url}/?turn=big-turn`, "turn", "viewer:turn-drawn"),
+          );
         }
         console.log(
-          `  ${SPANS}-span turn drawn in Chromium (${label}): ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms after navigation start (3 loads)`,
+          `  ${SPANS}-span turn drawn in Chromium (${label}): ${Math.min(...times).toFixed(0)}–${
+            Math.max(...times).toFixed(0)
+          } ms after navigation start (3 loads)`,
         );
         await server.close();
       }
@@ -186,11 +269,24 @@ if (argv.includes("--serve-child")) {
 
     // 3. RSS of a server following a journal written at RATE records/s for SECONDS s.
     const live = join(dir, "live.jsonl");
-    const writer = createJournalSink({ path: live, maxBytes: 16 * 1024 * 1024, maxFiles: 3, fsync: "none" });
-    writer.emit({ kind: "log", level: "info", msg: "start", timestamp: Date.now(), extensionId: "host" });
+    const writer = createJournalSink({
+      path: live,
+      maxBytes: 16 * 1024 * 1024,
+      maxFiles: 3,
+      fsync: "none",
+    });
+    writer.emit({
+      kind: "log",
+      level: "info",
+      msg: "start",
+      timestamp: Date.now(),
+      extensionId: "host",
+    });
     writer.flush();
     const self = new URL(import.meta.url).pathname;
-    const args = runtime === "deno" ? ["run", "-A", self, "--serve-child", live] : [self, "--serve-child", live];
+    const args = runtime === "deno"
+      ? ["run", "-A", self, "--serve-child", live]
+      : [self, "--serve-child", live];
     const child = spawn((globalThis as { process: { execPath: string } }).process.execPath, args, {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -218,7 +314,9 @@ if (argv.includes("--serve-child")) {
     child.kill();
     console.log(
       `  following at ${RATE} records/s for ${SECONDS} s (${written} records, ${writer.stats.rotations} rotations): ` +
-        `server RSS start ${rss[0].toFixed(0)} MiB, after 5 s ${rss[1].toFixed(0)} MiB, end ${rss.at(-1)!.toFixed(0)} MiB, ` +
+        `server RSS start ${rss[0].toFixed(0)} MiB, after 5 s ${rss[1].toFixed(0)} MiB, end ${
+          rss.at(-1)!.toFixed(0)
+        } MiB, ` +
         `max ${Math.max(...rss).toFixed(0)} MiB; samples ${rss.map((v) => v.toFixed(0)).join(" ")}`,
     );
   } finally {

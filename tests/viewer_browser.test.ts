@@ -92,40 +92,51 @@ async function assertInert(page: Page): Promise<void> {
   assert.deepEqual(state, { pwned: "undefined", planted: 0 });
 }
 
-test("the list shows a failed turn and an open turn, grouped by conversation", { skip }, async () => {
-  const page = await open("/", "list");
-  const rows = await page.$$eval("a.turn", (links: HTMLAnchorElement[]) =>
-    links.map((link) => [
-      link.dataset.turn,
-      link.querySelector(".badge")?.textContent,
-      link.closest("section")?.querySelector("h2")?.textContent,
-    ]));
-  assert.deepEqual(rows, [
-    ["t-open", "open", "conversation c2"],
-    ["t-hostile", "ok", `conversation ${HOSTILE.conversation}`],
-    ["t-fail", "error", "conversation c1"],
-    ["t-ok", "ok", "conversation c1"],
-  ]);
-  const tokens = await page.$eval('a.turn[data-turn="t-ok"] .tokens', (node: Element) => node.textContent);
-  assert.equal(tokens, "1,200 / 340");
-  await assertInert(page);
-  assert.deepEqual(page.errors, []);
-  await page.close();
-});
+test(
+  "the list shows a failed turn and an open turn, grouped by conversation",
+  { skip },
+  async () => {
+    const page = await open("/", "list");
+    const rows = await page.$$eval("a.turn", (links: HTMLAnchorElement[]) =>
+      links.map((link) => [
+        link.dataset.turn,
+        link.querySelector(".badge")?.textContent,
+        link.closest("section")?.querySelector("h2")?.textContent,
+      ]));
+    assert.deepEqual(rows, [
+      ["t-open", "open", "conversation c2"],
+      ["t-hostile", "ok", `conversation ${HOSTILE.conversation}`],
+      ["t-fail", "error", "conversation c1"],
+      ["t-ok", "ok", "conversation c1"],
+    ]);
+    const tokens = await page.$eval(
+      'a.turn[data-turn="t-ok"] .tokens',
+      (node: Element) => node.textContent,
+    );
+    assert.equal(tokens, "1,200 / 340");
+    await assertInert(page);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  },
+);
 
-test("the list is keyboard navigable: arrows move between turns, Enter opens one", { skip }, async () => {
-  const page = await open("/", "list");
-  await page.focus("main");
-  await page.keyboard.press("ArrowDown");
-  await page.keyboard.press("ArrowDown");
-  await page.keyboard.press("ArrowDown");
-  const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.turn);
-  assert.equal(focused, "t-fail");
-  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
-  await page.waitForSelector('body[data-ready="turn"]');
-  assert.equal(new URL(page.url()).searchParams.get("turn"), "t-fail");
-  await page.close();
-});
+test(
+  "the list is keyboard navigable: arrows move between turns, Enter opens one",
+  { skip },
+  async () => {
+    const page = await open("/", "list");
+    await page.focus("main");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.turn);
+    assert.equal(focused, "t-fail");
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+    await page.waitForSelector('body[data-ready="turn"]');
+    assert.equal(new URL(page.url()).searchParams.get("turn"), "t-fail");
+    await page.close();
+  },
+);
 
 test("a turn appended after the page opened appears without a reload", { skip }, async () => {
   const page = await open("/", "list");
@@ -140,12 +151,20 @@ test("a turn appended after the page opened appears without a reload", { skip },
   await page.close();
 });
 
-test("the waterfall marks the error span, and the detail pane shows the body and the error", { skip }, async () => {
+test("the waterfall marks the error span, and the detail pane shows the body and the error", {
+  skip,
+}, async () => {
   const page = await open("/?turn=t-fail", "turn");
-  const rows = await page.$$eval(".row", (nodes: HTMLElement[]) =>
-    nodes.map((row) => [row.querySelector(".nm")?.textContent, row.classList.contains("error")]));
+  const rows = await page.$$eval(
+    ".row",
+    (nodes: HTMLElement[]) =>
+      nodes.map((row) => [row.querySelector(".nm")?.textContent, row.classList.contains("error")]),
+  );
   assert.deepEqual(rows, [["turn", true], ["chat m-large", false], ["tool weather", true]]);
-  const indents = await page.$$eval(".row .label", (nodes: HTMLElement[]) => nodes.map((n) => n.style.paddingLeft));
+  const indents = await page.$$eval(
+    ".row .label",
+    (nodes: HTMLElement[]) => nodes.map((n) => n.style.paddingLeft),
+  );
   assert.ok(parseFloat(indents[1]) > parseFloat(indents[0]), "children are indented");
   const markers = await page.$$eval(".row .logmark", (nodes: HTMLElement[]) => nodes.length);
   assert.equal(markers, 2);
@@ -154,12 +173,19 @@ test("the waterfall marks the error span, and the detail pane shows the body and
   const body = await page.$eval("#detail pre.body", (node: Element) => node.textContent);
   assert.match(body, /"content": "What is the weather in Paris\?"/);
   await page.keyboard.press("ArrowDown");
-  await page.waitForFunction(() => document.querySelector("#detail h3")?.textContent === "tool weather");
-  const facts = await page.$$eval("#detail dl.kv:first-of-type dt, #detail dl.kv:first-of-type dd", (nodes: Element[]) =>
-    nodes.map((node) => node.textContent));
+  await page.waitForFunction(() =>
+    document.querySelector("#detail h3")?.textContent === "tool weather"
+  );
+  const facts = await page.$$eval(
+    "#detail dl.kv:first-of-type dt, #detail dl.kv:first-of-type dd",
+    (nodes: Element[]) => nodes.map((node) => node.textContent),
+  );
   const error = facts[facts.indexOf("Error") + 1];
   assert.equal(error, "weather API: 503 Service Unavailable");
-  const logs = await page.$$eval("#detail .logs .msg", (nodes: Element[]) => nodes.map((n) => n.textContent));
+  const logs = await page.$$eval(
+    "#detail .logs .msg",
+    (nodes: Element[]) => nodes.map((n) => n.textContent),
+  );
   assert.deepEqual(logs, ["upstream returned 503"]);
   // The screenshot the docs show: light scheme, the failed turn, its failed tool call selected.
   await page.setViewport({ width: 1280, height: 440 });
@@ -170,10 +196,15 @@ test("the waterfall marks the error span, and the detail pane shows the body and
 
 test("open spans are drawn as bars that keep growing to now", { skip }, async () => {
   const page = await open("/?turn=t-open&span=o-tool", "turn");
-  const opened = await page.$$eval(".row.open", (nodes: HTMLElement[]) => nodes.map((n) => n.dataset.span));
+  const opened = await page.$$eval(
+    ".row.open",
+    (nodes: HTMLElement[]) => nodes.map((n) => n.dataset.span),
+  );
   assert.deepEqual(opened, ["o-root", "o-tool"]);
-  const width = () => page.$eval('.row[data-span="o-tool"] .bar', (bar: HTMLElement) => parseFloat(bar.style.width));
-  const label = () => page.$eval('.row[data-span="o-tool"] .dur', (node: Element) => node.textContent);
+  const width = () =>
+    page.$eval('.row[data-span="o-tool"] .bar', (bar: HTMLElement) => parseFloat(bar.style.width));
+  const label = () =>
+    page.$eval('.row[data-span="o-tool"] .dur', (node: Element) => node.textContent);
   const [w1, l1] = [await width(), await label()];
   await new Promise((resolve) => setTimeout(resolve, 2_200));
   const [w2, l2] = [await width(), await label()];
@@ -190,7 +221,9 @@ test("hostile record text is shown as text, never run as markup", { skip }, asyn
   const shown = await page.evaluate(() => ({
     name: document.querySelector(".row .nm")?.textContent,
     title: document.querySelector("#detail h3")?.textContent,
-    attributes: Array.from(document.querySelectorAll("#detail dl.attributes > *")).map((n) => n.textContent),
+    attributes: Array.from(document.querySelectorAll("#detail dl.attributes > *")).map((n) =>
+      n.textContent
+    ),
     body: document.querySelector("#detail pre.body")?.textContent,
     log: document.querySelector("#detail .logs .msg")?.textContent,
   }));
@@ -209,17 +242,22 @@ test("hostile record text is shown as text, never run as markup", { skip }, asyn
 test("dark scheme follows prefers-color-scheme", { skip }, async () => {
   const light = await open("/", "list", "light");
   const dark = await open("/", "list", "dark");
-  const background = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = (page: Page) =>
+    page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(await background(light), "rgb(255, 255, 255)");
   assert.equal(await background(dark), "rgb(21, 24, 28)");
   await light.close();
   await dark.close();
 });
 
-test("a page reached through a foreign host name (DNS rebinding) gets 421 and no data", { skip }, async () => {
-  const page = await browser.newPage();
-  const response = await page.goto(`http://rebind.test:${viewer.port}/api/turns`);
-  assert.equal(response.status(), 421);
-  assert.doesNotMatch(await response.text(), /t-fail/);
-  await page.close();
-});
+test(
+  "a page reached through a foreign host name (DNS rebinding) gets 421 and no data",
+  { skip },
+  async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`http://rebind.test:${viewer.port}/api/turns`);
+    assert.equal(response.status(), 421);
+    assert.doesNotMatch(await response.text(), /t-fail/);
+    await page.close();
+  },
+);

@@ -100,7 +100,12 @@ test("the list shows each turn newest first with its status, span and error coun
   const byId = new Map(list.map((turn) => [turn.turnId, turn]));
   assert.deepEqual(
     [byId.get("t-ok"), byId.get("t-fail"), byId.get("t-open")].map((t) => [
-      t!.status, t!.spans, t!.errors, t!.open, t!.inputTokens, t!.outputTokens,
+      t!.status,
+      t!.spans,
+      t!.errors,
+      t!.open,
+      t!.inputTokens,
+      t!.outputTokens,
     ]),
     // t-ok: the close's input tokens replace the open's; t-open: open on one record, output on the other.
     [["ok", 2, 0, 0, 1200, 340], ["error", 3, 2, 0, 800, 60], ["open", 3, 0, 2, 50, 7]],
@@ -123,8 +128,14 @@ test("the list filters by conversation, extension, status and text, and pages", 
   assert.deepEqual(await ids("?status=open"), ["t-open"]);
   assert.deepEqual(await ids("?q=WEATHER"), ["t-fail"]);
   assert.deepEqual(await ids(`?q=${encodeURIComponent("pwn-c")}`), ["t-hostile"]);
-  const page = await getJson<{ turns: Summary[]; more: boolean }>(viewer, "/api/turns?limit=2&offset=1");
-  assert.deepEqual([page.turns.map((turn) => turn.turnId), page.more], [["t-hostile", "t-fail"], true]);
+  const page = await getJson<{ turns: Summary[]; more: boolean }>(
+    viewer,
+    "/api/turns?limit=2&offset=1",
+  );
+  assert.deepEqual([page.turns.map((turn) => turn.turnId), page.more], [
+    ["t-hostile", "t-fail"],
+    true,
+  ]);
   const last = await getJson<{ more: boolean }>(viewer, "/api/turns?limit=2&offset=2");
   assert.equal(last.more, false);
 });
@@ -137,7 +148,9 @@ test("a turn comes back as waterfall rows in tree order, with logs, bodies and o
   await eventually(() => turns(viewer), (list) => list.length === 4);
   const failed = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-fail");
   assert.deepEqual(
-    failed.spans.map((span) => [span.depth, span.name, span.status, span.logs.map((log) => log.msg)]),
+    failed.spans.map((
+      span,
+    ) => [span.depth, span.name, span.status, span.logs.map((log) => log.msg)]),
     [
       [0, "turn", "error", []],
       [1, "chat m-large", "ok", ["streaming started"]],
@@ -202,7 +215,11 @@ test("with its memory bounds reached, the server still draws an evicted turn fro
   const failed = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-fail");
   assert.equal(failed.spans.length, 3);
   const dropped = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-ok");
-  assert.equal(dropped.spans.length, 2, "a turn dropped from the list is still found in the journal");
+  assert.equal(
+    dropped.spans.length,
+    2,
+    "a turn dropped from the list is still found in the journal",
+  );
 });
 
 test("over a SQLite store the same list and turns are served, and the store is never written", async () => {
@@ -224,12 +241,24 @@ test("over a SQLite store the same list and turns are served, and the store is n
       ["t-ok", "ok", 2, 0, 0, 1200, 340],
     ],
   );
-  assert.deepEqual((await turns(viewer, "?conversation=c1&status=ok")).map((t) => t.turnId), ["t-ok"]);
+  assert.deepEqual((await turns(viewer, "?conversation=c1&status=ok")).map((t) => t.turnId), [
+    "t-ok",
+  ]);
   assert.deepEqual((await turns(viewer, "?q=weather")).map((t) => t.turnId), ["t-fail"]);
   assert.deepEqual((await turns(viewer, "?extension=tools")).map((t) => t.turnId), ["t-open"]);
-  assert.deepEqual((await turns(viewer, "?q=%25")).map((t) => t.turnId), [], "LIKE wildcards are literal");
-  const page = await getJson<{ turns: Summary[]; more: boolean }>(viewer, "/api/turns?limit=2&offset=1");
-  assert.deepEqual([page.turns.map((turn) => turn.turnId), page.more], [["t-hostile", "t-fail"], true]);
+  assert.deepEqual(
+    (await turns(viewer, "?q=%25")).map((t) => t.turnId),
+    [],
+    "LIKE wildcards are literal",
+  );
+  const page = await getJson<{ turns: Summary[]; more: boolean }>(
+    viewer,
+    "/api/turns?limit=2&offset=1",
+  );
+  assert.deepEqual([page.turns.map((turn) => turn.turnId), page.more], [
+    ["t-hostile", "t-fail"],
+    true,
+  ]);
   const failed = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-fail");
   assert.deepEqual(
     failed.spans.map((span) => [span.depth, span.name, span.status, span.logs.length]),
@@ -241,7 +270,11 @@ test("over a SQLite store the same list and turns are served, and the store is n
   await viewer.close();
   assert.deepEqual(readFileSync(db), bytes, "the store file is unchanged");
   // SQLite may create the WAL's companion files to read a WAL store; they hold no new pages.
-  assert.equal(statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0, wal ?? 0, "nor its WAL");
+  assert.equal(
+    statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+    wal ?? 0,
+    "nor its WAL",
+  );
 });
 
 test("over a store that collect keeps filling, new turns appear and the version changes", async () => {
@@ -299,7 +332,8 @@ test("a request with a foreign or missing Host header gets 421 (DNS rebinding)",
   await using viewer = await serveJournal(path, { allowedHosts: ["viewer.test"] });
   const port = viewer.port;
   const status = async (host: string | undefined, target = "/api/turns") =>
-    (await raw(port, `GET ${target} HTTP/1.1${host === undefined ? "" : `\r\nHost: ${host}`}`)).status;
+    (await raw(port, `GET ${target} HTTP/1.1${host === undefined ? "" : `\r\nHost: ${host}`}`))
+      .status;
   assert.equal(await status(`127.0.0.1:${port}`), 200);
   assert.equal(await status(`localhost:${port}`), 200);
   assert.equal(await status(`LOCALHOST:${port}`), 200);
@@ -340,8 +374,14 @@ test("no path reaches the file system: traversal, encoded traversal and source p
     assert.ok(answer.status === 404 || answer.status === 400, `${target}: ${answer.status}`);
     assert.doesNotMatch(answer.text, /root:|"devDependencies"|import /, target);
   }
-  const absolute = await raw(viewer.port, `GET http://127.0.0.1:${viewer.port}/../etc/passwd HTTP/1.1\r\n${host}`);
-  assert.ok(absolute.status === 400 || absolute.status === 404, `absolute form: ${absolute.status}`);
+  const absolute = await raw(
+    viewer.port,
+    `GET http://127.0.0.1:${viewer.port}/../etc/passwd HTTP/1.1\r\n${host}`,
+  );
+  assert.ok(
+    absolute.status === 400 || absolute.status === 404,
+    `absolute form: ${absolute.status}`,
+  );
   assert.doesNotMatch(absolute.text, /root:/);
 });
 
@@ -352,7 +392,10 @@ test("it is read-only: every method but GET and HEAD gets 405, and the journal i
   const bytes = readFileSync(path);
   await using viewer = await serveJournal(path);
   for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
-    const response = await fetch(viewer.url + "/api/turns", { method, body: method === "POST" || method === "PUT" ? "{}" : undefined });
+    const response = await fetch(viewer.url + "/api/turns", {
+      method,
+      body: method === "POST" || method === "PUT" ? "{}" : undefined,
+    });
     assert.equal(response.status, 405, method);
     assert.equal(response.headers.get("allow"), "GET, HEAD");
     await response.body?.cancel();
@@ -368,14 +411,24 @@ test("the page, script and stylesheet come with a CSP that allows only the serve
   const path = join(tmp.dir, "agent.jsonl");
   writeJournal(path, viewerRecords(NOW));
   await using viewer = await serveJournal(path);
-  for (const [asset, type] of [["/", "text/html"], ["/viewer.js", "text/javascript"], ["/viewer.css", "text/css"]]) {
+  for (
+    const [asset, type] of [["/", "text/html"], ["/viewer.js", "text/javascript"], [
+      "/viewer.css",
+      "text/css",
+    ]]
+  ) {
     const response = await fetch(viewer.url + asset);
     assert.equal(response.status, 200, asset);
     assert.match(response.headers.get("content-type") ?? "", new RegExp(`^${type}`));
-    assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'none'; script-src 'self'/);
+    assert.match(
+      response.headers.get("content-security-policy") ?? "",
+      /default-src 'none'; script-src 'self'/,
+    );
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     const text = await response.text();
-    if (asset === "/") assert.doesNotMatch(text, /<script>|style=|\son\w+=/, "no inline script, style or handler");
+    if (asset === "/") {
+      assert.doesNotMatch(text, /<script>|style=|\son\w+=/, "no inline script, style or handler");
+    }
     if (asset === "/viewer.js") {
       new Function(text); // parses
       assert.doesNotMatch(text, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);

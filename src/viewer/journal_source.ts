@@ -21,8 +21,8 @@ import {
   type TraceView,
   type TurnPage,
   type TurnQuery,
-  type TurnSummary,
   turnStatus,
+  type TurnSummary,
 } from "./view_model.ts";
 
 /** Options of {@linkcode openJournalSource}. */

@@ -105,7 +105,7 @@ function bracketed(host: string): string {
 }
 
 /** The `Host` header values this server answers to. */
-export function allowedHostHeaders(host: string, port: number, extra: string[] = []): Set<string> {
+function allowedHostHeaders(host: string, port: number, extra: string[] = []): Set<string> {
   const names = ["127.0.0.1", "localhost", "[::1]", ...extra];
   if (!WILDCARDS.has(host)) names.push(bracketed(host));
   const allowed = new Set<string>();
@@ -201,8 +201,13 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   };
   const json = (request: IncomingMessage, response: ServerResponse, value: unknown) =>
     send(request, response, 200, "application/json; charset=utf-8", JSON.stringify(value));
-  const plain = (request: IncomingMessage, response: ServerResponse, status: number, text: string, extra?: Record<string, string>) =>
-    send(request, response, status, "text/plain; charset=utf-8", `${text}\n`, extra);
+  const plain = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    text: string,
+    extra?: Record<string, string>,
+  ) => send(request, response, status, "text/plain; charset=utf-8", `${text}\n`, extra);
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const hostHeader = (request.headers.host ?? "").toLowerCase();
@@ -245,7 +250,12 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   const server = createServer((request, response) => {
     handle(request, response).catch((error) => {
       if (response.headersSent) return void response.destroy();
-      plain(request, response, 500, `viewer error: ${error instanceof Error ? error.message : String(error)}`);
+      plain(
+        request,
+        response,
+        500,
+        `viewer error: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   });
   try {

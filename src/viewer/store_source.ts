@@ -18,8 +18,8 @@ import {
   type TraceView,
   type TurnPage,
   type TurnQuery,
-  type TurnSummary,
   turnStatus,
+  type TurnSummary,
 } from "./view_model.ts";
 
 type Value = string | number | bigint | null | Uint8Array;
@@ -94,7 +94,13 @@ function spanRecords(row: Row): Input[] {
     status: row.status === "error" ? "error" : "ok",
   };
   if (Number(row.close_without_open) === 1) return [{ ...close, attributes, links }];
-  const open: Input = { kind: "span-open", ...base, timestamp: Number(row.start_ms), attributes, links };
+  const open: Input = {
+    kind: "span-open",
+    ...base,
+    timestamp: Number(row.start_ms),
+    attributes,
+    links,
+  };
   const body = parse(row.body);
   if (body !== undefined) open.body = body;
   return row.status === "open" ? [open] : [open, close];
@@ -175,7 +181,9 @@ export function openStoreSource(path: string): ViewerSource {
   };
 
   const forest = (column: "turn_id" | "trace_id", id: string): TraceView | undefined => {
-    const spans = db.prepare(`SELECT * FROM spans WHERE ${column} = ? ORDER BY id`).all(id) as Row[];
+    const spans = db.prepare(`SELECT * FROM spans WHERE ${column} = ? ORDER BY id`).all(
+      id,
+    ) as Row[];
     const logs = db.prepare(`SELECT * FROM logs WHERE ${column} = ? ORDER BY id`).all(id) as Row[];
     if (spans.length === 0 && logs.length === 0) return undefined;
     const records: Input[] = [];
@@ -183,7 +191,9 @@ export function openStoreSource(path: string): ViewerSource {
     for (const row of logs) records.push(logRecord(row));
     const view = flattenForest(reconstructTraces(records));
     const traces = new Map<string, string>();
-    for (const row of spans) if (typeof row.trace_id === "string") traces.set(String(row.span_id), row.trace_id);
+    for (const row of spans) {
+      if (typeof row.trace_id === "string") traces.set(String(row.span_id), row.trace_id);
+    }
     for (const span of view.spans) {
       const traceId = traces.get(span.spanId);
       if (traceId !== undefined) span.traceId = traceId;
@@ -206,7 +216,9 @@ export function openStoreSource(path: string): ViewerSource {
       const byId = new Map<string, Row>();
       for (const row of detail.all(list) as Row[]) byId.set(String(row.turn_id), row);
       const lastLog = new Map<string, number>();
-      for (const row of logTimes.all(list) as Row[]) lastLog.set(String(row.turn_id), Number(row.last));
+      for (const row of logTimes.all(list) as Row[]) {
+        lastLog.set(String(row.turn_id), Number(row.last));
+      }
       const turns: TurnSummary[] = [];
       for (const id of ids) {
         const row = byId.get(id);

@@ -60,7 +60,7 @@ button:disabled { opacity: 0.5; cursor: default; }
 }
 .group h2 button { border: none; background: none; padding: 0; color: var(--accent); font-family: var(--mono); }
 .turn {
-  display: grid; grid-template-columns: minmax(140px, 1.2fr) minmax(120px, 1.6fr) 150px 80px 64px 90px 120px;
+  display: grid; grid-template-columns: minmax(140px, 1.2fr) minmax(120px, 1.6fr) 180px 80px 64px 90px 120px;
   gap: 10px; align-items: center; padding: 5px 14px; border-bottom: 1px solid var(--line);
   color: var(--fg); text-decoration: none;
 }
@@ -122,7 +122,7 @@ details > summary { cursor: pointer; color: var(--accent); margin: 4px 0; }
   .split { flex-direction: column; }
   .waterfall { border-right: none; border-bottom: 1px solid var(--line); min-height: 50vh; }
   .detail { min-width: 0; }
-  .turn { grid-template-columns: minmax(110px, 1fr) minmax(100px, 1fr) 130px 70px 60px 80px; }
+  .turn { grid-template-columns: minmax(110px, 1fr) minmax(100px, 1fr) 170px 70px 60px 80px; }
   .turn .tokens { display: none; }
 }
 `;

@@ -359,7 +359,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
     function drawAxis(r) {
       clear(axis);
       const lw = labelWidth();
-      const width = Math.max(1, axis.clientWidth - lw - 60);
+      const width = Math.max(1, axis.clientWidth - lw - 84);
       for (let i = 0; i < 5; i++) {
         const tick = el("div", "tick", fmtDuration((r.total * i) / 4));
         tick.style.left = (lw + (width * i) / 4) + "px";
@@ -391,7 +391,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
         label.appendChild(el("span", "svc", span.extensionId));
         label.title = span.name + " (" + span.extensionId + ")";
         const track = el("div", "track");
-        track.style.marginRight = "60px";
+        track.style.marginRight = "84px";
         const end = span.status === "open" ? Math.max(current, span.start) : span.end;
         const b = el("div", "bar");
         const left = ((span.start - r.t0) / r.total) * 100;
