@@ -220,6 +220,17 @@ test("with its memory bounds reached, the server still draws an evicted turn fro
     2,
     "a turn dropped from the list is still found in the journal",
   );
+  // The dropped turn writes again: its view must still hold its earlier spans.
+  appendFileSync(
+    path,
+    line({
+      kind: "log", level: "info", msg: "late log", timestamp: NOW, extensionId: "host",
+      conversationId: "c1", turnId: "t-ok", spanId: "ok-llm",
+    }),
+  );
+  await eventually(() => turns(viewer), (list) => list.some((turn) => turn.turnId === "t-ok"));
+  const back = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-ok");
+  assert.deepEqual(back.spans.map((span) => [span.spanId, span.logs.length]), [["ok-root", 0], ["ok-llm", 1]]);
 });
 
 test("over a SQLite store the same list and turns are served, and the store is never written", async () => {

@@ -81,6 +81,11 @@ export function openJournalSource(
   let failure: unknown;
   const controller = new AbortController();
 
+  /**
+   * Turns dropped from the index (bounded): if one of them writes again, its summary starts
+   * afresh but its records are read from the journal, since memory no longer has them all.
+   */
+  const forgotten = new Set<string>();
   /** Turns whose records are kept, least recently active first. */
   const cached = new Map<string, TurnState>();
 
@@ -95,6 +100,8 @@ export function openJournalSource(
     while (turns.size > maxTurns) {
       const [oldest, dropped] = turns.entries().next().value!;
       turns.delete(oldest);
+      forgotten.add(oldest);
+      if (forgotten.size > 4 * maxTurns) forgotten.delete(forgotten.values().next().value!);
       if (dropped.records) {
         kept -= dropped.records.length;
         dropped.records = undefined;
@@ -132,7 +139,7 @@ export function openJournalSource(
         },
         names: new Set(),
         openSpans: new Map(),
-        records: [],
+        records: forgotten.has(turnId) ? undefined : [],
         traceIds: new Set(),
       };
     }
