@@ -43,12 +43,12 @@ type Loose = Record<string, unknown> & { kind: string };
 interface TurnState {
   summary: TurnSummary;
   /** Distinct span names (for the text filter), at most a few dozen. */
-  names: Set<string>;
+  names: string[];
   /** Open spans: their token counts from the open record, so a close can replace them. */
-  openSpans: Map<string, { input: number; output: number }>;
+  openSpans: Map<string, { input: number; output: number }> | undefined;
   /** The turn's records, or undefined once evicted (then read from the journal). */
   records: Loose[] | undefined;
-  traceIds: Set<string>;
+  traceIds: string[] | undefined;
 }
 
 const MAX_NAMES = 32;
@@ -137,17 +137,22 @@ export function openJournalSource(
           inputTokens: 0,
           outputTokens: 0,
         },
-        names: new Set(),
-        openSpans: new Map(),
+        names: [],
+        openSpans: undefined,
         records: forgotten.has(turnId) ? undefined : [],
-        traceIds: new Set(),
+        traceIds: undefined,
       };
     }
     const turn = state.summary;
     const conversation = str(record.conversationId);
     if (conversation !== undefined) turn.conversationId ??= conversation;
     const traceId = str(record.traceId);
-    if (traceId !== undefined && state.traceIds.size < 16) state.traceIds.add(traceId);
+    if (traceId !== undefined) {
+      state.traceIds ??= [];
+      if (state.traceIds.length < 16 && !state.traceIds.includes(traceId)) {
+        state.traceIds.push(traceId);
+      }
+    }
     const spanId = str(record.spanId);
     if ((record.kind === "span-open" || record.kind === "span-close") && spanId !== undefined) {
       const name = String(record.name ?? "");
@@ -155,7 +160,7 @@ export function openJournalSource(
       if (!turn.extensions.includes(extension) && turn.extensions.length < 16) {
         turn.extensions.push(extension);
       }
-      if (state.names.size < MAX_NAMES) state.names.add(name);
+      if (state.names.length < MAX_NAMES && !state.names.includes(name)) state.names.push(name);
       const attributes = (record.attributes ?? {}) as Record<string, unknown>;
       const duration = typeof record.durationMs === "number" ? record.durationMs : 0;
       const start = record.kind === "span-open" ? time : time - duration;
@@ -169,10 +174,10 @@ export function openJournalSource(
         turn.spans++;
         turn.inputTokens += input;
         turn.outputTokens += output;
-        state.openSpans.set(spanId, { input, output });
+        (state.openSpans ??= new Map()).set(spanId, { input, output });
       } else {
-        const opened = state.openSpans.get(spanId);
-        if (opened) state.openSpans.delete(spanId);
+        const opened = state.openSpans?.get(spanId);
+        if (opened) state.openSpans!.delete(spanId);
         else turn.spans++;
         if (INPUT_TOKENS in attributes) {
           turn.inputTokens += tokenCount(attributes[INPUT_TOKENS]) - (opened?.input ?? 0);
@@ -182,7 +187,9 @@ export function openJournalSource(
         }
         if (record.status === "error") turn.errors++;
       }
-      turn.open = state.openSpans.size;
+      turn.open = state.openSpans?.size ?? 0;
+      // A finished turn keeps no map: most of the index is finished turns.
+      if (turn.open === 0) state.openSpans = undefined;
       turn.status = turnStatus(turn.open, turn.errors);
     }
     if (time > turn.end) turn.end = time;
@@ -272,7 +279,7 @@ export function openJournalSource(
       // Trace ids are optional on records: from memory when a kept turn carries it.
       let source: Loose[] | undefined;
       for (const state of turns.values()) {
-        if (!state.traceIds.has(id)) continue;
+        if (!state.traceIds?.includes(id)) continue;
         if (!state.records) {
           source = undefined;
           break;

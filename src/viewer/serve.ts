@@ -181,6 +181,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
       pollMs: options.pollMs,
     });
   let allowed = new Set<string>();
+  let last: { key: string; text: string } | undefined;
 
   const send = (
     request: IncomingMessage,
@@ -238,9 +239,24 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         const id = params.get("id");
         if (!id) return plain(request, response, 400, "missing id");
         const version = source.version();
-        const view = url.pathname === "/api/turn" ? await source.turn(id) : await source.trace(id);
-        if (!view) return plain(request, response, 404, "no such turn or trace");
-        return json(request, response, { ...view, version, now: Date.now() });
+        // The page refetches what it shows whenever anything changed: the last answer is
+        // kept, so a big turn is not rebuilt while nothing was written.
+        const key = `${url.pathname}\n${id}\n${version}`;
+        if (last?.key !== key) {
+          const view = url.pathname === "/api/turn"
+            ? await source.turn(id)
+            : await source.trace(id);
+          if (!view) return plain(request, response, 404, "no such turn or trace");
+          last = { key, text: JSON.stringify({ ...view, version }) };
+        }
+        // `now` (the server's clock, for open spans) goes last, outside the kept text.
+        return send(
+          request,
+          response,
+          200,
+          "application/json; charset=utf-8",
+          `${last.text.slice(0, -1)},"now":${Date.now()}}`,
+        );
       }
       default:
         return plain(request, response, 404, "not found");

@@ -73,37 +73,45 @@ function optional(target: Record<string, unknown>, key: string, value: Value | u
 type Input = { kind: string; [field: string]: unknown };
 
 /** The records a span row stands for, so `reconstructTraces` links rows as it links records. */
-function spanRecords(row: Row): Input[] {
-  const scope: Record<string, unknown> = {};
-  optional(scope, "conversationId", row.conversation_id);
-  optional(scope, "turnId", row.turn_id);
-  optional(scope, "parentSpanId", row.parent_span_id);
-  const base = {
+function spanRecords(row: Row, into: Input[]): void {
+  const attributes = parse(row.attributes) ?? {};
+  const links = parse(row.links) ?? [];
+  const withoutOpen = Number(row.close_without_open) === 1;
+  if (!withoutOpen) {
+    const open: Input = {
+      kind: "span-open",
+      spanId: String(row.span_id),
+      name: String(row.name),
+      extensionId: String(row.extension_id),
+      timestamp: Number(row.start_ms),
+      attributes,
+      links,
+    };
+    optional(open, "conversationId", row.conversation_id);
+    optional(open, "turnId", row.turn_id);
+    optional(open, "parentSpanId", row.parent_span_id);
+    const body = parse(row.body);
+    if (body !== undefined) open.body = body;
+    into.push(open);
+    if (row.status === "open") return;
+  }
+  const close: Input = {
+    kind: "span-close",
     spanId: String(row.span_id),
     name: String(row.name),
     extensionId: String(row.extension_id),
-    ...scope,
-  };
-  const attributes = parse(row.attributes) ?? {};
-  const links = parse(row.links) ?? [];
-  const close: Input = {
-    kind: "span-close",
-    ...base,
     timestamp: Number(row.end_ms),
     durationMs: Number(row.duration_ms),
     status: row.status === "error" ? "error" : "ok",
   };
-  if (Number(row.close_without_open) === 1) return [{ ...close, attributes, links }];
-  const open: Input = {
-    kind: "span-open",
-    ...base,
-    timestamp: Number(row.start_ms),
-    attributes,
-    links,
-  };
-  const body = parse(row.body);
-  if (body !== undefined) open.body = body;
-  return row.status === "open" ? [open] : [open, close];
+  if (withoutOpen) {
+    optional(close, "conversationId", row.conversation_id);
+    optional(close, "turnId", row.turn_id);
+    optional(close, "parentSpanId", row.parent_span_id);
+    close.attributes = attributes;
+    close.links = links;
+  }
+  into.push(close);
 }
 
 function logRecord(row: Row): Input {
@@ -123,6 +131,11 @@ function logRecord(row: Row): Input {
   if (body !== undefined) record.body = body;
   return record;
 }
+
+const SPAN_COLUMNS =
+  "span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms, status, extension_id, conversation_id, turn_id, attributes, links, body, close_without_open";
+const LOG_COLUMNS =
+  "timestamp_ms, level, msg, extension_id, conversation_id, turn_id, span_id, attributes, body";
 
 /** `LIKE` pattern matching `text` anywhere, with `\` escaping the wildcards. */
 function contains(text: string): string {
@@ -181,13 +194,16 @@ export function openStoreSource(path: string): ViewerSource {
   };
 
   const forest = (column: "turn_id" | "trace_id", id: string): TraceView | undefined => {
-    const spans = db.prepare(`SELECT * FROM spans WHERE ${column} = ? ORDER BY id`).all(
+    const spans = db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE ${column} = ? ORDER BY id`)
+      .all(
+        id,
+      ) as Row[];
+    const logs = db.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE ${column} = ? ORDER BY id`).all(
       id,
     ) as Row[];
-    const logs = db.prepare(`SELECT * FROM logs WHERE ${column} = ? ORDER BY id`).all(id) as Row[];
     if (spans.length === 0 && logs.length === 0) return undefined;
     const records: Input[] = [];
-    for (const row of spans) records.push(...spanRecords(row));
+    for (const row of spans) spanRecords(row, records);
     for (const row of logs) records.push(logRecord(row));
     const view = flattenForest(reconstructTraces(records));
     const traces = new Map<string, string>();

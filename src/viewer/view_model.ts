@@ -140,8 +140,26 @@ export function flattenForest(forest: TraceForest): TraceView {
   while (stack.length > 0) {
     const { span, depth, parent } = stack.pop()!;
     const index = spans.length;
-    const { children: _children, ...fields } = span;
-    spans.push({ ...fields, depth, parent, anomalies: [...span.anomalies] });
+    const row: WaterfallSpan = {
+      depth,
+      parent,
+      spanId: span.spanId,
+      name: span.name,
+      extensionId: span.extensionId,
+      start: span.start,
+      status: span.status,
+      attributes: span.attributes,
+      links: span.links,
+      logs: span.logs,
+      anomalies: span.anomalies,
+    };
+    if (span.parentSpanId !== undefined) row.parentSpanId = span.parentSpanId;
+    if (span.conversationId !== undefined) row.conversationId = span.conversationId;
+    if (span.turnId !== undefined) row.turnId = span.turnId;
+    if (span.end !== undefined) row.end = span.end;
+    if (span.durationMs !== undefined) row.durationMs = span.durationMs;
+    if (span.body !== undefined) row.body = span.body;
+    spans.push(row);
     for (let i = span.children.length - 1; i >= 0; i--) {
       stack.push({ span: span.children[i], depth: depth + 1, parent: index });
     }
