@@ -224,13 +224,22 @@ test("with its memory bounds reached, the server still draws an evicted turn fro
   appendFileSync(
     path,
     line({
-      kind: "log", level: "info", msg: "late log", timestamp: NOW, extensionId: "host",
-      conversationId: "c1", turnId: "t-ok", spanId: "ok-llm",
+      kind: "log",
+      level: "info",
+      msg: "late log",
+      timestamp: NOW,
+      extensionId: "host",
+      conversationId: "c1",
+      turnId: "t-ok",
+      spanId: "ok-llm",
     }),
   );
   await eventually(() => turns(viewer), (list) => list.some((turn) => turn.turnId === "t-ok"));
   const back = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=t-ok");
-  assert.deepEqual(back.spans.map((span) => [span.spanId, span.logs.length]), [["ok-root", 0], ["ok-llm", 1]]);
+  assert.deepEqual(back.spans.map((span) => [span.spanId, span.logs.length]), [["ok-root", 0], [
+    "ok-llm",
+    1,
+  ]]);
 });
 
 test("over a SQLite store the same list and turns are served, and the store is never written", async () => {
@@ -308,6 +317,14 @@ test("a missing store is an error, not a new empty file", async () => {
   const db = join(tmp.dir, "missing.db");
   await assert.rejects(serve({ db, port: 0 }), /no trace store/);
   assert.equal(statSync(db, { throwIfNoEntry: false }), undefined);
+});
+
+test("a missing journal is an error when serve starts", async () => {
+  using tmp = tempDir();
+  await assert.rejects(
+    serve({ journal: join(tmp.dir, "missing.jsonl"), port: 0 }),
+    (error: Error & { code?: string }) => error.code === "ENOENT",
+  );
 });
 
 test("serve takes exactly one of a journal and a store", async () => {

@@ -72,7 +72,7 @@ function breathe(): Promise<void> {
 export function openJournalSource(
   path: string,
   options: JournalSourceOptions = {},
-): ViewerSource & { readonly ready: Promise<void> } {
+): ViewerSource & { readonly started: Promise<void> } {
   const maxTurns = Math.max(1, options.maxTurns ?? 10_000);
   const maxRecords = Math.max(0, options.maxRecords ?? 50_000);
   const turns = new Map<string, TurnState>();
@@ -201,6 +201,14 @@ export function openJournalSource(
     version++;
   };
 
+  // `started` settles once the journal is known to be readable (its first record, or the
+  // first wait for more), or rejects when it is not (no such journal).
+  let begin!: () => void;
+  let refuse!: (error: unknown) => void;
+  const started = new Promise<void>((resolve, reject) => {
+    begin = resolve;
+    refuse = reject;
+  });
   const follow = async () => {
     let count = 0;
     try {
@@ -210,14 +218,18 @@ export function openJournalSource(
           signal: controller.signal,
           pollMs: options.pollMs ?? 200,
           fs: options.fs,
+          onIdle: begin,
         })
       ) {
+        if (count === 0) begin();
         add(record as Loose);
         if (++count % 2000 === 0) await breathe();
       }
     } catch (error) {
       if (!controller.signal.aborted) failure = error;
+      refuse(error);
     }
+    begin();
   };
   const running = follow();
 
@@ -255,7 +267,7 @@ export function openJournalSource(
   };
 
   return {
-    ready: running,
+    started,
     version: () => (failure ? `failed` : String(version)),
     turns(query: TurnQuery): TurnPage {
       if (failure) throw failure;

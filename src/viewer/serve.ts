@@ -148,6 +148,8 @@ function turnQuery(params: URLSearchParams): TurnQuery {
  * @param options Where the records are, where to listen.
  * @returns The running server; `close()` it when done.
  * @throws {TypeError} Unless exactly one of `db` and `journal` is given.
+ * @throws {Error} When the journal or the store does not exist (`JournalNotFoundError` for a
+ *   journal).
  *
  * @example Serving a journal on a free port
  * ```ts
@@ -173,13 +175,23 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   }
   const host = options.host ?? "127.0.0.1";
   const requestedPort = options.port ?? 4319;
-  const source: ViewerSource = options.db !== undefined
-    ? openStoreSource(options.db)
-    : openJournalSource(options.journal!, {
+  let source: ViewerSource;
+  if (options.db !== undefined) {
+    source = openStoreSource(options.db);
+  } else {
+    const journal = openJournalSource(options.journal!, {
       maxTurns: options.maxTurns,
       maxRecords: options.maxRecords,
       pollMs: options.pollMs,
     });
+    try {
+      await journal.started;
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    source = journal;
+  }
   let allowed = new Set<string>();
   let last: { key: string; text: string } | undefined;
 

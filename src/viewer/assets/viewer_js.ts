@@ -336,7 +336,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
     fall.append(axis, rows, el("div", "hint", "↑ ↓ Home End PgUp PgDn: move · Esc: back to turns"));
     const detail = el("aside", "detail");
     detail.id = "detail";
-    detail.setAttribute("aria-live", "polite");
+    detail.setAttribute("aria-label", "Selected span");
     split.append(fall, detail);
     app.append(bar, split);
 
