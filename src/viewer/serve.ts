@@ -21,7 +21,7 @@ import { VIEWER_JS } from "./assets/viewer_js.ts";
  *
  * @example
  * ```ts
- * import type { ServeOptions } from "@dispatch/journal-sink/collector";
+ * import type { ServeOptions } from "./serve.ts";
  * const options: ServeOptions = { journal: "agent.jsonl", port: 0 };
  * if (options.host !== undefined) throw new Error("loopback is the default");
  * ```
@@ -62,7 +62,7 @@ export interface ServeOptions {
  *
  * @example
  * ```ts
- * import type { ViewerServer } from "@dispatch/journal-sink/collector";
+ * import type { ViewerServer } from "./serve.ts";
  * const fake: ViewerServer = {
  *   url: "http://127.0.0.1:4319", port: 4319, close: () => Promise.resolve(),
  *   [Symbol.asyncDispose]: () => Promise.resolve(),
@@ -154,7 +154,7 @@ function turnQuery(params: URLSearchParams): TurnQuery {
  * @example Serving a journal on a free port
  * ```ts
  * import { createJournalSink } from "@dispatch/journal-sink";
- * import { serve } from "@dispatch/journal-sink/collector";
+ * import { serve } from "./serve.ts";
  * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
  * const sink = createJournalSink({ path });
  * sink.emit({ kind: "span-open", spanId: "s1", name: "turn", timestamp: Date.now(), turnId: "t1", extensionId: "host" });
@@ -166,6 +166,7 @@ function turnQuery(params: URLSearchParams): TurnQuery {
  *   await new Promise((resolve) => setTimeout(resolve, 20));
  * }
  * await viewer.close();
+ * await Deno.remove(path);
  * if (page.turns[0]?.status !== "open") throw new Error("the turn should be listed as open");
  * ```
  */
