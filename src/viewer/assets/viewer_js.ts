@@ -466,7 +466,15 @@ export const VIEWER_JS: string = String.raw`"use strict";
       const facts = el("dl", "kv");
       kv(facts, "Span", span.spanId);
       kv(facts, "Parent", span.parentSpanId);
-      kv(facts, "Trace", span.traceId);
+      if (span.traceId) {
+        facts.appendChild(el("dt", null, "Trace"));
+        const dd = el("dd");
+        const a = el("a", null, span.traceId);
+        a.href = "?trace=" + encodeURIComponent(span.traceId);
+        a.title = "Every span of this trace, across turns";
+        dd.appendChild(a);
+        facts.appendChild(dd);
+      }
       kv(facts, "Extension", span.extensionId);
       kv(facts, "Conversation", span.conversationId);
       kv(facts, "Turn", span.turnId);
