@@ -2,7 +2,8 @@
 // a turn of 10,000 spans in Chromium, and the server's RSS while it follows a journal a
 // writer fills at 10k records/s for a minute.
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
-// SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium.
+// SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
+// memory bounds MAX_RECORDS=50000, MAX_TURNS=10000.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -182,7 +183,13 @@ async function drawTime(browser: any, url: string, ready: string, mark: string):
 if (argv.includes("--serve-child")) {
   // The server under measurement, in its own process so its RSS is its own.
   const journal = argv[argv.indexOf("--serve-child") + 1];
-  const viewer = await serve({ journal, port: 0 });
+  const bound = (name: string) => env[name] === undefined ? undefined : Number(env[name]);
+  const viewer = await serve({
+    journal,
+    port: 0,
+    maxRecords: bound("MAX_RECORDS"),
+    maxTurns: bound("MAX_TURNS"),
+  });
   console.log(viewer.url);
 } else {
   const dir = mkdtempSync(join(tmpdir(), "viewer-bench-"));
@@ -320,7 +327,11 @@ if (argv.includes("--serve-child")) {
         `server RSS start ${rss[0].toFixed(0)} MiB, after 5 s ${rss[1].toFixed(0)} MiB, end ${
           rss.at(-1)!.toFixed(0)
         } MiB, ` +
-        `max ${Math.max(...rss).toFixed(0)} MiB; samples ${rss.map((v) => v.toFixed(0)).join(" ")}`,
+        `max ${Math.max(...rss).toFixed(0)} MiB; from 20 s on ${
+          Math.min(...rss.slice(4)).toFixed(0)
+        }–${Math.max(...rss.slice(4)).toFixed(0)} MiB; samples every 5 s ${
+          rss.map((v) => v.toFixed(0)).join(" ")
+        }`,
     );
   } finally {
     await browser?.close();
