@@ -94,7 +94,7 @@ async function assertInert(page: Page): Promise<void> {
 
 test(
   "the list shows a failed turn and an open turn, grouped by conversation",
-  { skip },
+  { skip, timeout: 60_000 },
   async () => {
     const page = await open("/", "list");
     const rows = await page.$$eval("a.turn", (links: HTMLAnchorElement[]) =>
@@ -122,7 +122,7 @@ test(
 
 test(
   "the list is keyboard navigable: arrows move between turns, Enter opens one",
-  { skip },
+  { skip, timeout: 60_000 },
   async () => {
     const page = await open("/", "list");
     await page.focus("main");
@@ -138,18 +138,25 @@ test(
   },
 );
 
-test("a turn appended after the page opened appears without a reload", { skip }, async () => {
-  const page = await open("/", "list");
-  await page.evaluate(() => ((window as unknown as { __same: boolean }).__same = true));
-  const started = Date.now();
-  for (const record of lateTurn(Date.now())) sink.emit(record);
-  sink.flush();
-  await page.waitForSelector('a.turn[data-turn="t-late"]', { timeout: 5_000 });
-  const elapsed = Date.now() - started;
-  assert.equal(await page.evaluate(() => (window as unknown as { __same?: boolean }).__same), true);
-  assert.ok(elapsed < 3_000, `appeared after ${elapsed} ms`);
-  await page.close();
-});
+test(
+  "a turn appended after the page opened appears without a reload",
+  { skip, timeout: 60_000 },
+  async () => {
+    const page = await open("/", "list");
+    await page.evaluate(() => ((window as unknown as { __same: boolean }).__same = true));
+    const started = Date.now();
+    for (const record of lateTurn(Date.now())) sink.emit(record);
+    sink.flush();
+    await page.waitForSelector('a.turn[data-turn="t-late"]', { timeout: 5_000 });
+    const elapsed = Date.now() - started;
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __same?: boolean }).__same),
+      true,
+    );
+    assert.ok(elapsed < 3_000, `appeared after ${elapsed} ms`);
+    await page.close();
+  },
+);
 
 test("the waterfall marks the error span, and the detail pane shows the body and the error", {
   skip,
@@ -194,52 +201,63 @@ test("the waterfall marks the error span, and the detail pane shows the body and
   await page.close();
 });
 
-test("open spans are drawn as bars that keep growing to now", { skip }, async () => {
-  const page = await open("/?turn=t-open&span=o-tool", "turn");
-  const opened = await page.$$eval(
-    ".row.open",
-    (nodes: HTMLElement[]) => nodes.map((n) => n.dataset.span),
-  );
-  assert.deepEqual(opened, ["o-root", "o-tool"]);
-  const width = () =>
-    page.$eval('.row[data-span="o-tool"] .bar', (bar: HTMLElement) => parseFloat(bar.style.width));
-  const label = () =>
-    page.$eval('.row[data-span="o-tool"] .dur', (node: Element) => node.textContent);
-  const [w1, l1] = [await width(), await label()];
-  await new Promise((resolve) => setTimeout(resolve, 2_200));
-  const [w2, l2] = [await width(), await label()];
-  assert.ok(w2 > w1, `bar width ${w1}% → ${w2}%`);
-  assert.notEqual(l2, l1);
-  assert.match(l2, /^open /);
-  const status = await page.$eval("#detail .badge", (node: Element) => node.textContent);
-  assert.equal(status, "open");
-  await page.close();
-});
+test(
+  "open spans are drawn as bars that keep growing to now",
+  { skip, timeout: 60_000 },
+  async () => {
+    const page = await open("/?turn=t-open&span=o-tool", "turn");
+    const opened = await page.$$eval(
+      ".row.open",
+      (nodes: HTMLElement[]) => nodes.map((n) => n.dataset.span),
+    );
+    assert.deepEqual(opened, ["o-root", "o-tool"]);
+    const width = () =>
+      page.$eval(
+        '.row[data-span="o-tool"] .bar',
+        (bar: HTMLElement) => parseFloat(bar.style.width),
+      );
+    const label = () =>
+      page.$eval('.row[data-span="o-tool"] .dur', (node: Element) => node.textContent);
+    const [w1, l1] = [await width(), await label()];
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const [w2, l2] = [await width(), await label()];
+    assert.ok(w2 > w1, `bar width ${w1}% → ${w2}%`);
+    assert.notEqual(l2, l1);
+    assert.match(l2, /^open /);
+    const status = await page.$eval("#detail .badge", (node: Element) => node.textContent);
+    assert.equal(status, "open");
+    await page.close();
+  },
+);
 
-test("hostile record text is shown as text, never run as markup", { skip }, async () => {
-  const page = await open("/?turn=t-hostile", "turn");
-  const shown = await page.evaluate(() => ({
-    name: document.querySelector(".row .nm")?.textContent,
-    title: document.querySelector("#detail h3")?.textContent,
-    attributes: Array.from(document.querySelectorAll("#detail dl.attributes > *")).map((n) =>
-      n.textContent
-    ),
-    body: document.querySelector("#detail pre.body")?.textContent,
-    log: document.querySelector("#detail .logs .msg")?.textContent,
-  }));
-  assert.deepEqual(shown, {
-    name: HOSTILE.name,
-    title: HOSTILE.name,
-    attributes: [HOSTILE.key, HOSTILE.value],
-    body: HOSTILE.body,
-    log: HOSTILE.msg,
-  });
-  await assertInert(page);
-  assert.deepEqual(page.errors, []);
-  await page.close();
-});
+test(
+  "hostile record text is shown as text, never run as markup",
+  { skip, timeout: 60_000 },
+  async () => {
+    const page = await open("/?turn=t-hostile", "turn");
+    const shown = await page.evaluate(() => ({
+      name: document.querySelector(".row .nm")?.textContent,
+      title: document.querySelector("#detail h3")?.textContent,
+      attributes: Array.from(document.querySelectorAll("#detail dl.attributes > *")).map((n) =>
+        n.textContent
+      ),
+      body: document.querySelector("#detail pre.body")?.textContent,
+      log: document.querySelector("#detail .logs .msg")?.textContent,
+    }));
+    assert.deepEqual(shown, {
+      name: HOSTILE.name,
+      title: HOSTILE.name,
+      attributes: [HOSTILE.key, HOSTILE.value],
+      body: HOSTILE.body,
+      log: HOSTILE.msg,
+    });
+    await assertInert(page);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  },
+);
 
-test("dark scheme follows prefers-color-scheme", { skip }, async () => {
+test("dark scheme follows prefers-color-scheme", { skip, timeout: 60_000 }, async () => {
   const light = await open("/", "list", "light");
   const dark = await open("/", "list", "dark");
   const background = (page: Page) =>
@@ -252,7 +270,7 @@ test("dark scheme follows prefers-color-scheme", { skip }, async () => {
 
 test(
   "a page reached through a foreign host name (DNS rebinding) gets 421 and no data",
-  { skip },
+  { skip, timeout: 60_000 },
   async () => {
     const page = await browser.newPage();
     const response = await page.goto(`http://rebind.test:${viewer.port}/api/turns`);
