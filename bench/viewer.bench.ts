@@ -1,0 +1,340 @@
+// The viewer's figures: time to the first turn list on a store of 1M records, time to draw
+// a turn of 10,000 spans in Chromium, and the server's RSS while it follows a journal a
+// writer fills at 10k records/s for a minute.
+// Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
+// SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
+// memory bounds MAX_RECORDS=50000, MAX_TURNS=10000.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createJournalSink, type LogRecord } from "../mod.ts";
+import { collectJournal } from "../src/collector/collect.ts";
+import { serve } from "../src/viewer/serve.ts";
+
+const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
+const argv = (globalThis as { process: { argv: string[] } }).process.argv;
+const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
+const RECORDS = Number(env.RECORDS ?? 1_000_000);
+const SPANS = Number(env.SPANS ?? 10_000);
+const RATE = Number(env.RATE ?? 10_000);
+const SECONDS = Number(env.SECONDS ?? 60);
+const CHROMIUM = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** An agent host's mix per turn: a root, 3 children (LLM calls with GenAI usage, one tool that sometimes fails), 4 logs. */
+function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecord> {
+  let time = start;
+  let n = 0;
+  for (let turn = 0; n < count; turn++) {
+    const scope = {
+      extensionId: "host",
+      conversationId: `c${Math.floor(turn / 10)}`,
+      turnId: `t${turn}`,
+    };
+    const root = `r${turn}`;
+    const turnStart = time;
+    yield { kind: "span-open", spanId: root, name: "turn", timestamp: time++, ...scope };
+    n++;
+    for (let k = 0; k < 3 && n < count; k++) {
+      const id = `s${turn}-${k}`;
+      const name = k === 1 ? "tool-call" : "chat m-large";
+      yield {
+        kind: "span-open",
+        spanId: id,
+        parentSpanId: root,
+        name,
+        timestamp: time++,
+        ...scope,
+        attributes: { "gen_ai.request.model": "m-large", attempt: k },
+      };
+      yield {
+        kind: "log",
+        level: "info",
+        msg: `step ${k} of turn ${turn}`,
+        timestamp: time++,
+        spanId: id,
+        ...scope,
+      };
+      const d = (turn * 7 + k * 13) % 900;
+      time += d;
+      yield {
+        kind: "span-close",
+        spanId: id,
+        parentSpanId: root,
+        name,
+        timestamp: time,
+        durationMs: d,
+        status: k === 1 && turn % 5 === 0 ? "error" : "ok",
+        ...scope,
+        attributes: k === 1
+          ? {}
+          : { "gen_ai.usage.input_tokens": 900 + k, "gen_ai.usage.output_tokens": 80 + k },
+      };
+      n += 3;
+    }
+    yield { kind: "log", level: "info", msg: "turn done", timestamp: time++, ...scope };
+    n++;
+    if (n < count) {
+      yield {
+        kind: "span-close",
+        spanId: root,
+        name: "turn",
+        timestamp: time++,
+        durationMs: time - turnStart,
+        status: "ok",
+        ...scope,
+      };
+      n++;
+    }
+  }
+}
+
+/** One turn of `spans` spans: a few levels deep, every 10th with a log, a few failing, the last open. */
+function* bigTurn(spans: number, start: number): Generator<LogRecord> {
+  const scope = { extensionId: "host", conversationId: "big", turnId: "big-turn" };
+  yield { kind: "span-open", spanId: "b0", name: "turn", timestamp: start, ...scope };
+  for (let i = 1; i < spans; i++) {
+    const parent = i < 10 ? "b0" : `b${Math.floor(i / 10)}`;
+    const t = start + i;
+    yield {
+      kind: "span-open",
+      spanId: `b${i}`,
+      parentSpanId: parent,
+      name: i % 3 ? "tool-call" : "chat",
+      timestamp: t,
+      ...scope,
+      attributes: { index: i },
+    };
+    if (i % 10 === 0) {
+      yield {
+        kind: "log",
+        level: "info",
+        msg: `log ${i}`,
+        timestamp: t + 1,
+        spanId: `b${i}`,
+        ...scope,
+      };
+    }
+    if (i !== spans - 1) {
+      yield {
+        kind: "span-close",
+        spanId: `b${i}`,
+        parentSpanId: parent,
+        name: i % 3 ? "tool-call" : "chat",
+        timestamp: t + 5,
+        durationMs: 5,
+        status: i % 97 === 0 ? "error" : "ok",
+        ...scope,
+      };
+    }
+  }
+  yield {
+    kind: "span-close",
+    spanId: "b0",
+    name: "turn",
+    timestamp: start + spans + 10,
+    durationMs: spans + 10,
+    status: "ok",
+    ...scope,
+  };
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+// deno-lint-ignore no-explicit-any
+async function launch(): Promise<any> {
+  if (!existsSync(CHROMIUM)) return undefined;
+  const puppeteer = (await import("puppeteer-core")).default;
+  return await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${mkdtempSync(join(tmpdir(), "viewer-bench-chromium-"))}`,
+    ],
+  });
+}
+
+/** ms from navigation start to the mark the page sets once it has drawn. */
+// deno-lint-ignore no-explicit-any
+async function drawTime(browser: any, url: string, ready: string, mark: string): Promise<number> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.goto(url);
+  await page.waitForSelector(`body[data-ready="${ready}"]`, { timeout: 60_000 });
+  const at = await page.evaluate(
+    (name: string) => performance.getEntriesByName(name)[0]?.startTime,
+    mark,
+  );
+  await page.close();
+  return at;
+}
+
+if (argv.includes("--serve-child")) {
+  // The server under measurement, in its own process so its RSS is its own.
+  const journal = argv[argv.indexOf("--serve-child") + 1];
+  const bound = (name: string) => env[name] === undefined ? undefined : Number(env[name]);
+  const viewer = await serve({
+    journal,
+    port: 0,
+    maxRecords: bound("MAX_RECORDS"),
+    maxTurns: bound("MAX_TURNS"),
+  });
+  console.log(viewer.url);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "viewer-bench-"));
+  const browser = await launch();
+  if (!browser) console.log(`(no Chromium at ${CHROMIUM}: browser figures skipped)`);
+  try {
+    // 1. First list on a store of RECORDS records.
+    const journal = join(dir, "agent.jsonl");
+    const sink = createJournalSink({
+      path: journal,
+      maxBytes: 64 * 1024 * 1024,
+      maxFiles: 50,
+      fsync: "none",
+    });
+    for (const record of workload(RECORDS)) sink.emit(record);
+    sink.close();
+    const db = join(dir, "traces.db");
+    await collectJournal(journal, { db, once: true });
+    console.log(
+      `${runtime}: store of ${RECORDS} records, ${(statSync(db).size / 1e6).toFixed(0)} MB`,
+    );
+    const t0 = performance.now();
+    const viewer = await serve({ db, port: 0 });
+    const first = await (await fetch(`${viewer.url}/api/turns`)).json() as { turns: unknown[] };
+    const listMs = performance.now() - t0;
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await (await fetch(`${viewer.url}/api/turns?offset=${i * 1000}`)).arrayBuffer();
+      samples.push(performance.now() - t);
+    }
+    const filtered = performance.now();
+    await (await fetch(`${viewer.url}/api/turns?status=error&q=tool`)).arrayBuffer();
+    const filterMs = performance.now() - filtered;
+    console.log(
+      `  first list (open store + /api/turns, ${first.turns.length} turns): ${
+        listMs.toFixed(0)
+      } ms; ` +
+        `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
+        `status+text filter ${filterMs.toFixed(0)} ms`,
+    );
+    if (browser) {
+      const drawn = await drawTime(browser, viewer.url + "/", "list", "viewer:list-drawn");
+      console.log(`  list drawn in Chromium: ${drawn.toFixed(0)} ms after navigation start`);
+    }
+    await viewer.close();
+
+    // 2. A turn of SPANS spans in the browser.
+    if (browser) {
+      const bigPath = join(dir, "big.jsonl");
+      const big = createJournalSink({ path: bigPath, fsync: "none" });
+      for (const record of bigTurn(SPANS, Date.now() - 60_000)) big.emit(record);
+      big.close();
+      const bigDb = join(dir, "big.db");
+      await collectJournal(bigPath, { db: bigDb, once: true });
+      for (
+        const [label, options] of [["journal", { journal: bigPath }], ["store", {
+          db: bigDb,
+        }]] as const
+      ) {
+        const server = await serve({ ...options, port: 0 });
+        // The journal source indexes in the background: wait until it has the whole turn.
+        while (true) {
+          const answer = await (await fetch(`${server.url}/api/turns`)).json() as {
+            turns: { spans: number }[];
+          };
+          if (answer.turns[0]?.spans === SPANS) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          times.push(
+            await drawTime(browser, `${server.url}/?turn=big-turn`, "turn", "viewer:turn-drawn"),
+          );
+        }
+        console.log(
+          `  ${SPANS}-span turn drawn in Chromium (${label}): first load ${
+            times[0].toFixed(0)
+          } ms, ` +
+            `reloads (answer kept by the server) ${times[1].toFixed(0)}, ${
+              times[2].toFixed(0)
+            } ms after navigation start`,
+        );
+        await server.close();
+      }
+    }
+
+    // 3. RSS of a server following a journal written at RATE records/s for SECONDS s.
+    const live = join(dir, "live.jsonl");
+    const writer = createJournalSink({
+      path: live,
+      maxBytes: 16 * 1024 * 1024,
+      maxFiles: 3,
+      fsync: "none",
+    });
+    writer.emit({
+      kind: "log",
+      level: "info",
+      msg: "start",
+      timestamp: Date.now(),
+      extensionId: "host",
+    });
+    writer.flush();
+    const self = new URL(import.meta.url).pathname;
+    const args = runtime === "deno"
+      ? ["run", "-A", self, "--serve-child", live]
+      : [self, "--serve-child", live];
+    const child = spawn((globalThis as { process: { execPath: string } }).process.execPath, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    const rss: number[] = [rssMiB(child.pid!)];
+    const records = workload(Number.MAX_SAFE_INTEGER, Date.now());
+    const started = performance.now();
+    let written = 0;
+    let nextSample = 5_000;
+    while (performance.now() - started < SECONDS * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+      while (written < due) {
+        writer.emit(records.next().value as LogRecord);
+        written++;
+      }
+      if (performance.now() - started >= nextSample) {
+        rss.push(rssMiB(child.pid!));
+        nextSample += 5_000;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    writer.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    rss.push(rssMiB(child.pid!));
+    child.kill();
+    console.log(
+      `  following at ${RATE} records/s for ${SECONDS} s (${written} records, ${writer.stats.rotations} rotations): ` +
+        `server RSS start ${rss[0].toFixed(0)} MiB, after 5 s ${rss[1].toFixed(0)} MiB, end ${
+          rss.at(-1)!.toFixed(0)
+        } MiB, ` +
+        `max ${Math.max(...rss).toFixed(0)} MiB; from 20 s on ${
+          Math.min(...rss.slice(4)).toFixed(0)
+        }–${Math.max(...rss.slice(4)).toFixed(0)} MiB; samples every 5 s ${
+          rss.map((v) => v.toFixed(0)).join(" ")
+        }`,
+    );
+  } finally {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

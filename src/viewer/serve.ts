@@ -1,0 +1,317 @@
+/**
+ * `serve`: the local, read-only trace viewer. One `node:http` server (Deno, Node and Bun
+ * all provide it) answers GET and HEAD for its three embedded assets and a small JSON API,
+ * and nothing else: no path reaches the file system, a foreign `Host` header is refused
+ * (DNS rebinding), every other method gets 405.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { openJournalSource } from "./journal_source.ts";
+import { openStoreSource } from "./store_source.ts";
+import type { ViewerSource } from "./viewer_source.ts";
+import type { TurnQuery, TurnStatus } from "./view_model.ts";
+import { VIEWER_CSS } from "./assets/viewer_css.ts";
+import { VIEWER_HTML } from "./assets/viewer_html.ts";
+import { VIEWER_JS } from "./assets/viewer_js.ts";
+
+/**
+ * Options of {@linkcode serve}: exactly one of `db` and `journal`.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions } from "./serve.ts";
+ * const options: ServeOptions = { journal: "agent.jsonl", port: 0 };
+ * if (options.host !== undefined) throw new Error("loopback is the default");
+ * ```
+ */
+export interface ServeOptions {
+  /** A SQLite trace store that `collect` fills; opened read-only. */
+  db?: string;
+  /** A journal to follow directly (across rotations). */
+  journal?: string;
+  /**
+   * The TCP port; `0` picks a free one (read it from `url`).
+   * @default {4319}
+   */
+  port?: number;
+  /**
+   * The address to bind. Anything but loopback exposes your records to the network.
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /**
+   * More `Host` header names to accept besides the loopback names and `host` (a name
+   * that resolves to this machine, when bound beyond loopback).
+   * @default {[]}
+   */
+  allowedHosts?: string[];
+  /** Journal source only: turn summaries kept in memory. @default {10000} */
+  maxTurns?: number;
+  /** Journal source only: records kept in memory to draw turns without rereading. @default {50000} */
+  maxRecords?: number;
+  /** Journal source only: how often to look for new records, ms. @default {200} */
+  pollMs?: number;
+  /** Called once the server listens, with its URL (the CLI prints it). */
+  onListen?: (url: string) => void;
+}
+
+/**
+ * A running viewer.
+ *
+ * @example
+ * ```ts
+ * import type { ViewerServer } from "./serve.ts";
+ * const fake: ViewerServer = {
+ *   url: "http://127.0.0.1:4319", port: 4319, close: () => Promise.resolve(),
+ *   [Symbol.asyncDispose]: () => Promise.resolve(),
+ * };
+ * if (!fake.url.startsWith("http://127.0.0.1:")) throw new Error("loopback");
+ * ```
+ */
+export interface ViewerServer {
+  /** `http://127.0.0.1:PORT` (the bound address; 127.0.0.1 when bound to every address). */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** Stops listening, ends open connections, stops following and releases the store. */
+  close(): Promise<void>;
+  /** = `close()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-resource-policy": "same-origin",
+  "cache-control": "no-store",
+};
+
+const ASSETS = new Map<string, { type: string; text: string }>([
+  ["/", { type: "text/html; charset=utf-8", text: VIEWER_HTML }],
+  ["/viewer.css", { type: "text/css; charset=utf-8", text: VIEWER_CSS }],
+  ["/viewer.js", { type: "text/javascript; charset=utf-8", text: VIEWER_JS }],
+]);
+
+const STATUSES = new Set<string>(["ok", "error", "open"]);
+const WILDCARDS = new Set(["0.0.0.0", "::", "[::]", ""]);
+
+function bracketed(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/** The `Host` header values this server answers to. */
+function allowedHostHeaders(host: string, port: number, extra: string[] = []): Set<string> {
+  const names = ["127.0.0.1", "localhost", "[::1]", ...extra];
+  if (!WILDCARDS.has(host)) names.push(bracketed(host));
+  const allowed = new Set<string>();
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    allowed.add(`${lower}:${port}`);
+    if (port === 80) allowed.add(lower);
+  }
+  return allowed;
+}
+
+function turnQuery(params: URLSearchParams): TurnQuery {
+  const text = (key: string) => {
+    const value = params.get(key);
+    return value === null || value === "" ? undefined : value;
+  };
+  const int = (key: string, fallback: number, max: number) => {
+    const value = Number(params.get(key) ?? fallback);
+    return Number.isInteger(value) && value >= 0 ? Math.min(value, max) : fallback;
+  };
+  const query: TurnQuery = {
+    offset: int("offset", 0, 1e9),
+    limit: Math.max(1, int("limit", 100, 500)),
+  };
+  const conversation = text("conversation");
+  if (conversation !== undefined) query.conversation = conversation;
+  const extension = text("extension");
+  if (extension !== undefined) query.extension = extension;
+  const status = text("status");
+  if (status !== undefined && STATUSES.has(status)) query.status = status as TurnStatus;
+  const q = text("q");
+  if (q !== undefined) query.text = q;
+  return query;
+}
+
+/**
+ * Starts the viewer over a journal (`journal`) or a trace store (`db`) and resolves once
+ * it listens. It binds 127.0.0.1 unless `host` says otherwise, and only ever reads.
+ *
+ * @param options Where the records are, where to listen.
+ * @returns The running server; `close()` it when done.
+ * @throws {TypeError} Unless exactly one of `db` and `journal` is given.
+ * @throws {Error} When the journal or the store does not exist (`JournalNotFoundError` for a
+ *   journal).
+ *
+ * @example Serving a journal on a free port
+ * ```ts
+ * import { createJournalSink } from "@dispatch/journal-sink";
+ * import { serve } from "./serve.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const sink = createJournalSink({ path });
+ * sink.emit({ kind: "span-open", spanId: "s1", name: "turn", timestamp: Date.now(), turnId: "t1", extensionId: "host" });
+ * sink.close();
+ * const viewer = await serve({ journal: path, port: 0 });
+ * let page = { turns: [] as { turnId: string; status: string }[] };
+ * for (let i = 0; i < 50 && page.turns.length === 0; i++) {
+ *   page = await (await fetch(`${viewer.url}/api/turns`)).json();
+ *   await new Promise((resolve) => setTimeout(resolve, 20));
+ * }
+ * await viewer.close();
+ * await Deno.remove(path);
+ * if (page.turns[0]?.status !== "open") throw new Error("the turn should be listed as open");
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<ViewerServer> {
+  if ((options.db === undefined) === (options.journal === undefined)) {
+    throw new TypeError("serve needs exactly one of `db` (a trace store) and `journal`");
+  }
+  const host = options.host ?? "127.0.0.1";
+  const requestedPort = options.port ?? 4319;
+  let source: ViewerSource;
+  if (options.db !== undefined) {
+    source = openStoreSource(options.db);
+  } else {
+    const journal = openJournalSource(options.journal!, {
+      maxTurns: options.maxTurns,
+      maxRecords: options.maxRecords,
+      pollMs: options.pollMs,
+    });
+    try {
+      await journal.started;
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    source = journal;
+  }
+  let allowed = new Set<string>();
+  let last: { key: string; text: string } | undefined;
+
+  const send = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    type: string,
+    text: string,
+    extra: Record<string, string> = {},
+  ) => {
+    const bytes = new TextEncoder().encode(text);
+    response.writeHead(status, {
+      ...SECURITY_HEADERS,
+      "content-type": type,
+      "content-length": String(bytes.length),
+      ...extra,
+    });
+    response.end(request.method === "HEAD" ? undefined : bytes);
+  };
+  const json = (request: IncomingMessage, response: ServerResponse, value: unknown) =>
+    send(request, response, 200, "application/json; charset=utf-8", JSON.stringify(value));
+  const plain = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    text: string,
+    extra?: Record<string, string>,
+  ) => send(request, response, status, "text/plain; charset=utf-8", `${text}\n`, extra);
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const hostHeader = (request.headers.host ?? "").toLowerCase();
+    if (!allowed.has(hostHeader)) {
+      return plain(request, response, 421, "misdirected request: unknown Host header");
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return plain(request, response, 405, "read-only: GET and HEAD only", { allow: "GET, HEAD" });
+    }
+    const raw = request.url ?? "/";
+    if (!raw.startsWith("/")) return plain(request, response, 400, "bad request");
+    const url = new URL(raw, "http://viewer.invalid");
+    const asset = ASSETS.get(url.pathname);
+    if (asset) return send(request, response, 200, asset.type, asset.text);
+    const params = url.searchParams;
+    switch (url.pathname) {
+      case "/favicon.ico": // asked by every browser; nothing to show
+        response.writeHead(204, SECURITY_HEADERS);
+        return void response.end();
+      case "/api/version":
+        return json(request, response, { version: source.version(), now: Date.now() });
+      case "/api/turns": {
+        const page = source.turns(turnQuery(params));
+        return json(request, response, { ...page, version: source.version(), now: Date.now() });
+      }
+      case "/api/turn":
+      case "/api/trace": {
+        const id = params.get("id");
+        if (!id) return plain(request, response, 400, "missing id");
+        const version = source.version();
+        // The page refetches what it shows whenever anything changed: the last answer is
+        // kept, so a big turn is not rebuilt while nothing was written.
+        const key = `${url.pathname}\n${id}\n${version}`;
+        if (last?.key !== key) {
+          const view = url.pathname === "/api/turn"
+            ? await source.turn(id)
+            : await source.trace(id);
+          if (!view) return plain(request, response, 404, "no such turn or trace");
+          last = { key, text: JSON.stringify({ ...view, version }) };
+        }
+        // `now` (the server's clock, for open spans) goes last, outside the kept text.
+        return send(
+          request,
+          response,
+          200,
+          "application/json; charset=utf-8",
+          `${last.text.slice(0, -1)},"now":${Date.now()}}`,
+        );
+      }
+      default:
+        return plain(request, response, 404, "not found");
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error) => {
+      if (response.headersSent) return void response.destroy();
+      plain(
+        request,
+        response,
+        500,
+        `viewer error: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(requestedPort, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : requestedPort;
+  allowed = allowedHostHeaders(host, port, options.allowedHosts);
+  const url = `http://${WILDCARDS.has(host) ? "127.0.0.1" : bracketed(host)}:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await source.close();
+    })();
+  options.onListen?.(url);
+  return { url, port, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,269 @@
+/**
+ * The viewer's source over a SQLite trace store that `collect` keeps filling: opened
+ * read-only (the driver refuses writes, and `query_only` besides), asked with SQL that
+ * touches one page of turns at a time, so a store of a million records lists at once.
+ *
+ * Token totals are read from the stored `attributes` JSON, so the list does not depend on
+ * token columns the schema may gain.
+ *
+ * @module
+ */
+
+import { reconstructTraces } from "../traces.ts";
+import type { ViewerSource } from "./viewer_source.ts";
+import {
+  flattenForest,
+  INPUT_TOKENS,
+  OUTPUT_TOKENS,
+  type TraceView,
+  type TurnPage,
+  type TurnQuery,
+  turnStatus,
+  type TurnSummary,
+} from "./view_model.ts";
+
+type Value = string | number | bigint | null | Uint8Array;
+type Row = Record<string, Value>;
+
+interface Statement {
+  get(...params: Value[]): unknown;
+  all(...params: Value[]): unknown[];
+}
+interface ReadOnlyDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): Statement;
+  close(): void;
+}
+
+/**
+ * Opens `path` read-only with the runtime's own SQLite (`bun:sqlite` or `node:sqlite`).
+ * A missing file is an error here, never a new empty store.
+ */
+function openReadOnly(path: string): ReadOnlyDatabase {
+  const process = (globalThis as {
+    process: { getBuiltinModule(id: string): unknown };
+  }).process;
+  const fs = process.getBuiltinModule("node:fs") as { existsSync(path: string): boolean };
+  if (!fs.existsSync(path)) throw new Error(`no trace store at ${path}`);
+  if ("Bun" in globalThis) {
+    const bun = process.getBuiltinModule("bun:sqlite") as {
+      Database: new (path: string, options: { readonly: boolean }) => ReadOnlyDatabase;
+    };
+    return new bun.Database(path, { readonly: true });
+  }
+  const node = process.getBuiltinModule("node:sqlite") as {
+    DatabaseSync: new (path: string, options: { readOnly: boolean }) => ReadOnlyDatabase;
+  };
+  return new node.DatabaseSync(path, { readOnly: true });
+}
+
+function parse(value: Value | undefined): unknown {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function optional(target: Record<string, unknown>, key: string, value: Value | undefined) {
+  if (value !== null && value !== undefined) target[key] = value;
+}
+
+type Input = { kind: string; [field: string]: unknown };
+
+/** The records a span row stands for, so `reconstructTraces` links rows as it links records. */
+function spanRecords(row: Row, into: Input[]): void {
+  const attributes = parse(row.attributes) ?? {};
+  const links = parse(row.links) ?? [];
+  const withoutOpen = Number(row.close_without_open) === 1;
+  if (!withoutOpen) {
+    const open: Input = {
+      kind: "span-open",
+      spanId: String(row.span_id),
+      name: String(row.name),
+      extensionId: String(row.extension_id),
+      timestamp: Number(row.start_ms),
+      attributes,
+      links,
+    };
+    optional(open, "conversationId", row.conversation_id);
+    optional(open, "turnId", row.turn_id);
+    optional(open, "parentSpanId", row.parent_span_id);
+    const body = parse(row.body);
+    if (body !== undefined) open.body = body;
+    into.push(open);
+    if (row.status === "open") return;
+  }
+  const close: Input = {
+    kind: "span-close",
+    spanId: String(row.span_id),
+    name: String(row.name),
+    extensionId: String(row.extension_id),
+    timestamp: Number(row.end_ms),
+    durationMs: Number(row.duration_ms),
+    status: row.status === "error" ? "error" : "ok",
+  };
+  if (withoutOpen) {
+    optional(close, "conversationId", row.conversation_id);
+    optional(close, "turnId", row.turn_id);
+    optional(close, "parentSpanId", row.parent_span_id);
+    close.attributes = attributes;
+    close.links = links;
+  }
+  into.push(close);
+}
+
+function logRecord(row: Row): Input {
+  const record: Input = {
+    kind: "log",
+    level: row.level,
+    msg: row.msg,
+    timestamp: Number(row.timestamp_ms),
+    extensionId: row.extension_id,
+  };
+  optional(record, "conversationId", row.conversation_id);
+  optional(record, "turnId", row.turn_id);
+  optional(record, "spanId", row.span_id);
+  const attributes = parse(row.attributes);
+  if (attributes !== undefined) record.attributes = attributes;
+  const body = parse(row.body);
+  if (body !== undefined) record.body = body;
+  return record;
+}
+
+const SPAN_COLUMNS =
+  "span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms, status, extension_id, conversation_id, turn_id, attributes, links, body, close_without_open";
+const LOG_COLUMNS =
+  "timestamp_ms, level, msg, extension_id, conversation_id, turn_id, span_id, attributes, body";
+
+/** `LIKE` pattern matching `text` anywhere, with `\` escaping the wildcards. */
+function contains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Opens a trace store as a viewer source.
+ *
+ * @param path The SQLite file `collect` fills.
+ * @returns The source; `close()` releases the connection.
+ */
+export function openStoreSource(path: string): ViewerSource {
+  const db = openReadOnly(path);
+  db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 2000;");
+  const tokens = (name: string) => `coalesce(json_extract(s.attributes, '$."${name}"'), 0)`;
+  const detail = db.prepare(
+    `SELECT s.turn_id AS turn_id, min(s.start_ms) AS start,
+       max(coalesce(s.end_ms, s.start_ms)) AS end,
+       count(*) AS spans, sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
+       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
+       max(s.conversation_id) AS conversation_id,
+       json_group_array(DISTINCT s.extension_id) AS extensions,
+       (SELECT name FROM spans f WHERE f.turn_id = s.turn_id ORDER BY f.start_ms, f.id LIMIT 1)
+         AS name
+     FROM spans s WHERE s.turn_id IN (SELECT value FROM json_each(?))
+     GROUP BY s.turn_id`,
+  );
+  const logTimes = db.prepare(
+    `SELECT turn_id, max(timestamp_ms) AS last FROM logs
+     WHERE turn_id IN (SELECT value FROM json_each(?)) GROUP BY turn_id`,
+  );
+  const pages = new Map<string, Statement>();
+  /** The page's turn ids, newest first: grouped over the index, details asked after. */
+  const pageOf = (query: TurnQuery): Statement => {
+    const where: string[] = ["turn_id IS NOT NULL"];
+    const having: string[] = [];
+    if (query.conversation !== undefined) where.push("conversation_id = ?");
+    if (query.extension !== undefined) having.push("sum(extension_id = ?) > 0");
+    if (query.status === "open") having.push("sum(status = 'open') > 0");
+    if (query.status === "error") {
+      having.push("sum(status = 'open') = 0 AND sum(status = 'error') > 0");
+    }
+    if (query.status === "ok") having.push("sum(status != 'ok') = 0");
+    if (query.text) {
+      having.push(
+        "sum(turn_id LIKE ? ESCAPE '\\' OR conversation_id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\') > 0",
+      );
+    }
+    const sql = `SELECT turn_id, min(start_ms) AS start FROM spans WHERE ${where.join(" AND ")}
+      GROUP BY turn_id ${having.length ? `HAVING ${having.join(" AND ")}` : ""}
+      ORDER BY start DESC, turn_id LIMIT ? OFFSET ?`;
+    let statement = pages.get(sql);
+    if (!statement) pages.set(sql, statement = db.prepare(sql));
+    return statement;
+  };
+
+  const forest = (column: "turn_id" | "trace_id", id: string): TraceView | undefined => {
+    const spans = db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE ${column} = ? ORDER BY id`)
+      .all(
+        id,
+      ) as Row[];
+    const logs = db.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE ${column} = ? ORDER BY id`).all(
+      id,
+    ) as Row[];
+    if (spans.length === 0 && logs.length === 0) return undefined;
+    const records: Input[] = [];
+    for (const row of spans) spanRecords(row, records);
+    for (const row of logs) records.push(logRecord(row));
+    const view = flattenForest(reconstructTraces(records));
+    const traces = new Map<string, string>();
+    for (const row of spans) {
+      if (typeof row.trace_id === "string") traces.set(String(row.span_id), row.trace_id);
+    }
+    for (const span of view.spans) {
+      const traceId = traces.get(span.spanId);
+      if (traceId !== undefined) span.traceId = traceId;
+    }
+    return view;
+  };
+
+  return {
+    version: () => String((db.prepare("PRAGMA data_version").get() as Row).data_version),
+    turns(query: TurnQuery): TurnPage {
+      const params: Value[] = [];
+      if (query.conversation !== undefined) params.push(query.conversation);
+      if (query.extension !== undefined) params.push(query.extension);
+      if (query.text) params.push(contains(query.text), contains(query.text), contains(query.text));
+      params.push(query.limit + 1, query.offset);
+      const ids = (pageOf(query).all(...params) as Row[]).map((row) => String(row.turn_id));
+      const more = ids.length > query.limit;
+      ids.length = Math.min(ids.length, query.limit);
+      const list = JSON.stringify(ids);
+      const byId = new Map<string, Row>();
+      for (const row of detail.all(list) as Row[]) byId.set(String(row.turn_id), row);
+      const lastLog = new Map<string, number>();
+      for (const row of logTimes.all(list) as Row[]) {
+        lastLog.set(String(row.turn_id), Number(row.last));
+      }
+      const turns: TurnSummary[] = [];
+      for (const id of ids) {
+        const row = byId.get(id);
+        if (!row) continue;
+        const open = Number(row.open ?? 0);
+        const errors = Number(row.errors ?? 0);
+        const turn: TurnSummary = {
+          turnId: id,
+          extensions: ((parse(row.extensions) as unknown[] | undefined) ?? []).map(String),
+          name: String(row.name ?? ""),
+          start: Number(row.start),
+          end: Math.max(Number(row.end), lastLog.get(id) ?? -Infinity),
+          status: turnStatus(open, errors),
+          spans: Number(row.spans),
+          errors,
+          open,
+          inputTokens: Number(row.input ?? 0),
+          outputTokens: Number(row.output ?? 0),
+        };
+        if (typeof row.conversation_id === "string") turn.conversationId = row.conversation_id;
+        turns.push(turn);
+      }
+      return { turns, more };
+    },
+    turn: (turnId: string) => Promise.resolve(forest("turn_id", turnId)),
+    trace: (traceId: string) => Promise.resolve(forest("trace_id", traceId)),
+    close(): Promise<void> {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The shapes the viewer's JSON API answers with, and the pure steps that build them from
+ * records or a reconstructed forest: shared by the journal and the store sources.
+ *
+ * @module
+ */
+
+import type { LogEntry } from "../records.ts";
+import type { TraceForest, TraceSpan } from "../traces.ts";
+
+/** The GenAI usage attributes the list totals (OpenTelemetry semantic conventions). */
+export const INPUT_TOKENS = "gen_ai.usage.input_tokens";
+/** See {@linkcode INPUT_TOKENS}. */
+export const OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
+
+/** How a turn stands: any span still open makes it open; else any error makes it failed. */
+export type TurnStatus = "ok" | "error" | "open";
+
+/** One line of the turn list. */
+export interface TurnSummary {
+  /** The turn. */
+  turnId: string;
+  /** Its conversation, when recorded. */
+  conversationId?: string;
+  /** Every extension that wrote a span of it. */
+  extensions: string[];
+  /** The name of its first span (usually the turn's root). */
+  name: string;
+  /** Earliest span start, ms since the epoch. */
+  start: number;
+  /** Latest span end or start seen, ms since the epoch. */
+  end: number;
+  /** See {@linkcode TurnStatus}. */
+  status: TurnStatus;
+  /** Spans read. */
+  spans: number;
+  /** Spans that ended with status `"error"`. */
+  errors: number;
+  /** Spans without a close. */
+  open: number;
+  /** Sum of `gen_ai.usage.input_tokens` over its spans. */
+  inputTokens: number;
+  /** Sum of `gen_ai.usage.output_tokens` over its spans. */
+  outputTokens: number;
+}
+
+/** The filters and page of a turn list request. */
+export interface TurnQuery {
+  /** Only this conversation. */
+  conversation?: string;
+  /** Only turns with a span written by this extension. */
+  extension?: string;
+  /** Only turns in this state. */
+  status?: TurnStatus;
+  /** Only turns whose id, conversation or a span name contains this text. */
+  text?: string;
+  /** Turns to skip, newest first. */
+  offset: number;
+  /** Turns to return. */
+  limit: number;
+}
+
+/** A page of the turn list, newest first. */
+export interface TurnPage {
+  /** The turns of the page. */
+  turns: TurnSummary[];
+  /** Whether older turns follow. */
+  more: boolean;
+}
+
+/** One row of a waterfall: a span flattened in tree order, with its depth. */
+export interface WaterfallSpan {
+  /** Depth in the tree, 0 for a root. */
+  depth: number;
+  /** Index of the parent row, or -1. */
+  parent: number;
+  /** The span's id. */
+  spanId: string;
+  /** The parent's id, as recorded. */
+  parentSpanId?: string;
+  /** The trace, when the records carry one. */
+  traceId?: string;
+  /** The span's name. */
+  name: string;
+  /** Who wrote it. */
+  extensionId: string;
+  /** Conversation, when recorded. */
+  conversationId?: string;
+  /** Turn, when recorded. */
+  turnId?: string;
+  /** Start, ms since the epoch. */
+  start: number;
+  /** End, ms since the epoch; absent while open. */
+  end?: number;
+  /** As recorded by the close. */
+  durationMs?: number;
+  /** How it ended, or `"open"`. */
+  status: "ok" | "error" | "open";
+  /** Open's attributes with the close's merged over them. */
+  attributes: Record<string, unknown>;
+  /** Links of the open and the close. */
+  links: { spanId: string; turnId?: string; reason?: string }[];
+  /** The open's body. */
+  body?: unknown;
+  /** Its log entries, by time. */
+  logs: LogEntry[];
+  /** What was odd about it. */
+  anomalies: string[];
+}
+
+/** The answer for `/api/turn` and `/api/trace`. */
+export interface TraceView {
+  /** Every span in tree order (pre-order, children by start). */
+  spans: WaterfallSpan[];
+  /** Log entries of the turn whose span was not read. */
+  orphanLogs: LogEntry[];
+}
+
+/** A finite number from an attribute value, else 0. */
+export function tokenCount(value: unknown): number {
+  const n = typeof value === "string" ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) ? n : 0;
+}
+
+/** The status a turn shows for its counts of open and failed spans. */
+export function turnStatus(open: number, errors: number): TurnStatus {
+  return open > 0 ? "open" : errors > 0 ? "error" : "ok";
+}
+
+/**
+ * A forest flattened for drawing: pre-order, iteratively (a 10,000-deep chain must not
+ * overflow the stack), each row knowing its depth and its parent row.
+ */
+export function flattenForest(forest: TraceForest): TraceView {
+  const spans: WaterfallSpan[] = [];
+  const stack: { span: TraceSpan; depth: number; parent: number }[] = [];
+  for (let i = forest.roots.length - 1; i >= 0; i--) {
+    stack.push({ span: forest.roots[i], depth: 0, parent: -1 });
+  }
+  while (stack.length > 0) {
+    const { span, depth, parent } = stack.pop()!;
+    const index = spans.length;
+    const row: WaterfallSpan = {
+      depth,
+      parent,
+      spanId: span.spanId,
+      name: span.name,
+      extensionId: span.extensionId,
+      start: span.start,
+      status: span.status,
+      attributes: span.attributes,
+      links: span.links,
+      logs: span.logs,
+      anomalies: span.anomalies,
+    };
+    if (span.parentSpanId !== undefined) row.parentSpanId = span.parentSpanId;
+    if (span.conversationId !== undefined) row.conversationId = span.conversationId;
+    if (span.turnId !== undefined) row.turnId = span.turnId;
+    if (span.end !== undefined) row.end = span.end;
+    if (span.durationMs !== undefined) row.durationMs = span.durationMs;
+    if (span.body !== undefined) row.body = span.body;
+    spans.push(row);
+    for (let i = span.children.length - 1; i >= 0; i--) {
+      stack.push({ span: span.children[i], depth: depth + 1, parent: index });
+    }
+  }
+  return { spans, orphanLogs: forest.orphanLogs };
+}
+
+/** Whether a summary passes a query's filters (everything but the text, see below). */
+export function matchesQuery(
+  turn: TurnSummary,
+  query: TurnQuery,
+  names: () => Iterable<string>,
+): boolean {
+  if (query.conversation !== undefined && turn.conversationId !== query.conversation) return false;
+  if (query.extension !== undefined && !turn.extensions.includes(query.extension)) return false;
+  if (query.status !== undefined && turn.status !== query.status) return false;
+  if (query.text !== undefined && query.text !== "") {
+    const needle = query.text.toLowerCase();
+    if (turn.turnId.toLowerCase().includes(needle)) return true;
+    if (turn.conversationId?.toLowerCase().includes(needle)) return true;
+    for (const name of names()) if (name.toLowerCase().includes(needle)) return true;
+    return false;
+  }
+  return true;
+}

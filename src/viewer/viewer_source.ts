@@ -1,0 +1,22 @@
+/**
+ * What the viewer's server asks of where the records are: a journal it follows, or a
+ * SQLite store that `collect` fills.
+ *
+ * @module
+ */
+
+import type { TraceView, TurnPage, TurnQuery } from "./view_model.ts";
+
+/** A read-only source of turns and traces. */
+export interface ViewerSource {
+  /** A token that changes whenever new records have arrived (the page polls it). */
+  version(): string;
+  /** One page of the turn list, newest first. */
+  turns(query: TurnQuery): TurnPage;
+  /** One turn's spans, or `undefined` when no record names it. */
+  turn(turnId: string): Promise<TraceView | undefined>;
+  /** One trace's spans, or `undefined` when no record names it. */
+  trace(traceId: string): Promise<TraceView | undefined>;
+  /** Stops following and releases files. */
+  close(): Promise<void>;
+}
