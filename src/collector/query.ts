@@ -109,10 +109,10 @@ function flatSpan(row: Row): TraceSpan {
 }
 
 function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", id: string) {
-  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${column} = ? ORDER BY id`).all(id);
-  const logs = store.db
-    .prepare(`SELECT * FROM logs WHERE ${column} = ? ORDER BY id`)
-    .all(id);
+  // Through the turns table: rows are indexed by their small integer turn key only.
+  const scope = `turn_key IN (SELECT turn_key FROM turns WHERE ${column} = ?)`;
+  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${scope} ORDER BY id`).all(id);
+  const logs = store.db.prepare(`SELECT * FROM logs WHERE ${scope} ORDER BY id`).all(id);
   const records: Input[] = [];
   for (const row of spans) records.push(...spanRecords(row));
   for (const row of logs) records.push(logRecord(row) as unknown as Input);
