@@ -8,6 +8,7 @@
 
 import type { LogEntry } from "../records.ts";
 import { reconstructTraces, type TraceForest, type TraceSpan } from "../traces.ts";
+import { SLOWEST_KEPT } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -234,15 +235,13 @@ export function queryErrorSpans(store: TraceStore): TraceSpan[] {
  * ```
  */
 export function querySlowestSpans(store: TraceStore, limit: number): TraceSpan[] {
+  const n = Math.max(0, Math.floor(limit));
+  // The longest spans carry the `slowest` flag and a small index; beyond them, a scan.
+  const flagged = n <= SLOWEST_KEPT ? "slowest = 1 AND " : "";
   return store.db
     .prepare(
-      // The subquery finds the limit-th longest duration through the index; the outer one
-      // orders the few rows at or above it, ties in journal order.
-      `SELECT * FROM spans WHERE status != 'open' AND duration_ms >= coalesce((
-         SELECT duration_ms FROM spans WHERE status != 'open'
-         ORDER BY duration_ms DESC LIMIT 1 OFFSET ?), -1e308)
-       ORDER BY duration_ms DESC, id LIMIT ?`,
+      `SELECT * FROM spans WHERE ${flagged}status != 'open' ORDER BY duration_ms DESC, id LIMIT ?`,
     )
-    .all(Math.max(0, Math.floor(limit) - 1), Math.max(0, Math.floor(limit)))
+    .all(n)
     .map(flatSpan);
 }

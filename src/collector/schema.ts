@@ -12,6 +12,9 @@ import type { SqliteDatabase } from "./sqlite.ts";
  */
 export const TRACE_STORE_SCHEMA_VERSION = 2;
 
+/** How many of the longest spans the store keeps flagged `slowest` (and `--slowest N` reads fast). */
+export const SLOWEST_KEPT = 1000;
+
 /** The rows of `spans` that carry GenAI usage: the predicate of the `spans_usage` index. */
 export const USAGE_ROWS =
   "(input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)";
@@ -38,6 +41,8 @@ export const USAGE_ROWS =
  *   from the merged open and close attributes (`gen_ai.response.model`, else
  *   `gen_ai.request.model`; `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`;
  *   `gen_ai.usage.cost` in USD), `NULL` when the span carries none.
+ * - `slowest` (spans): 1 when the span was among the {@linkcode SLOWEST_KEPT} longest when
+ *   ingested, so every span of the current top has it (`--slowest N` reads only those).
  * - `usage_totals`: those columns summed per model and extension, kept at ingest (and by
  *   retention), so usage over the whole store reads a handful of rows.
  * - `positions`: where the collector is in each generation of each journal, committed in
@@ -45,7 +50,7 @@ export const USAGE_ROWS =
  *
  * Indexes are the ones the CLI's queries need, each measured against its ingest cost
  * (bench/RESULTS.md): by `turn_key` (`--turn`, `--conversation`), open spans by span id
- * (closes, `--open`), failed spans (`--errors`), duration (`--slowest`), usage spans by
+ * (closes, `--open`), failed spans (`--errors`), the slowest spans' durations (`--slowest`), usage spans by
  * start (`--usage --since`), and rows without a scope by time (retention).
  *
  * @example The tables a store has
@@ -64,7 +69,7 @@ CREATE TABLE IF NOT EXISTS turns (
   first_ms        INTEGER NOT NULL,
   last_ms         INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS turns_by_turn_id      ON turns (turn_id);
+CREATE INDEX IF NOT EXISTS turns_by_turn_id      ON turns (turn_id, conversation_id);
 CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns (conversation_id);
 
 CREATE TABLE IF NOT EXISTS logs (
@@ -105,14 +110,17 @@ CREATE TABLE IF NOT EXISTS spans (
   input_tokens       INTEGER,
   output_tokens      INTEGER,
   cost_usd           REAL,
-  turn_key           INTEGER
+  turn_key           INTEGER,
+  slowest            INTEGER
 );
 CREATE INDEX IF NOT EXISTS spans_by_turn_key ON spans (turn_key);
 -- Open spans by id: a close finds its open here, and --open lists them; the entry leaves
 -- the index when the span closes, so it stays as small as the set of open spans.
 CREATE INDEX IF NOT EXISTS spans_open_by_span_id ON spans (span_id) WHERE status = 'open';
 CREATE INDEX IF NOT EXISTS spans_failed      ON spans (start_ms) WHERE status = 'error';
-CREATE INDEX IF NOT EXISTS spans_by_duration ON spans (duration_ms);
+-- Only spans that were among the slowest when ingested: an index of every duration takes a
+-- random page per span, which at a million records costs the collector more than the rows.
+CREATE INDEX IF NOT EXISTS spans_slowest     ON spans (duration_ms) WHERE slowest = 1;
 CREATE INDEX IF NOT EXISTS spans_usage       ON spans (start_ms) WHERE ${USAGE_ROWS};
 CREATE INDEX IF NOT EXISTS spans_unscoped    ON spans (start_ms) WHERE turn_key IS NULL;
 
@@ -202,6 +210,7 @@ function migrateFromVersion1(db: SqliteDatabase): void {
       "spans_by_turn",
       "spans_by_start",
       "spans_open",
+      "spans_by_duration",
     ]
   ) db.exec(`DROP INDEX IF EXISTS ${index}`);
   db.exec(`
@@ -210,6 +219,7 @@ function migrateFromVersion1(db: SqliteDatabase): void {
     ALTER TABLE spans ADD COLUMN output_tokens INTEGER;
     ALTER TABLE spans ADD COLUMN cost_usd REAL;
     ALTER TABLE spans ADD COLUMN turn_key INTEGER;
+    ALTER TABLE spans ADD COLUMN slowest INTEGER;
     ALTER TABLE logs ADD COLUMN turn_key INTEGER;
     UPDATE spans SET
       model = coalesce(${attr("gen_ai.response.model")}, ${attr("gen_ai.request.model")}),
@@ -239,4 +249,16 @@ function migrateFromVersion1(db: SqliteDatabase): void {
         coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
       FROM spans WHERE ${USAGE_ROWS} GROUP BY 1, 2;
   `);
+  flagSlowest(db);
+}
+
+/**
+ * Flags the {@linkcode SLOWEST_KEPT} longest closed spans `slowest` (after a migration, or
+ * after rows were deleted and the flagged ones may be gone).
+ *
+ * @param db A connection to a trace store.
+ */
+export function flagSlowest(db: SqliteDatabase): void {
+  db.exec(`UPDATE spans SET slowest = 1 WHERE id IN (SELECT id FROM spans WHERE status != 'open'
+    ORDER BY duration_ms DESC, id LIMIT ${SLOWEST_KEPT}) AND slowest IS NOT 1`);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { USAGE_ROWS } from "./schema.ts";
+import { flagSlowest, USAGE_ROWS } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -205,6 +205,10 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
     let deleted = batchRows;
     while (deleted >= batchRows) transaction(() => deleted = remove(spans, batchRows, logs));
   }
-  store.forgetTurns();
+  if (stats.spans > 0) {
+    // Flagged spans may be gone: flag the longest of those left.
+    transaction(() => flagSlowest(db));
+  }
+  store.refresh();
   return stats;
 }

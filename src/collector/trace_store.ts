@@ -8,7 +8,7 @@
 import type { JournalRecord } from "../reader/journal_record.ts";
 import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
-import { applyTraceStoreSchema } from "./schema.ts";
+import { applyTraceStoreSchema, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { otlpTraceId } from "./trace_ids.ts";
 
@@ -123,6 +123,8 @@ export class TraceStore {
   #turnKeys = new Map<string, number>();
   /** First and last record time per turn key in this batch. */
   #turnTimes = new Map<number, { first: number; last: number }>();
+  /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
+  #longest: number[] | undefined;
   #findTurn: SqlStatement;
   #insertTurn: SqlStatement;
   #touchTurn: SqlStatement;
@@ -156,8 +158,8 @@ export class TraceStore {
     this.#insertSpan = db.prepare(
       `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
          status, extension_id, conversation_id, turn_id, attributes, links, body,
-         close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key, slowest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#findOpen = db.prepare(
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
@@ -167,7 +169,7 @@ export class TraceStore {
     this.#closeSpan = db.prepare(
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
-         output_tokens = ?, cost_usd = ?, turn_key = ? WHERE id = ?`,
+         output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
     // Only open spans are indexed by id: a parent still open is found, a closed one is
     // found in #traces while recent (a child opens while its parent runs).
@@ -272,9 +274,13 @@ export class TraceStore {
     return key;
   }
 
-  /** Forgets cached turn keys (retention deleted turns). */
-  forgetTurns(): void {
+  /**
+   * Forgets what the store caches about its rows (turn keys, the longest durations): call
+   * it after deleting rows with SQL ({@linkcode pruneTraceStore} does).
+   */
+  refresh(): void {
     this.#turnKeys.clear();
+    this.#longest = undefined;
   }
 
   /** Writes the batch's turn times and usage totals: one statement per turn and per key. */
@@ -390,6 +396,7 @@ export class TraceStore {
       this.#usage.clear();
       this.#turnKeys.clear();
       this.#turnTimes.clear();
+      this.#longest = undefined;
       throw error;
     }
   }
@@ -428,7 +435,46 @@ export class TraceStore {
       usage.outputTokens,
       usage.costUsd,
       this.#turnKey(text(r.conversationId), text(r.turnId), time),
+      this.#slowest(duration),
     ];
+  }
+
+  /**
+   * 1 when `duration` enters the longest {@linkcode SLOWEST_KEPT} seen (a min-heap of them),
+   * else `null`: every span of the final top was in the top when it was ingested.
+   */
+  #slowest(duration: number | null): number | null {
+    if (duration === null) return null;
+    const heap = this.#longest ??= this.#loadLongest();
+    if (heap.length < SLOWEST_KEPT) {
+      heap.push(duration);
+      for (let i = heap.length - 1; i > 0;) {
+        const up = (i - 1) >> 1;
+        if (heap[up] <= heap[i]) break;
+        [heap[up], heap[i]] = [heap[i], heap[up]];
+        i = up;
+      }
+      return 1;
+    }
+    if (!(duration > heap[0])) return null;
+    heap[0] = duration;
+    for (let i = 0;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let min = i;
+      if (l < heap.length && heap[l] < heap[min]) min = l;
+      if (r < heap.length && heap[r] < heap[min]) min = r;
+      if (min === i) break;
+      [heap[min], heap[i]] = [heap[i], heap[min]];
+      i = min;
+    }
+    return 1;
+  }
+
+  #loadLongest(): number[] {
+    return this.db.prepare(
+      `SELECT duration_ms FROM spans WHERE slowest = 1 AND status != 'open'
+       ORDER BY duration_ms DESC LIMIT ${SLOWEST_KEPT}`,
+    ).all().map((row) => Number(row.duration_ms)).sort((a, b) => a - b);
   }
 
   /** The open row of `spanId` in the database (one the cache forgot, or another run's). */
@@ -522,6 +568,7 @@ export class TraceStore {
           usage.outputTokens,
           usage.costUsd,
           turnKey,
+          null,
         ];
         this.#rememberTrace(r.spanId, traceId);
         this.#countUsage(usage, extensionId, 1);
@@ -589,6 +636,7 @@ export class TraceStore {
         row[17] = usage.outputTokens;
         row[18] = usage.costUsd;
         row[19] = turnKey;
+        row[20] = this.#slowest(duration);
         pending[inBatch].span = undefined;
       } else {
         const { changes } = this.#closeSpan.run(
@@ -605,6 +653,7 @@ export class TraceStore {
           usage.outputTokens,
           usage.costUsd,
           turnKey,
+          this.#slowest(duration),
           open.id,
         );
         if (changes === 0) {

@@ -215,7 +215,11 @@ export function queryUsage(store: TraceStore, options: UsageOptions = {}): Usage
       String(a.key).localeCompare(String(b.key))
     );
   }
-  return out.map(({ first: _first, known: _known, ...row }) => row);
+  return out.map(({ first: _first, known: _known, ...row }) => {
+    // Sums of fractions of a cent: drop the float noise below a pico-dollar.
+    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
+    return row;
+  });
 }
 
 /**
