@@ -302,10 +302,12 @@ try {
       time(() => queryTurnUsage(store, `t${(i++ * 7919) % turns}`), 500),
     ],
     [
-      "SQL: error logs of one turn",
+      "SQL: warn logs of one turn (via turns)",
       time(
         () =>
-          store.db.prepare("SELECT * FROM logs WHERE turn_id = ? AND level = 'warn'").all(
+          store.db.prepare(
+            "SELECT * FROM logs WHERE turn_key IN (SELECT turn_key FROM turns WHERE turn_id = ?) AND level = 'warn'",
+          ).all(
             `t${(i++ * 7919) % turns}`,
           ),
         500,

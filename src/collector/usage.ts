@@ -245,7 +245,7 @@ export function queryTurnUsage(store: TraceStore, turnId: string): TurnUsage {
   const row = store.db.prepare(
     `SELECT count(*) AS spans, coalesce(sum(input_tokens), 0) AS input,
        coalesce(sum(output_tokens), 0) AS output, sum(cost_usd) AS cost
-     FROM spans WHERE turn_id = ? AND ${USAGE_ROWS}`,
+     FROM spans WHERE turn_key IN (SELECT turn_key FROM turns WHERE turn_id = ?) AND ${USAGE_ROWS}`,
   ).get(turnId);
   return {
     spans: n(row?.spans),
