@@ -186,9 +186,10 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
       `SELECT conversation_id AS c FROM turns WHERE conversation_id IS NOT NULL
        GROUP BY conversation_id ORDER BY max(last_ms) DESC, conversation_id LIMIT -1 OFFSET ?`,
     ).all(keep).map((row) => String(row.c));
-    for (const id of doomed) {
-      removeTurns(keys("SELECT turn_key FROM turns WHERE conversation_id = ?", id));
-    }
+    // Their turns together, so small conversations share transactions.
+    removeTurns(
+      doomed.flatMap((id) => keys("SELECT turn_key FROM turns WHERE conversation_id = ?", id)),
+    );
     stats.conversations += doomed.length;
   }
 
