@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { LogRecord } from "../records.ts";
 import { GEN_AI } from "./attributes.ts";
 
 /**
@@ -117,7 +118,7 @@ export class TurnUsageTally {
    *
    * @param record A record as read from a journal.
    */
-  add(record: { readonly kind: string }): void {
+  add(record: LogRecord | { readonly kind: string; readonly [field: string]: unknown }): void {
     const r = record as { readonly kind: string; readonly [field: string]: unknown };
     const spanId = r.spanId;
     if (typeof spanId !== "string") return;
