@@ -253,3 +253,40 @@ test("query --json prints the same forest and lists as the library functions", a
   store.close();
   (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
 });
+
+test("the slowest spans stay exact across batches, a reopened store and retention", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const dir = mkdtempSync(`${(await import("node:os")).tmpdir()}/slowest-`);
+  try {
+    const db = `${dir}/traces.db`;
+    let seed = 3;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const closes = (from: number, count: number): LogRecord[] =>
+      Array.from({ length: count }, (_, i) => ({
+        kind: "span-close",
+        spanId: `s${from + i}`,
+        name: "work",
+        timestamp: T0 + (from + i) * 1000,
+        durationMs: Math.floor(rand() * 5000),
+        status: "ok",
+        extensionId: "host",
+        turnId: `t${from + i}`,
+      }));
+    let store = await openTraceStore(db);
+    for (let b = 0; b < 3; b++) store.ingest(closes(b * 1000, 1000));
+    store.close();
+    store = await openTraceStore(db); // the longest durations are reloaded from the store
+    store.ingest(closes(3000, 1500));
+    const { pruneTraceStore } = await import("../genai.ts");
+    pruneTraceStore(store, { retainMs: 2000 * 1000, now: T0 + 4500 * 1000 }); // keeps 2500..4499
+    const exact = (n: number) =>
+      store.db.prepare("SELECT span_id FROM spans ORDER BY duration_ms DESC, id LIMIT ?").all(n)
+        .map((row) => row.span_id);
+    for (const n of [1, 10, 1000, 1500]) {
+      assert.deepEqual(querySlowestSpans(store, n).map((s) => s.spanId), exact(n), `top ${n}`);
+    }
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

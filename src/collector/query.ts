@@ -8,6 +8,7 @@
 
 import type { LogEntry } from "../records.ts";
 import { reconstructTraces, type TraceForest, type TraceSpan } from "../traces.ts";
+import { SLOWEST_KEPT } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -109,10 +110,10 @@ function flatSpan(row: Row): TraceSpan {
 }
 
 function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", id: string) {
-  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${column} = ? ORDER BY id`).all(id);
-  const logs = store.db
-    .prepare(`SELECT * FROM logs WHERE ${column} = ? ORDER BY id`)
-    .all(id);
+  // Through the turns table: rows are indexed by their small integer turn key only.
+  const scope = `turn_key IN (SELECT turn_key FROM turns WHERE ${column} = ?)`;
+  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${scope} ORDER BY id`).all(id);
+  const logs = store.db.prepare(`SELECT * FROM logs WHERE ${scope} ORDER BY id`).all(id);
   const records: Input[] = [];
   for (const row of spans) records.push(...spanRecords(row));
   for (const row of logs) records.push(logRecord(row) as unknown as Input);
@@ -234,15 +235,13 @@ export function queryErrorSpans(store: TraceStore): TraceSpan[] {
  * ```
  */
 export function querySlowestSpans(store: TraceStore, limit: number): TraceSpan[] {
+  const n = Math.max(0, Math.floor(limit));
+  // The longest spans carry the `slowest` flag and a small index; beyond them, a scan.
+  const flagged = n <= SLOWEST_KEPT ? "slowest = 1 AND " : "";
   return store.db
     .prepare(
-      // The subquery finds the limit-th longest duration through the index; the outer one
-      // orders the few rows at or above it, ties in journal order.
-      `SELECT * FROM spans WHERE status != 'open' AND duration_ms >= coalesce((
-         SELECT duration_ms FROM spans WHERE status != 'open'
-         ORDER BY duration_ms DESC LIMIT 1 OFFSET ?), -1e308)
-       ORDER BY duration_ms DESC, id LIMIT ?`,
+      `SELECT * FROM spans WHERE ${flagged}status != 'open' ORDER BY duration_ms DESC, id LIMIT ?`,
     )
-    .all(Math.max(0, Math.floor(limit) - 1), Math.max(0, Math.floor(limit)))
+    .all(n)
     .map(flatSpan);
 }

@@ -10,7 +10,14 @@ import type { SqliteDatabase } from "./sqlite.ts";
  * The version of {@linkcode TRACE_STORE_SCHEMA}, kept in `PRAGMA user_version` so a later
  * release can migrate a store written by this one.
  */
-export const TRACE_STORE_SCHEMA_VERSION = 1;
+export const TRACE_STORE_SCHEMA_VERSION = 2;
+
+/** How many of the longest spans the store keeps flagged `slowest` (and `--slowest N` reads fast). */
+export const SLOWEST_KEPT = 1000;
+
+/** The rows of `spans` that carry GenAI usage: the predicate of the `spans_usage` index. */
+export const USAGE_ROWS =
+  "(input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)";
 
 /**
  * The DDL of the trace store. Times are milliseconds since the Unix epoch; `attributes`,
@@ -22,10 +29,29 @@ export const TRACE_STORE_SCHEMA_VERSION = 1;
  *   close's attributes merged over the open's). A close whose open was never read inserts
  *   a row with `close_without_open = 1` and `start_ms = end_ms - duration_ms`. A reused
  *   span id gets a row per open, as in `reconstructTraces`.
- * - `trace_id` (both tables): the OTLP trace id the exporter would give the record
- *   (32 hex digits), so rows and exported traces join up.
+ * - `trace_id` (both tables): the record's own `traceId`, else the OTLP trace id the
+ *   exporter would derive (32 hex digits), so rows and exported traces join up.
+ * - `turns`: one row per scope a record can have (a conversation and turn pair, either part
+ *   possibly `NULL`), with the first and last time a record of it was read. `turn_key`
+ *   (both tables) points at it: rows are found by turn or conversation through this small
+ *   integer, whose index grows at its end as turns arrive (a text index on random turn
+ *   ids costs the collector far more), and retention deletes whole turns by `last_ms`.
+ *   Rows with neither a conversation nor a turn have no `turn_key`.
+ * - `model`, `input_tokens`, `output_tokens`, `cost_usd` (spans): GenAI usage read at ingest
+ *   from the merged open and close attributes (`gen_ai.response.model`, else
+ *   `gen_ai.request.model`; `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`;
+ *   `gen_ai.usage.cost` in USD), `NULL` when the span carries none.
+ * - `slowest` (spans): 1 when the span was among the {@linkcode SLOWEST_KEPT} longest when
+ *   ingested, so every span of the current top has it (`--slowest N` reads only those).
+ * - `usage_totals`: those columns summed per model and extension, kept at ingest (and by
+ *   retention), so usage over the whole store reads a handful of rows.
  * - `positions`: where the collector is in each generation of each journal, committed in
  *   the same transaction as the rows read from it.
+ *
+ * Indexes are the ones the CLI's queries need, each measured against its ingest cost
+ * (bench/RESULTS.md): by `turn_key` (`--turn`, `--conversation`), open spans by span id
+ * (closes, `--open`), failed spans (`--errors`), the slowest spans' durations (`--slowest`), usage spans by
+ * start (`--usage --since`), and rows without a scope by time (retention).
  *
  * @example The tables a store has
  * ```ts
@@ -36,6 +62,16 @@ export const TRACE_STORE_SCHEMA_VERSION = 1;
  * ```
  */
 export const TRACE_STORE_SCHEMA: string = `
+CREATE TABLE IF NOT EXISTS turns (
+  turn_key        INTEGER PRIMARY KEY,
+  turn_id         TEXT,
+  conversation_id TEXT,
+  first_ms        INTEGER NOT NULL,
+  last_ms         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turns_by_turn_id      ON turns (turn_id, conversation_id);
+CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns (conversation_id);
+
 CREATE TABLE IF NOT EXISTS logs (
   id              INTEGER PRIMARY KEY,
   timestamp_ms    INTEGER NOT NULL,
@@ -47,13 +83,11 @@ CREATE TABLE IF NOT EXISTS logs (
   span_id         TEXT,
   trace_id        TEXT,
   attributes      TEXT,
-  body            TEXT
+  body            TEXT,
+  turn_key        INTEGER
 );
-CREATE INDEX IF NOT EXISTS logs_by_time         ON logs (timestamp_ms);
-CREATE INDEX IF NOT EXISTS logs_by_trace        ON logs (trace_id);
-CREATE INDEX IF NOT EXISTS logs_by_span         ON logs (span_id);
-CREATE INDEX IF NOT EXISTS logs_by_conversation ON logs (conversation_id, timestamp_ms);
-CREATE INDEX IF NOT EXISTS logs_by_turn         ON logs (turn_id, timestamp_ms);
+CREATE INDEX IF NOT EXISTS logs_by_turn_key ON logs (turn_key);
+CREATE INDEX IF NOT EXISTS logs_unscoped    ON logs (timestamp_ms) WHERE turn_key IS NULL;
 
 CREATE TABLE IF NOT EXISTS spans (
   id                 INTEGER PRIMARY KEY,
@@ -71,18 +105,38 @@ CREATE TABLE IF NOT EXISTS spans (
   attributes         TEXT,
   links              TEXT,
   body               TEXT,
-  close_without_open INTEGER NOT NULL DEFAULT 0
+  close_without_open INTEGER NOT NULL DEFAULT 0,
+  model              TEXT,
+  input_tokens       INTEGER,
+  output_tokens      INTEGER,
+  cost_usd           REAL,
+  turn_key           INTEGER,
+  slowest            INTEGER
 );
-CREATE INDEX IF NOT EXISTS spans_by_span_id     ON spans (span_id);
-CREATE INDEX IF NOT EXISTS spans_by_parent      ON spans (parent_span_id);
-CREATE INDEX IF NOT EXISTS spans_by_trace       ON spans (trace_id);
-CREATE INDEX IF NOT EXISTS spans_by_conversation ON spans (conversation_id, start_ms);
-CREATE INDEX IF NOT EXISTS spans_by_turn        ON spans (turn_id, start_ms);
-CREATE INDEX IF NOT EXISTS spans_by_start       ON spans (start_ms);
--- Status: partial indexes, so the many spans that end 'ok' cost no index entry.
-CREATE INDEX IF NOT EXISTS spans_open           ON spans (start_ms) WHERE status = 'open';
-CREATE INDEX IF NOT EXISTS spans_failed         ON spans (start_ms) WHERE status = 'error';
-CREATE INDEX IF NOT EXISTS spans_by_duration    ON spans (duration_ms);
+CREATE INDEX IF NOT EXISTS spans_by_turn_key ON spans (turn_key);
+-- Open spans by id: a close finds its open here, and --open lists them; the entry leaves
+-- the index when the span closes, so it stays as small as the set of open spans.
+CREATE INDEX IF NOT EXISTS spans_open_by_span_id ON spans (span_id) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS spans_failed      ON spans (start_ms) WHERE status = 'error';
+-- Only spans that were among the slowest when ingested: an index of every duration takes a
+-- random page per span, which at a million records costs the collector more than the rows.
+CREATE INDEX IF NOT EXISTS spans_slowest     ON spans (duration_ms) WHERE slowest = 1;
+CREATE INDEX IF NOT EXISTS spans_usage       ON spans (start_ms) WHERE ${USAGE_ROWS};
+CREATE INDEX IF NOT EXISTS spans_unscoped    ON spans (start_ms) WHERE turn_key IS NULL;
+
+-- Usage totals per model and extension, kept at ingest so \`query --usage\` reads a few rows.
+CREATE TABLE IF NOT EXISTS usage_totals (
+  model           TEXT    NOT NULL,
+  extension_id    TEXT    NOT NULL,
+  spans           INTEGER NOT NULL,
+  input_tokens    INTEGER NOT NULL,
+  output_tokens   INTEGER NOT NULL,
+  cost_usd        REAL    NOT NULL,
+  costed_spans    INTEGER NOT NULL,
+  uncosted_input  INTEGER NOT NULL,
+  uncosted_output INTEGER NOT NULL,
+  PRIMARY KEY (model, extension_id)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS positions (
   journal      TEXT    NOT NULL,
@@ -127,6 +181,7 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
   }
   db.exec("BEGIN IMMEDIATE");
   try {
+    if (version === 1) migrateFromVersion1(db);
     db.exec(TRACE_STORE_SCHEMA);
     db.exec(`PRAGMA user_version = ${TRACE_STORE_SCHEMA_VERSION}`);
     db.exec("COMMIT");
@@ -134,4 +189,77 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+/**
+ * Version 1 had no usage columns nor turns, and indexed text ids (trace, span, turn,
+ * conversation) and times that no query needed as much as the collector paid for them.
+ */
+function migrateFromVersion1(db: SqliteDatabase): void {
+  const attr = (name: string) => `json_extract(attributes, '$."${name}"')`;
+  for (
+    const index of [
+      "logs_by_time",
+      "logs_by_trace",
+      "logs_by_span",
+      "logs_by_conversation",
+      "logs_by_turn",
+      "spans_by_span_id",
+      "spans_by_parent",
+      "spans_by_trace",
+      "spans_by_conversation",
+      "spans_by_turn",
+      "spans_by_start",
+      "spans_open",
+      "spans_by_duration",
+    ]
+  ) db.exec(`DROP INDEX IF EXISTS ${index}`);
+  db.exec(`
+    ALTER TABLE spans ADD COLUMN model TEXT;
+    ALTER TABLE spans ADD COLUMN input_tokens INTEGER;
+    ALTER TABLE spans ADD COLUMN output_tokens INTEGER;
+    ALTER TABLE spans ADD COLUMN cost_usd REAL;
+    ALTER TABLE spans ADD COLUMN turn_key INTEGER;
+    ALTER TABLE spans ADD COLUMN slowest INTEGER;
+    ALTER TABLE logs ADD COLUMN turn_key INTEGER;
+    UPDATE spans SET
+      model = coalesce(${attr("gen_ai.response.model")}, ${attr("gen_ai.request.model")}),
+      input_tokens = ${attr("gen_ai.usage.input_tokens")},
+      output_tokens = ${attr("gen_ai.usage.output_tokens")},
+      cost_usd = ${attr("gen_ai.usage.cost")}
+    WHERE attributes LIKE '%gen\\_ai.%' ESCAPE '\\';
+  `);
+  db.exec(TRACE_STORE_SCHEMA);
+  db.exec(`
+    INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms)
+      SELECT turn_id, conversation_id, min(t), max(t) FROM (
+        SELECT turn_id, conversation_id, start_ms AS t FROM spans
+        UNION ALL SELECT turn_id, conversation_id, coalesce(end_ms, start_ms) FROM spans
+        UNION ALL SELECT turn_id, conversation_id, timestamp_ms FROM logs)
+      WHERE turn_id IS NOT NULL OR conversation_id IS NOT NULL GROUP BY 1, 2;
+    UPDATE spans SET turn_key = (SELECT turn_key FROM turns AS t
+      WHERE t.turn_id IS spans.turn_id AND t.conversation_id IS spans.conversation_id)
+      WHERE turn_id IS NOT NULL OR conversation_id IS NOT NULL;
+    UPDATE logs SET turn_key = (SELECT turn_key FROM turns AS t
+      WHERE t.turn_id IS logs.turn_id AND t.conversation_id IS logs.conversation_id)
+      WHERE turn_id IS NOT NULL OR conversation_id IS NOT NULL;
+    INSERT INTO usage_totals
+      SELECT coalesce(model, ''), extension_id, count(*), coalesce(sum(input_tokens), 0),
+        coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
+        coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
+        coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
+      FROM spans WHERE ${USAGE_ROWS} GROUP BY 1, 2;
+  `);
+  flagSlowest(db);
+}
+
+/**
+ * Flags the {@linkcode SLOWEST_KEPT} longest closed spans `slowest` (after a migration, or
+ * after rows were deleted and the flagged ones may be gone).
+ *
+ * @param db A connection to a trace store.
+ */
+export function flagSlowest(db: SqliteDatabase): void {
+  db.exec(`UPDATE spans SET slowest = 1 WHERE id IN (SELECT id FROM spans WHERE status != 'open'
+    ORDER BY duration_ms DESC, id LIMIT ${SLOWEST_KEPT}) AND slowest IS NOT 1`);
 }

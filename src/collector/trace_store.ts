@@ -7,7 +7,8 @@
 
 import type { JournalRecord } from "../reader/journal_record.ts";
 import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
-import { applyTraceStoreSchema } from "./schema.ts";
+import { readUsage, type SpanUsage } from "../genai/usage.ts";
+import { applyTraceStoreSchema, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { otlpTraceId } from "./trace_ids.ts";
 
@@ -39,6 +40,39 @@ const OPEN_CACHE = 100_000;
 
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
+
+/** What the store keeps of an open span between its open and its close. */
+interface OpenSpan {
+  id: number;
+  attributes: Record<string, unknown> | undefined;
+  links: unknown[] | undefined;
+  conversation_id: string | null;
+  turn_id: string | null;
+  parent_span_id: string | null;
+  extension_id: string;
+  turn_key: number | null;
+  usage: SpanUsage;
+}
+
+/** The parameters of one `spans` INSERT; attributes and links as values until written. */
+type PendingRow = unknown[];
+
+/** Sums of usage columns added (or, negative, removed) per `usage_totals` key. */
+interface UsageDelta {
+  spans: number;
+  input: number;
+  output: number;
+  cost: number;
+  costed: number;
+  uncostedInput: number;
+  uncostedOutput: number;
+}
+
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+
+function hasUsage(u: SpanUsage): boolean {
+  return u.inputTokens !== null || u.outputTokens !== null || u.costUsd !== null;
+}
 
 function json(value: unknown): string | null {
   if (value === undefined) return null;
@@ -79,10 +113,24 @@ export class TraceStore {
   #insertLog: SqlStatement;
   #insertSpan: SqlStatement;
   #findOpen: SqlStatement;
-  /** The open rows this store inserted, by span id: spares a SELECT per close. */
-  #opens = new Map<string, Record<string, SqlValue>>();
+  /** The open rows this store inserted, by span id: spares a SELECT and a parse per close. */
+  #opens = new Map<string, OpenSpan>();
+  /** Trace ids of recent spans, so children find their parent's without an index. */
+  #traces = new Map<string, string>();
+  /** Usage to add to `usage_totals` at the end of the batch. */
+  #usage = new Map<string, UsageDelta>();
+  /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
+  #turnKeys = new Map<string, number>();
+  /** First and last record time per turn key in this batch. */
+  #turnTimes = new Map<number, { first: number; last: number }>();
+  /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
+  #longest: number[] | undefined;
+  #findTurn: SqlStatement;
+  #insertTurn: SqlStatement;
+  #touchTurn: SqlStatement;
   #closeSpan: SqlStatement;
   #traceOf: SqlStatement;
+  #addUsage: SqlStatement;
   #positions: SqlStatement;
   #deletePositions: SqlStatement;
   #insertPosition: SqlStatement;
@@ -96,23 +144,48 @@ export class TraceStore {
     this.db = db;
     this.#insertLog = db.prepare(
       `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
-         span_id, trace_id, attributes, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         span_id, trace_id, attributes, body, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#findTurn = db.prepare(
+      "SELECT turn_key FROM turns WHERE turn_id IS ? AND conversation_id IS ? ORDER BY turn_key LIMIT 1",
+    );
+    this.#insertTurn = db.prepare(
+      "INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms) VALUES (?, ?, ?, ?)",
+    );
+    this.#touchTurn = db.prepare(
+      "UPDATE turns SET first_ms = min(first_ms, ?), last_ms = max(last_ms, ?) WHERE turn_key = ?",
     );
     this.#insertSpan = db.prepare(
       `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
          status, extension_id, conversation_id, turn_id, attributes, links, body,
-         close_without_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key, slowest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#findOpen = db.prepare(
-      `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id FROM spans
+      `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
+         model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
     this.#closeSpan = db.prepare(
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
-         conversation_id = ?, turn_id = ?, parent_span_id = ? WHERE id = ?`,
+         conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
+         output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
+    // Only open spans are indexed by id: a parent still open is found, a closed one is
+    // found in #traces while recent (a child opens while its parent runs).
     this.#traceOf = db.prepare(
-      "SELECT trace_id FROM spans WHERE span_id = ? ORDER BY id DESC LIMIT 1",
+      "SELECT trace_id FROM spans WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+    );
+    this.#addUsage = db.prepare(
+      `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
+         cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model, extension_id) DO UPDATE SET spans = spans + excluded.spans,
+         input_tokens = input_tokens + excluded.input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens,
+         cost_usd = cost_usd + excluded.cost_usd,
+         costed_spans = costed_spans + excluded.costed_spans,
+         uncosted_input = uncosted_input + excluded.uncosted_input,
+         uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
     this.#positions = db.prepare(
       "SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions WHERE journal = ?",
@@ -125,9 +198,111 @@ export class TraceStore {
   }
 
   #lookup = (spanId: string): string | undefined => {
+    const known = this.#traces.get(spanId);
+    if (known !== undefined) return known;
     const trace = this.#traceOf.get(spanId)?.trace_id;
     return typeof trace === "string" ? trace : undefined;
   };
+
+  /** The record's own `traceId` when it has a valid one, else the derived one. */
+  #traceId(r: Loose): string | undefined {
+    const own = r.traceId;
+    if (typeof own === "string" && TRACE_HEX.test(own)) return own;
+    return otlpTraceId(r, this.#lookup);
+  }
+
+  #rememberTrace(spanId: string, traceId: string | undefined): void {
+    if (traceId === undefined) return;
+    this.#traces.delete(spanId);
+    this.#traces.set(spanId, traceId);
+    if (this.#traces.size > OPEN_CACHE) this.#traces.delete(this.#traces.keys().next().value!);
+  }
+
+  /** Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals. */
+  #countUsage(usage: SpanUsage, extensionId: string, sign: 1 | -1): void {
+    if (!hasUsage(usage)) return;
+    const key = `${usage.model ?? ""}\u0000${extensionId}`;
+    let delta = this.#usage.get(key);
+    if (delta === undefined) {
+      delta = {
+        spans: 0,
+        input: 0,
+        output: 0,
+        cost: 0,
+        costed: 0,
+        uncostedInput: 0,
+        uncostedOutput: 0,
+      };
+      this.#usage.set(key, delta);
+    }
+    const input = usage.inputTokens ?? 0;
+    const output = usage.outputTokens ?? 0;
+    delta.spans += sign;
+    delta.input += sign * input;
+    delta.output += sign * output;
+    if (usage.costUsd !== null) {
+      delta.cost += sign * usage.costUsd;
+      delta.costed += sign;
+    } else {
+      delta.uncostedInput += sign * input;
+      delta.uncostedOutput += sign * output;
+    }
+  }
+
+  /**
+   * The `turns` row of a record's scope (created when new), its times widened to `time`;
+   * `null` for a record with neither conversation nor turn.
+   */
+  #turnKey(conversation: string | null, turn: string | null, time: number): number | null {
+    if (conversation === null && turn === null) return null;
+    const scope = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
+    let key = this.#turnKeys.get(scope);
+    if (key === undefined) {
+      const row = this.#findTurn.get(turn, conversation);
+      key = row === undefined
+        ? this.#insertTurn.run(turn, conversation, time, time).lastInsertRowid
+        : Number(row.turn_key);
+      this.#turnKeys.set(scope, key);
+      if (this.#turnKeys.size > OPEN_CACHE) {
+        this.#turnKeys.delete(this.#turnKeys.keys().next().value!);
+      }
+    }
+    const times = this.#turnTimes.get(key);
+    if (times === undefined) this.#turnTimes.set(key, { first: time, last: time });
+    else if (time > times.last) times.last = time;
+    else if (time < times.first) times.first = time;
+    return key;
+  }
+
+  /**
+   * Forgets what the store caches about its rows (turn keys, the longest durations): call
+   * it after deleting rows with SQL ({@linkcode pruneTraceStore} does).
+   */
+  refresh(): void {
+    this.#turnKeys.clear();
+    this.#longest = undefined;
+  }
+
+  /** Writes the batch's turn times and usage totals: one statement per turn and per key. */
+  #flushBatch(): void {
+    for (const [key, times] of this.#turnTimes) this.#touchTurn.run(times.first, times.last, key);
+    this.#turnTimes.clear();
+    for (const [key, d] of this.#usage) {
+      const split = key.indexOf("\u0000");
+      this.#addUsage.run(
+        key.slice(0, split),
+        key.slice(split + 1),
+        d.spans,
+        d.input,
+        d.output,
+        d.cost,
+        d.costed,
+        d.uncostedInput,
+        d.uncostedOutput,
+      );
+    }
+    this.#usage.clear();
+  }
 
   /**
    * Adds records to the store in one transaction, in journal order: a log entry becomes a
@@ -217,11 +392,119 @@ export class TraceStore {
     } catch (error) {
       this.db.exec("ROLLBACK");
       this.#opens.clear();
+      this.#traces.clear();
+      this.#usage.clear();
+      this.#turnKeys.clear();
+      this.#turnTimes.clear();
+      this.#longest = undefined;
       throw error;
     }
   }
 
+  /** A close whose open was not read: a row of its own, `close_without_open = 1`. */
+  #closedRow(
+    r: Loose,
+    time: number,
+    duration: number | null,
+    status: string,
+    own: Record<string, unknown> | undefined,
+  ): PendingRow {
+    const usage = readUsage(own);
+    const traceId = this.#traceId(r);
+    const extensionId = String(r.extensionId ?? "");
+    this.#rememberTrace(String(r.spanId), traceId);
+    this.#countUsage(usage, extensionId, 1);
+    return [
+      r.spanId,
+      text(r.parentSpanId),
+      traceId,
+      String(r.name ?? ""),
+      time - (duration ?? 0),
+      time,
+      duration,
+      status,
+      extensionId,
+      text(r.conversationId),
+      text(r.turnId),
+      { ...own },
+      r.links ?? [],
+      null,
+      1,
+      usage.model,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.costUsd,
+      this.#turnKey(text(r.conversationId), text(r.turnId), time),
+      this.#slowest(duration),
+    ];
+  }
+
+  /**
+   * 1 when `duration` enters the longest {@linkcode SLOWEST_KEPT} seen (a min-heap of them),
+   * else `null`: every span of the final top was in the top when it was ingested.
+   */
+  #slowest(duration: number | null): number | null {
+    if (duration === null) return null;
+    const heap = this.#longest ??= this.#loadLongest();
+    if (heap.length < SLOWEST_KEPT) {
+      heap.push(duration);
+      for (let i = heap.length - 1; i > 0;) {
+        const up = (i - 1) >> 1;
+        if (heap[up] <= heap[i]) break;
+        [heap[up], heap[i]] = [heap[i], heap[up]];
+        i = up;
+      }
+      return 1;
+    }
+    if (!(duration > heap[0])) return null;
+    heap[0] = duration;
+    for (let i = 0;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let min = i;
+      if (l < heap.length && heap[l] < heap[min]) min = l;
+      if (r < heap.length && heap[r] < heap[min]) min = r;
+      if (min === i) break;
+      [heap[min], heap[i]] = [heap[i], heap[min]];
+      i = min;
+    }
+    return 1;
+  }
+
+  #loadLongest(): number[] {
+    return this.db.prepare(
+      `SELECT duration_ms FROM spans WHERE slowest = 1 AND status != 'open'
+       ORDER BY duration_ms DESC LIMIT ${SLOWEST_KEPT}`,
+    ).all().map((row) => Number(row.duration_ms)).sort((a, b) => a - b);
+  }
+
+  /** The open row of `spanId` in the database (one the cache forgot, or another run's). */
+  #openFromRow(spanId: string): OpenSpan | undefined {
+    const row = this.#findOpen.get(spanId);
+    if (row === undefined) return undefined;
+    const num = (value: SqlValue) => value === null ? null : Number(value);
+    return {
+      id: Number(row.id),
+      attributes: parse(row.attributes) as Record<string, unknown> | undefined,
+      links: parse(row.links) as unknown[] | undefined,
+      conversation_id: text(row.conversation_id),
+      turn_id: text(row.turn_id),
+      parent_span_id: text(row.parent_span_id),
+      extension_id: String(row.extension_id),
+      turn_key: row.turn_key === null ? null : Number(row.turn_key),
+      usage: {
+        model: text(row.model),
+        inputTokens: num(row.input_tokens),
+        outputTokens: num(row.output_tokens),
+        costUsd: num(row.cost_usd),
+      },
+    };
+  }
+
   #ingest(records: Iterable<JournalRecord>): IngestCounts {
+    /** This batch's span rows, inserted at its end: a span opened and closed in it once. */
+    const pending: { row: PendingRow; span?: OpenSpan }[] = [];
+    /** Spans opened in this batch and not yet closed: their index in `pending`. */
+    const openInBatch = new Map<string, number>();
     const counts: IngestCounts = {
       logs: 0,
       spanOpens: 0,
@@ -245,9 +528,10 @@ export class TraceStore {
           text(r.conversationId),
           text(r.turnId),
           text(r.spanId),
-          otlpTraceId(r, this.#lookup) ?? null,
+          this.#traceId(r) ?? null,
           json(r.attributes),
           json(r.body),
+          this.#turnKey(text(r.conversationId), text(r.turnId), time),
         );
         counts.logs++;
         continue;
@@ -256,85 +540,149 @@ export class TraceStore {
         counts.ignored++;
         continue;
       }
+      const extensionId = String(r.extensionId ?? "");
+      const own = r.attributes as Record<string, unknown> | undefined;
       if (r.kind === "span-open") {
-        const attributes = json(r.attributes ?? {});
-        const links = json(r.links ?? []);
-        const { lastInsertRowid } = this.#insertSpan.run(
+        const usage = readUsage(own);
+        const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
+        const traceId = this.#traceId(r);
+        const turnKey = this.#turnKey(text(r.conversationId), text(r.turnId), time);
+        const row: PendingRow = [
           r.spanId,
           text(r.parentSpanId),
-          otlpTraceId(r, this.#lookup),
+          traceId,
           String(r.name ?? ""),
           time,
           null,
           null,
           "open",
-          String(r.extensionId ?? ""),
+          extensionId,
           text(r.conversationId),
           text(r.turnId),
-          attributes,
-          links,
+          own ?? {},
+          links ?? [],
           json(r.body),
           0,
-        );
+          usage.model,
+          usage.inputTokens,
+          usage.outputTokens,
+          usage.costUsd,
+          turnKey,
+          null,
+        ];
+        this.#rememberTrace(r.spanId, traceId);
+        this.#countUsage(usage, extensionId, 1);
         this.#opens.delete(r.spanId);
-        this.#opens.set(r.spanId, {
-          id: lastInsertRowid,
-          attributes,
+        const span: OpenSpan = {
+          id: -1,
+          attributes: own,
           links,
           conversation_id: text(r.conversationId),
           turn_id: text(r.turnId),
           parent_span_id: text(r.parentSpanId),
-        });
-        if (this.#opens.size > OPEN_CACHE) this.#opens.delete(this.#opens.keys().next().value!);
+          extension_id: extensionId,
+          turn_key: turnKey,
+          usage,
+        };
+        pending.push({ row, span });
+        openInBatch.set(r.spanId, pending.length - 1);
         counts.spanOpens++;
         continue;
       }
       const status = r.status === "error" ? "error" : "ok";
       const duration = typeof r.durationMs === "number" ? r.durationMs : null;
-      const open = this.#opens.get(r.spanId) ?? this.#findOpen.get(r.spanId);
+      const inBatch = openInBatch.get(r.spanId);
+      openInBatch.delete(r.spanId);
+      const open = inBatch !== undefined
+        ? pending[inBatch].span
+        : this.#opens.get(r.spanId) ?? this.#openFromRow(r.spanId);
       this.#opens.delete(r.spanId);
-      if (open) {
-        const attributes = {
-          ...(parse(open.attributes) as Record<string, unknown> | undefined),
-          ...(r.attributes as Record<string, unknown> | undefined),
-        };
-        const links = (parse(open.links) as { spanId: string }[] | undefined) ?? [];
-        for (const link of (r.links as { spanId: string }[] | undefined) ?? []) {
-          if (!links.some((known) => known.spanId === link.spanId)) links.push(link);
+      if (!open) {
+        pending.push({ row: this.#closedRow(r, time, duration, status, own) });
+        counts.closesWithoutOpen++;
+        counts.spanCloses++;
+        continue;
+      }
+      const attributes = own === undefined || own === null
+        ? open.attributes ?? {}
+        : { ...open.attributes, ...own };
+      let links = open.links;
+      if (Array.isArray(r.links) && r.links.length > 0) {
+        links = links === undefined ? [] : links.slice();
+        for (const link of r.links as { spanId: string }[]) {
+          if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
+            links.push(link);
+          }
         }
-        this.#closeSpan.run(
+      }
+      const usage = own === undefined || own === null ? open.usage : readUsage(attributes);
+      const conversation = open.conversation_id ?? text(r.conversationId);
+      const turn = open.turn_id ?? text(r.turnId);
+      const turnKey = this.#turnKey(conversation, turn, time);
+      const parent = open.parent_span_id ?? text(r.parentSpanId);
+      if (inBatch !== undefined) {
+        // Opened in this batch: its one INSERT carries the close (no UPDATE, no index churn).
+        const row = pending[inBatch].row;
+        row[1] = parent;
+        row[5] = time;
+        row[6] = duration;
+        row[7] = status;
+        row[9] = conversation;
+        row[10] = turn;
+        row[11] = attributes;
+        row[12] = links ?? [];
+        row[15] = usage.model;
+        row[16] = usage.inputTokens;
+        row[17] = usage.outputTokens;
+        row[18] = usage.costUsd;
+        row[19] = turnKey;
+        row[20] = this.#slowest(duration);
+        pending[inBatch].span = undefined;
+      } else {
+        const { changes } = this.#closeSpan.run(
           time,
           duration,
           status,
           json(attributes),
-          json(links),
-          open.conversation_id ?? text(r.conversationId),
-          open.turn_id ?? text(r.turnId),
-          open.parent_span_id ?? text(r.parentSpanId),
+          json(links ?? []),
+          conversation,
+          turn,
+          parent,
+          usage.model,
+          usage.inputTokens,
+          usage.outputTokens,
+          usage.costUsd,
+          turnKey,
+          this.#slowest(duration),
           open.id,
         );
-      } else {
-        this.#insertSpan.run(
-          r.spanId,
-          text(r.parentSpanId),
-          otlpTraceId(r, this.#lookup),
-          String(r.name ?? ""),
-          time - (duration ?? 0),
-          time,
-          duration,
-          status,
-          String(r.extensionId ?? ""),
-          text(r.conversationId),
-          text(r.turnId),
-          json({ ...(r.attributes as Record<string, unknown> | undefined) }),
-          json(r.links ?? []),
-          null,
-          1,
-        );
-        counts.closesWithoutOpen++;
+        if (changes === 0) {
+          // Its open row was pruned meanwhile (retention, which also took its usage out of
+          // the totals): keep the close on its own.
+          pending.push({ row: this.#closedRow(r, time, duration, status, own) });
+          counts.closesWithoutOpen++;
+          counts.spanCloses++;
+          continue;
+        }
+      }
+      if (usage !== open.usage) {
+        this.#countUsage(open.usage, open.extension_id, -1);
+        this.#countUsage(usage, open.extension_id, 1);
       }
       counts.spanCloses++;
     }
+    // Span rows in journal order; those still open are remembered for their close.
+    for (const { row, span } of pending) {
+      row[11] = json(row[11]);
+      row[12] = json(row[12]);
+      const { lastInsertRowid } = this.#insertSpan.run(...row);
+      if (span !== undefined) {
+        span.id = lastInsertRowid;
+        this.#opens.set(row[0] as string, span);
+        if (this.#opens.size > OPEN_CACHE) this.#opens.delete(this.#opens.keys().next().value!);
+      }
+    }
+    this.#flushBatch();
     return counts;
   }
 }

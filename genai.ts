@@ -1,0 +1,56 @@
+/**
+ * The OpenTelemetry GenAI semantic conventions for journal spans, and the usage and cost
+ * accounting over them: attribute names, helpers that open `chat {model}`,
+ * `execute_tool {tool}` and `invoke_agent {name}` spans on a {@linkcode createLogger} logger,
+ * and the trace store's usage report, prices and retention. No dependencies.
+ *
+ * @example A turn with a model call and a tool call
+ * ```ts
+ * import { createLogger, type LogRecord } from "@dispatch/journal-sink";
+ * import { startChat, startToolCall } from "@dispatch/journal-sink/genai";
+ * const records: LogRecord[] = [];
+ * const log = createLogger({ sink: { emit: (r) => void records.push(r) }, extensionId: "host" })
+ *   .child({ conversationId: "c1", turnId: "t1" });
+ * const chat = startChat(log, { model: "gpt-4o", provider: "openai" });
+ * chat.end({ inputTokens: 900, outputTokens: 40, finishReasons: ["tool_calls"] });
+ * startToolCall(log, { name: "get_weather", callId: "call_1" }).end();
+ * const names = records.filter((r) => r.kind === "span-open").map((r) => r.name);
+ * if (names.join() !== "chat gpt-4o,execute_tool get_weather") throw new Error(names.join());
+ * ```
+ *
+ * @module
+ */
+
+export { GEN_AI, GEN_AI_OPERATION, type GenAiOperation } from "./src/genai/attributes.ts";
+export {
+  type AgentInvocation,
+  type ChatRequest,
+  type ChatResult,
+  type GenAiEnd,
+  type GenAiOptions,
+  type GenAiSpan,
+  startAgent,
+  startChat,
+  startToolCall,
+  type ToolCall,
+} from "./src/genai/spans.ts";
+export { readUsage, type SpanUsage, type TurnUsage, TurnUsageTally } from "./src/genai/usage.ts";
+export {
+  formatUsageTable,
+  queryTurnUsage,
+  queryUsage,
+  type UsageKey,
+  type UsageOptions,
+  type UsageRow,
+} from "./src/collector/usage.ts";
+export {
+  type ModelPrice,
+  type ModelPrices,
+  parsePrices,
+  type PricesFile,
+} from "./src/collector/prices.ts";
+export {
+  type PruneOptions,
+  type PruneStats,
+  pruneTraceStore,
+} from "./src/collector/store_retention.ts";

@@ -1,0 +1,311 @@
+/**
+ * GenAI usage and cost out of the trace store: token totals per model, turn, conversation
+ * or extension, priced by the spans' own cost or a prices file.
+ *
+ * @module
+ */
+
+import type { TurnUsage } from "../genai/usage.ts";
+import type { ModelPrices } from "./prices.ts";
+import { USAGE_ROWS } from "./schema.ts";
+import type { SqlValue } from "./sqlite.ts";
+import type { TraceStore } from "./trace_store.ts";
+
+/**
+ * What {@linkcode queryUsage} groups by.
+ *
+ * @example
+ * ```ts
+ * import type { UsageKey } from "@dispatch/journal-sink/genai";
+ * const by: UsageKey = "turn";
+ * if (by !== "turn") throw new Error("unreachable");
+ * ```
+ */
+export type UsageKey = "model" | "turn" | "conversation" | "extension";
+
+/**
+ * Options of {@linkcode queryUsage}.
+ *
+ * @example
+ * ```ts
+ * import type { UsageOptions } from "@dispatch/journal-sink/genai";
+ * const options: UsageOptions = { by: "model", since: Date.now() - 86_400_000 };
+ * if (options.by !== "model") throw new Error("unreachable");
+ * ```
+ */
+export interface UsageOptions {
+  /**
+   * The grouping.
+   * @default {"model"}
+   */
+  by?: UsageKey;
+  /** Only spans that started at or after this time (milliseconds since the epoch). */
+  since?: number;
+  /** Prices for spans without a `gen_ai.usage.cost` attribute (see `parsePrices`). */
+  prices?: ModelPrices;
+}
+
+/**
+ * One line of a usage report (`query --usage --json` prints an array of these).
+ *
+ * @example
+ * ```ts
+ * import type { UsageRow } from "@dispatch/journal-sink/genai";
+ * const row: UsageRow = { key: "gpt-4o", spans: 2, inputTokens: 900, outputTokens: 120, costUsd: 0.00345, unpricedSpans: 0 };
+ * if (row.key !== "gpt-4o") throw new Error("unreachable");
+ * ```
+ */
+export interface UsageRow {
+  /** The model, turn, conversation or extension id; `null` for spans without one. */
+  key: string | null;
+  /** Spans carrying usage (tokens or a cost). */
+  spans: number;
+  /** Sum of `gen_ai.usage.input_tokens`. */
+  inputTokens: number;
+  /** Sum of `gen_ai.usage.output_tokens`. */
+  outputTokens: number;
+  /**
+   * Sum of the known costs in USD: a span's `gen_ai.usage.cost` wins, else its tokens at
+   * its model's price. `null` when no span of the row has a known cost.
+   */
+  costUsd: number | null;
+  /** Spans whose cost is unknown (no cost attribute, no price for their model). */
+  unpricedSpans: number;
+}
+
+interface Group {
+  key: string | null;
+  model: string;
+  spans: number;
+  input: number;
+  output: number;
+  cost: number;
+  costed: number;
+  uncostedInput: number;
+  uncostedOutput: number;
+  first: number;
+}
+
+const n = (value: SqlValue | undefined) => Number(value ?? 0);
+
+function groups(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
+  if (since === undefined && (by === "model" || by === "extension")) {
+    // Kept at ingest: a handful of rows, whatever the store's size.
+    return store.db.prepare("SELECT * FROM usage_totals").all().map((row) => ({
+      key: by === "model"
+        ? (row.model === "" ? null : String(row.model))
+        : String(row.extension_id),
+      model: String(row.model),
+      spans: n(row.spans),
+      input: n(row.input_tokens),
+      output: n(row.output_tokens),
+      cost: n(row.cost_usd),
+      costed: n(row.costed_spans),
+      uncostedInput: n(row.uncosted_input),
+      uncostedOutput: n(row.uncosted_output),
+      first: 0,
+    }));
+  }
+  const column = {
+    model: "model",
+    turn: "turn_id",
+    conversation: "conversation_id",
+    extension: "extension_id",
+  }[by];
+  const rows = store.db.prepare(
+    `SELECT ${column} AS key, coalesce(model, '') AS m, count(*) AS spans,
+       coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
+       coalesce(sum(cost_usd), 0) AS cost, count(cost_usd) AS costed,
+       coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS ui,
+       coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uo,
+       min(start_ms) AS first
+     FROM spans WHERE ${USAGE_ROWS} AND start_ms >= ? GROUP BY 1, 2`,
+  ).all(since ?? -Number.MAX_VALUE);
+  return rows.map((row) => ({
+    key: row.key === null || (by === "model" && row.key === "") ? null : String(row.key),
+    model: String(row.m),
+    spans: n(row.spans),
+    input: n(row.input),
+    output: n(row.output),
+    cost: n(row.cost),
+    costed: n(row.costed),
+    uncostedInput: n(row.ui),
+    uncostedOutput: n(row.uo),
+    first: n(row.first),
+  }));
+}
+
+/**
+ * Token usage and cost per model, turn, conversation or extension, over the spans that
+ * carry GenAI usage (`gen_ai.usage.input_tokens`, `…output_tokens` or `gen_ai.usage.cost`,
+ * on their open, close or both: the store merges them at ingest). A span's cost attribute
+ * wins over the prices; a span with neither counts in `unpricedSpans`. Models and
+ * extensions are ordered by tokens (most first), turns and conversations by their first
+ * span's start.
+ *
+ * Without `since`, `by: "model"` and `by: "extension"` read the totals the store keeps at
+ * ingest (a few rows); otherwise the spans with usage are read through the `spans_usage`
+ * index, in time proportional to their number.
+ *
+ * @param store The trace store.
+ * @param options Grouping, time window, prices.
+ * @returns One row per key.
+ *
+ * @example Usage by model, priced
+ * ```ts
+ * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { parsePrices, queryUsage } from "@dispatch/journal-sink/genai";
+ * const store = await openTraceStore(":memory:");
+ * store.ingest([
+ *   { kind: "span-open", spanId: "a", name: "chat m", timestamp: 0, extensionId: "host",
+ *     attributes: { "gen_ai.request.model": "m" } },
+ *   { kind: "span-close", spanId: "a", name: "chat m", timestamp: 5, durationMs: 5, status: "ok",
+ *     extensionId: "host", attributes: { "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100 } },
+ * ]);
+ * const [row] = queryUsage(store, { by: "model", prices: parsePrices({ m: { input: 2, output: 10 } }) });
+ * if (row.key !== "m" || row.inputTokens !== 1000 || Math.abs(row.costUsd! - 0.003) > 1e-12) {
+ *   throw new Error(JSON.stringify(row));
+ * }
+ * store.close();
+ * ```
+ */
+export function queryUsage(store: TraceStore, options: UsageOptions = {}): UsageRow[] {
+  const by = options.by ?? "model";
+  const prices = options.prices;
+  const rows = new Map<string | null, UsageRow & { first: number; known: boolean }>();
+  for (const g of groups(store, by, options.since)) {
+    let row = rows.get(g.key);
+    if (row === undefined) {
+      row = {
+        key: g.key,
+        spans: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: null,
+        unpricedSpans: 0,
+        first: g.first,
+        known: false,
+      };
+      rows.set(g.key, row);
+    }
+    row.spans += g.spans;
+    row.inputTokens += g.input;
+    row.outputTokens += g.output;
+    row.first = Math.min(row.first, g.first);
+    let cost = g.cost;
+    let known = g.costed > 0;
+    const uncosted = g.spans - g.costed;
+    if (uncosted > 0) {
+      const price = g.model === "" ? undefined : prices?.priceOf(g.model);
+      if (price === undefined) {
+        row.unpricedSpans += uncosted;
+      } else {
+        cost += (g.uncostedInput * price.input + g.uncostedOutput * price.output) / 1e6;
+        known = true;
+      }
+    }
+    if (known) row.costUsd = (row.costUsd ?? 0) + cost;
+  }
+  const out = [...rows.values()].filter((row) => row.spans > 0);
+  if (by === "turn" || by === "conversation") {
+    out.sort((a, b) => a.first - b.first || String(a.key).localeCompare(String(b.key)));
+  } else {
+    out.sort((a, b) =>
+      b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens) ||
+      String(a.key).localeCompare(String(b.key))
+    );
+  }
+  return out.map(({ first: _first, known: _known, ...row }) => {
+    // Sums of fractions of a cent: drop the float noise below a pico-dollar.
+    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
+    return row;
+  });
+}
+
+/**
+ * The token totals of one turn in the store (for `stats` and `spans` over a store), read
+ * through the turn index.
+ *
+ * @param store The trace store.
+ * @param turnId The turn.
+ * @returns Its totals (zeros when none of its spans carries usage).
+ *
+ * @example
+ * ```ts
+ * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { queryTurnUsage } from "@dispatch/journal-sink/genai";
+ * const store = await openTraceStore(":memory:");
+ * store.ingest([{ kind: "span-close", spanId: "a", name: "chat", timestamp: 5, durationMs: 5,
+ *   status: "ok", extensionId: "host", turnId: "t1", attributes: { "gen_ai.usage.output_tokens": 40 } }]);
+ * if (queryTurnUsage(store, "t1").outputTokens !== 40) throw new Error("total");
+ * store.close();
+ * ```
+ */
+export function queryTurnUsage(store: TraceStore, turnId: string): TurnUsage {
+  const row = store.db.prepare(
+    `SELECT count(*) AS spans, coalesce(sum(input_tokens), 0) AS input,
+       coalesce(sum(output_tokens), 0) AS output, sum(cost_usd) AS cost
+     FROM spans WHERE turn_key IN (SELECT turn_key FROM turns WHERE turn_id = ?) AND ${USAGE_ROWS}`,
+  ).get(turnId);
+  return {
+    spans: n(row?.spans),
+    inputTokens: n(row?.input),
+    outputTokens: n(row?.output),
+    costUsd: row?.cost === null || row?.cost === undefined ? null : Number(row.cost),
+  };
+}
+
+/**
+ * The text `query --usage` prints: a table with a header naming the grouping, one line per
+ * row, and a total line. Costs are shown to the micro-dollar; an unknown cost is `-`, and a
+ * partly known one is marked `+` (some spans unpriced).
+ *
+ * @param rows What {@linkcode queryUsage} returned.
+ * @param by The grouping (names the first column).
+ * @returns The table, ending with a newline.
+ *
+ * @example
+ * ```ts
+ * import { formatUsageTable } from "@dispatch/journal-sink/genai";
+ * const text = formatUsageTable(
+ *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.003, unpricedSpans: 0 }],
+ *   "model",
+ * );
+ * if (!/^model\s+spans\s+input tokens\s+output tokens\s+cost USD\n/.test(text)) throw new Error(text);
+ * if (!text.includes("0.003000") || !text.includes("total")) throw new Error(text);
+ * ```
+ */
+export function formatUsageTable(rows: readonly UsageRow[], by: UsageKey): string {
+  const fmt = (value: number) => value.toLocaleString("en-US");
+  const cost = (row: Pick<UsageRow, "costUsd" | "unpricedSpans">) =>
+    row.costUsd === null ? "-" : row.costUsd.toFixed(6) + (row.unpricedSpans > 0 ? "+" : "");
+  const total: UsageRow = {
+    key: "total",
+    spans: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: null,
+    unpricedSpans: 0,
+  };
+  for (const row of rows) {
+    total.spans += row.spans;
+    total.inputTokens += row.inputTokens;
+    total.outputTokens += row.outputTokens;
+    total.unpricedSpans += row.unpricedSpans;
+    if (row.costUsd !== null) total.costUsd = (total.costUsd ?? 0) + row.costUsd;
+  }
+  const table = [
+    [by, "spans", "input tokens", "output tokens", "cost USD"],
+    ...[...rows, total].map((row) => [
+      row.key ?? "-",
+      fmt(row.spans),
+      fmt(row.inputTokens),
+      fmt(row.outputTokens),
+      cost(row),
+    ]),
+  ];
+  const widths = table[0].map((_, c) => Math.max(...table.map((line) => line[c].length)));
+  return table.map((line) =>
+    line.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  ")
+  ).join("\n") + "\n";
+}
