@@ -95,7 +95,7 @@ export {
 } from "./src/collector/schema.ts";
 export { type IngestCounts, openTraceStore, TraceStore } from "./src/collector/trace_store.ts";
 export { collectJournal, type CollectOptions, type CollectStats } from "./src/collector/collect.ts";
-export { type FilePosition, FINGERPRINT_BYTES } from "./src/collector/fingerprint.ts";
+export { type FilePosition, FINGERPRINT_BYTES } from "./src/reader/file_identity.ts";
 export {
   queryConversation,
   queryErrorSpans,

@@ -477,3 +477,44 @@ test("a generation compressed while it is being read is finished from its .gz tw
   }
   assert.deepEqual(msgs, [...Array.from({ length: 50 }, (_, i) => `old ${i}`), "live"]);
 });
+
+describe("readJournal with follow, both naming schemes", () => {
+  for (const naming of ["suffix", "before-ext"] as const) {
+    test(`a follower sees every record of a ${naming} journal written in bursts`, async () => {
+      const fs = createFakeFs();
+      const sink = createJournalSink({
+        path: "logs/app.jsonl",
+        fs,
+        maxBytes: 4096,
+        maxFiles: 100,
+        naming,
+        fsync: "none",
+      });
+      const controller = new AbortController();
+      const reader = readJournal("logs/app.jsonl", {
+        fs,
+        follow: true,
+        pollMs: 1,
+        signal: controller.signal,
+      });
+      const seen: unknown[] = [];
+      const reading = (async () => {
+        for await (const record of reader) {
+          seen.push(msgOf(record));
+          if (seen.length === 1200) controller.abort();
+        }
+      })();
+      for (let burst = 0; burst < 12; burst++) {
+        for (let i = 0; i < 100; i++) sink.emit(log(`r${burst * 100 + i}`));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const deadline = setTimeout(() => controller.abort(), 2000);
+      await reading;
+      clearTimeout(deadline);
+      sink.close();
+      assert.equal(sink.stats.rotations > 5, true);
+      assert.equal(seen.length, 1200);
+      assert.deepEqual(seen, Array.from({ length: 1200 }, (_, i) => `r${i}`));
+    });
+  }
+});

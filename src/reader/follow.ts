@@ -1,0 +1,243 @@
+/**
+ * The one follower of a journal, used by `readJournal({ follow })` and the collector.
+ * Tailing by content identity: every generation (plain or gzip) is matched to
+ * its known {@linkcode FilePosition} by fingerprint and read on from there, in batches the
+ * caller commits together with the updated positions.
+ *
+ * @module
+ */
+
+import type { FsOps } from "../fs_ops.ts";
+import { journalGenerations } from "../generations.ts";
+import { DamagedGzipError, gzipChunks, readRange } from "./file_chunks.ts";
+import { type JournalRecord, parseRecord } from "./journal_record.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import { type FilePosition, matchPosition, readHead, startsWith } from "./file_identity.ts";
+
+/** Forget the position of a file that has not been seen for this long (one day). */
+const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One step of a tail: the records read from one stretch of one file and every position
+ * as it stands after them. Commit both at once, then ask for the next batch.
+ */
+export interface TailBatch {
+  /** The records, in journal order. */
+  records: JournalRecord[];
+  /** Every known file's position after this batch (forgotten files are left out). */
+  positions: FilePosition[];
+  /** Lines skipped as damage: `invalid + nulRuns + torn`. */
+  skipped: number;
+  /** Lines that are not a record. */
+  invalid: number;
+  /** Runs of NUL bytes. */
+  nulRuns: number;
+  /** Damaged gzip tails. */
+  torn: number;
+  /** Bytes of (decompressed) data consumed by this batch. */
+  bytes: number;
+  /** The file the records came from. */
+  path: string;
+}
+
+/** How {@linkcode tailPass} reads. */
+export interface TailOptions {
+  /** The file system. */
+  fs: FsOps;
+  /** Bytes per read. */
+  chunkSize: number;
+  /** Wall clock, for forgetting files. */
+  now: () => number;
+}
+
+interface Parsed {
+  records: JournalRecord[];
+  invalid: number;
+  nulRuns: number;
+}
+
+/** Parses the complete lines of `bytes` (which ends with a newline). */
+function parseLines(bytes: Uint8Array): Parsed {
+  const parsed: Parsed = { records: [], invalid: 0, nulRuns: 0 };
+  const take = (text: string) => {
+    if (text.trim() === "") return;
+    const record = parseRecord(text);
+    if (record) parsed.records.push(record);
+    else parsed.invalid++;
+  };
+  const splitter = new LineSplitter({
+    line: take,
+    nulRun() {
+      parsed.nulRuns++;
+    },
+  });
+  splitter.push(bytes);
+  take(splitter.end());
+  return parsed;
+}
+
+/** The batch of `parsed`, which consumed `bytes` bytes of `path`. */
+function batchOf(
+  parsed: Parsed,
+  bytes: number,
+  path: string,
+  positions: FilePosition[],
+  torn = 0,
+): TailBatch {
+  const { records, invalid, nulRuns } = parsed;
+  const skipped = invalid + nulRuns + torn;
+  return { records, skipped, invalid, nulRuns, torn, bytes, positions, path };
+}
+
+function join(pieces: Uint8Array[], size: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+let keys = 0;
+function newKey(now: number): string {
+  keys++;
+  return `${now.toString(36)}-${keys.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * One pass over the journal at `path`: for every generation, oldest first, the records
+ * after its known position. `positions` is updated in place as batches are yielded.
+ *
+ * - A file is matched to its position by the first bytes of its data, so a rename
+ *   (rotation, logrotate) or a gzip compression keeps its place; an unknown file is read
+ *   from its start.
+ * - Only whole lines are consumed. The live file's unterminated tail is left for the next
+ *   pass (the writer may be mid-line); a rotated file's is consumed when it is a whole
+ *   record whose newline was lost, and left (not counted) when torn.
+ * - A file whose start changes while it is being read (renamed under the reader) ends the
+ *   pass for that file; the next pass finds it under its new name.
+ * - copytruncate: the copy carries the old identity and is read on from the position;
+ *   the truncated live file starts a new identity. Lines appended between logrotate's copy
+ *   and its truncate are lost: that race is copytruncate's own.
+ *
+ * @param path The live journal's path.
+ * @param positions Known positions; updated in place.
+ * @param options How to read.
+ * @returns The batches, each to be committed before the next is requested.
+ */
+export async function* tailPass(
+  path: string,
+  positions: FilePosition[],
+  options: TailOptions,
+): AsyncGenerator<TailBatch> {
+  const { fs, chunkSize } = options;
+  const now = options.now();
+  const snapshot = () => positions.map((position) => ({ ...position }));
+  const forget = () => {
+    for (let i = positions.length - 1; i >= 0; i--) {
+      if (now - positions[i].seenMs > FORGET_AFTER_MS) positions.splice(i, 1);
+    }
+  };
+  forget();
+  for (const generation of journalGenerations(path, fs)) {
+    const head = await readHead(fs, generation);
+    if (head.length === 0) continue;
+    let position = matchPosition(positions, head);
+    if (!position) {
+      position = {
+        key: newKey(now),
+        head,
+        offset: 0,
+        complete: false,
+        path: generation.path,
+        seenMs: now,
+      };
+      positions.push(position);
+    }
+    if (head.length > position.head.length) position.head = head;
+    position.path = generation.path;
+    position.seenMs = now;
+    if (position.complete) continue;
+    const current = position;
+    if (generation.gzip) {
+      // Immutable once it exists: read it whole, from the position on.
+      let skip = current.offset;
+      let pieces: Uint8Array[] = [];
+      let size = 0;
+      let damaged = false;
+      try {
+        for await (let chunk of gzipChunks(fs, generation.path, chunkSize)) {
+          if (skip > 0) {
+            const cut = Math.min(skip, chunk.length);
+            skip -= cut;
+            chunk = chunk.subarray(cut);
+            if (chunk.length === 0) continue;
+          }
+          // Gather about a chunk per batch: decompressed pieces are small.
+          pieces.push(chunk.slice());
+          size += chunk.length;
+          if (size < chunkSize) continue;
+          // A runtime may hand over much more than a chunk at once: batch it chunk by chunk.
+          const bytes = join(pieces, size);
+          let start = 0;
+          while (bytes.length - start >= chunkSize) {
+            let end = bytes.lastIndexOf(0x0a, start + chunkSize - 1);
+            if (end < start) end = bytes.indexOf(0x0a, start + chunkSize);
+            if (end < 0) break;
+            const parsed = parseLines(bytes.subarray(start, end + 1));
+            current.offset += end + 1 - start;
+            yield batchOf(parsed, end + 1 - start, generation.path, snapshot());
+            start = end + 1;
+          }
+          pieces = [bytes.subarray(start)];
+          size = pieces[0].length;
+        }
+      } catch (error) {
+        if (!(error instanceof DamagedGzipError)) throw error;
+        damaged = true;
+      }
+      const carry = join(pieces, size);
+      const parsed = parseLines(carry);
+      current.offset += carry.length;
+      current.complete = true;
+      yield batchOf(parsed, carry.length, generation.path, snapshot(), damaged ? 1 : 0);
+      continue;
+    }
+    if (fs.size(generation.path) < current.offset && fs.size(generation.path) > 0) {
+      // Shrunk below the position with its identity intact: truncated and rewritten with
+      // the same first bytes. Read it again from the start.
+      current.offset = 0;
+    }
+    let want = chunkSize;
+    while (true) {
+      const bytes = readRange(fs, generation.path, current.offset, want);
+      // Still the same file? A rotation may have renamed it while we read.
+      const still = readRange(fs, generation.path, 0, current.head.length);
+      if (!startsWith(still, current.head)) break;
+      if (bytes.length === 0) break;
+      const last = bytes.lastIndexOf(0x0a);
+      if (last < 0) {
+        if (bytes.length === want) {
+          want *= 2; // a line longer than a chunk
+          continue;
+        }
+        if (generation.n > 0) {
+          // The end of a rotated file without a newline: a whole record is taken, a torn
+          // one is left (the writer of an externally rotated file may still append).
+          const parsed = parseLines(bytes);
+          if (parsed.records.length === 1 && parsed.invalid === 0) {
+            current.offset += bytes.length;
+            yield batchOf(parsed, bytes.length, generation.path, snapshot());
+          }
+        }
+        break;
+      }
+      want = chunkSize;
+      const parsed = parseLines(bytes.subarray(0, last + 1));
+      current.offset += last + 1;
+      yield batchOf(parsed, last + 1, generation.path, snapshot());
+    }
+  }
+}
