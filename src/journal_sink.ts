@@ -14,6 +14,7 @@ import { JournalSinkError } from "./journal_sink_error.ts";
 import type { LogRecord, LogSink } from "./records.ts";
 import { Compressor } from "./compress.ts";
 import { compressionTempPath, type Naming, rotatedPath } from "./naming.ts";
+import { fileExists } from "./generations.ts";
 import { type GenerationAge, generationsToRemove } from "./retention.ts";
 import { decideWrite, rotationSteps } from "./rotation.ts";
 import { nextRotationTime, type RotateEvery } from "./time_rotation.ts";
@@ -137,6 +138,8 @@ class FileJournalSink implements JournalSink {
   /** The file may end in part of a line (a torn append or a crash): start with a newline. */
   private needsBreak = false;
   private dirty = false;
+  /** A create or rename in the directory that no directory sync has made durable yet. */
+  private dirUnsynced = false;
   private lastSync = 0;
   private syncTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private rotationBlockedUntil = -Infinity;
@@ -244,6 +247,7 @@ class FileJournalSink implements JournalSink {
     if (this.closed) return;
     this.writeBatch();
     if (this.open) this.sync();
+    if (this.dirUnsynced) this.syncDir();
   }
 
   close(): void {
@@ -394,11 +398,11 @@ class FileJournalSink implements JournalSink {
   private openFile(): boolean {
     const fs = this.fs;
     const path = this.path;
-    let existed = true;
+    let existed = false;
     try {
-      existed = fs.exists ? fs.exists(path) : true;
+      existed = fileExists(fs, path);
     } catch {
-      existed = true;
+      // Unknown: count it as created, so its directory entry is synced.
     }
     try {
       this.handle = this.openCreatingDir();
@@ -421,7 +425,10 @@ class FileJournalSink implements JournalSink {
     }
     // Unknown tail (size or read failed, or no readAt): keep what the last append knew.
     if (clean !== undefined) this.needsBreak = !clean;
-    if (!existed && this.policy !== "none") this.syncDir();
+    if (!existed) {
+      this.dirUnsynced = true;
+      if (this.policy !== "none") this.syncDir();
+    }
     return true;
   }
 
@@ -493,6 +500,7 @@ class FileJournalSink implements JournalSink {
   }
 
   private syncDir(): void {
+    this.dirUnsynced = false;
     if (!this.fs.syncDir) return;
     try {
       this.fs.syncDir(this.dir);
@@ -516,7 +524,8 @@ class FileJournalSink implements JournalSink {
   private rotate(): void {
     const now = this.clock.now();
     if (now < this.rotationBlockedUntil) return;
-    if (this.policy !== "none") this.sync();
+    // Under every policy: once the handle is closed, no later flush() can reach these bytes.
+    this.sync();
     this.release();
     const steps = rotationSteps(this.path, this.maxFiles, {
       naming: this.naming,
