@@ -67,3 +67,22 @@ describe("flush makes a new journal durable", () => {
     }
   }
 });
+
+test('under "always" on an FsOps without optional methods, every rotation survives a crash', async () => {
+  const fs = createFakeFs();
+  const size = JSON.stringify(log(0)).length + 1;
+  const sink = createJournalSink({
+    path: "app.jsonl",
+    fs: minimal(fs),
+    fsync: "always",
+    maxBytes: size * 2,
+    maxFiles: 5,
+  });
+  for (let i = 0; i < 6; i++) sink.emit(log(i));
+  assert.equal(sink.stats.rotations, 2);
+  fs.crash();
+  assert.deepEqual(
+    await messages(fs, "app.jsonl"),
+    Array.from({ length: 6 }, (_, i) => `record ${i}`),
+  );
+});

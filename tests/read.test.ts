@@ -518,3 +518,25 @@ describe("readJournal with follow, both naming schemes", () => {
     });
   }
 });
+
+describe("readJournal at the end of a rotated generation", () => {
+  test("a torn last line of a rotated file is not glued onto the newer file's first record", async () => {
+    const fs = createFakeFs();
+    write(fs, "j.1", line(log("old")) + '{"kind":"log","lev');
+    write(fs, "j", line(log("new")));
+    const reader = readJournal("j", { fs });
+    const msgs = (await collect(reader)).map(msgOf);
+    assert.deepEqual(msgs, ["old", "new"]);
+    assert.equal(reader.stats.torn, 1);
+  });
+
+  test("a whole record without its newline ends a rotated file on its own", async () => {
+    const fs = createFakeFs();
+    write(fs, "j.2", line(log("oldest")).trimEnd());
+    write(fs, "j.1", line(log("older")));
+    write(fs, "j", line(log("live")));
+    const reader = readJournal("j", { fs });
+    assert.deepEqual((await collect(reader)).map(msgOf), ["oldest", "older", "live"]);
+    assert.equal(reader.stats.skipped, 0);
+  });
+});
