@@ -33,25 +33,24 @@ export { serialize } from "./src/serialize.ts";
 export { utf8Length } from "./src/utf8_length.ts";
 export {
   decideWrite,
-  generationPath,
   type RotationStep,
   rotationSteps,
   type RotationStepsOptions,
   type WriteDecision,
 } from "./src/rotation.ts";
-export { compressionTempPath, type Naming, rotatedPath } from "./src/naming.ts";
+export { compressionTempPath, generationPath, type Naming, rotatedPath } from "./src/naming.ts";
 export { nextRotationTime, type RotateEvery, rotationPeriodMs } from "./src/time_rotation.ts";
 export { type GenerationAge, generationsToRemove, type RetentionPolicy } from "./src/retention.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export { errorCode, type FileStat, type FsOps, parentDir } from "./src/fs_ops.ts";
-export { JournalSinkError } from "./src/journal_sink_error.ts";
-export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/journal_sink.ts";
+export { JournalSinkError } from "./src/sink/journal_sink_error.ts";
+export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/sink/journal_sink.ts";
 export {
   type BufferOptions,
   type FsyncPolicy,
   type JournalSinkOptions,
   type RotateOptions,
-} from "./src/journal_sink_options.ts";
+} from "./src/sink/options.ts";
 export {
   type Attributes,
   createLogger,

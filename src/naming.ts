@@ -67,6 +67,25 @@ export function rotatedPath(
 }
 
 /**
+ * The suffix-scheme name of generation `n`: `rotatedPath(path, n)`, kept under its old
+ * name for one release.
+ *
+ * @deprecated Use {@linkcode rotatedPath}, which also knows the `"before-ext"` scheme.
+ * @param path The live journal's path.
+ * @param n The generation, 0 for the live file, 1 for the newest rotated one.
+ * @returns The generation's path.
+ *
+ * @example
+ * ```ts
+ * import { generationPath } from "@dispatch/journal-sink";
+ * if (generationPath("app.jsonl", 2) !== "app.jsonl.2") throw new Error("wrong name");
+ * ```
+ */
+export function generationPath(path: string, n: number): string {
+  return rotatedPath(path, n);
+}
+
+/**
  * Where a compressed generation is written before it is complete. The name matches no
  * generation, so a reader never takes a half-written file for one; renaming it into place
  * is what makes the compressed generation appear, whole.

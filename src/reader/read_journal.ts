@@ -7,7 +7,8 @@
 
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
-import { fileExists, journalGenerations } from "../generations.ts";
+import { completeFs } from "../complete_fs.ts";
+import { journalGenerations } from "../generations.ts";
 import { DamagedGzipError, DEFAULT_CHUNK_SIZE, gzipChunks, readRange } from "./file_chunks.ts";
 import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
@@ -171,7 +172,7 @@ async function* read(
   options: ReadJournalOptions,
   stats: ReadStats,
 ): AsyncGenerator<JournalRecord, ReadStats, undefined> {
-  const fs = options.fs ?? defaultFsOps();
+  const fs = completeFs(options.fs ?? defaultFsOps());
   const keep = compileFilter(options);
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const follow = options.follow === true;
@@ -269,7 +270,7 @@ async function* read(
       while (true) {
         const chunk = nextChunk(cursor);
         if (!chunk || chunk.length === 0) {
-          vanished = !chunk || (cursor.offset === 0 && !fileExists(fs, cursor.path));
+          vanished = !chunk || (cursor.offset === 0 && !fs.exists(cursor.path));
           break;
         }
         feed(chunk);
@@ -278,7 +279,7 @@ async function* read(
       // Background compression replaced the plain generation while we read it: finish
       // from its .gz twin, skipping the bytes already read.
       const twin = `${cursor.path}.gz`;
-      if (vanished && generation.n > 0 && fileExists(fs, twin)) {
+      if (vanished && generation.n > 0 && fs.exists(twin)) {
         let skip = cursor.offset;
         try {
           for await (const chunk of gzipChunks(fs, twin, chunkSize)) {

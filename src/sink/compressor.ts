@@ -10,8 +10,8 @@
  * @module
  */
 
-import { errorCode, type FsOps } from "./fs_ops.ts";
-import { compressionTempPath, type Naming, rotatedPath } from "./naming.ts";
+import { errorCode, type FsOps } from "../fs_ops.ts";
+import { compressionTempPath, type Naming, rotatedPath } from "../naming.ts";
 
 /** Bytes read from the plain generation per step: small, so each step is short. */
 const CHUNK_BYTES = 64 * 1024;
