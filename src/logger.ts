@@ -6,7 +6,8 @@
  */
 
 import { type Clock, systemClock } from "./clock.ts";
-import type { Level, Link, LogEntry, LogSink, SpanClose, SpanOpen } from "./records.ts";
+import { levelOfRank, levelRank, requireLevel } from "./levels.ts";
+import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "./records.ts";
 import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
 import { activeContext, runInContext } from "./span_context.ts";
 import { newSpanId } from "./span_id.ts";
@@ -291,14 +292,6 @@ export interface Span extends Logger {
   [Symbol.dispose](): void;
 }
 
-const RANK: Readonly<Record<string, number>> = Object.freeze({
-  debug: 0,
-  info: 1,
-  warn: 2,
-  error: 3,
-});
-const LEVEL_OF: readonly Level[] = ["debug", "info", "warn", "error"];
-
 interface Core {
   readonly sink: LogSink;
   readonly extensionId: string;
@@ -346,7 +339,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (clock !== undefined && typeof clock?.now !== "function") {
     throw new TypeError("createLogger: clock must have a now() method");
   }
-  const min = rankOf(minLevel ?? "debug", "minLevel");
+  const min = requireLevel(minLevel ?? "debug", "minLevel");
   let warned = false;
   const report = (error: unknown, record?: unknown): void => {
     try {
@@ -374,12 +367,18 @@ export function createLogger(options: LoggerOptions): Logger {
   return new LoggerImpl(core, options.conversationId, options.turnId, attributes, min, undefined);
 }
 
-function rankOf(level: unknown, what: string): number {
-  const rank = typeof level === "string" && Object.hasOwn(RANK, level) ? RANK[level] : undefined;
-  if (rank === undefined) {
-    throw new TypeError(`${what} must be one of ${LEVEL_OF.join(", ")}; got ${String(level)}`);
-  }
-  return rank;
+/**
+ * Redacts a record the logger just built and hands it to the sink. Both callers' failures
+ * are reported by {@linkcode reportLost}.
+ */
+function deliver(core: Core, record: LogRecord): void {
+  if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
+  core.sink.emit(record);
+}
+
+/** A record could not be built or written: report it, never the unredacted payload. */
+function reportLost(core: Core, error: unknown, record: LogRecord | undefined): void {
+  core.report(error, core.redactor === undefined ? record : undefined);
 }
 
 function merge(base: Attributes | undefined, own: Attributes | undefined): Attributes | undefined {
@@ -453,11 +452,11 @@ class LoggerImpl implements Logger {
   }
 
   get minLevel(): Level {
-    return LEVEL_OF[this.#min];
+    return levelOfRank(this.#min);
   }
 
   isEnabled(level: Level): boolean {
-    return RANK[level] >= this.#min;
+    return (levelRank(level) ?? -1) >= this.#min;
   }
 
   debug(msg: string, attributes?: Attributes, body?: unknown): void {
@@ -479,7 +478,7 @@ class LoggerImpl implements Logger {
   child(scope: LoggerScope): Logger {
     try {
       const s = typeof scope === "object" && scope !== null ? scope : {};
-      const min = s.minLevel === undefined ? this.#min : (RANK[s.minLevel] ?? this.#min);
+      const min = s.minLevel === undefined ? this.#min : (levelRank(s.minLevel) ?? this.#min);
       const attrs = s.attributes === undefined ? this.#attrs : { ...this.#attrs, ...s.attributes };
       return new LoggerImpl(
         this.#core,
@@ -580,10 +579,9 @@ class LoggerImpl implements Logger {
       const attrs = merge(this.#attrs, attributes);
       if (attrs !== undefined) record.attributes = attrs;
       if (body !== undefined) record.body = body;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
@@ -670,10 +668,9 @@ class SpanImpl extends LoggerImpl implements Span {
       const links = options?.links;
       if (Array.isArray(links) && links.length > 0) record.links = links.slice();
       if (options?.body !== undefined) record.body = options.body;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
@@ -713,10 +710,9 @@ class SpanImpl extends LoggerImpl implements Span {
       if (this.#turnId !== undefined) record.turnId = this.#turnId;
       if (this.#parentId !== undefined) record.parentSpanId = this.#parentId;
       if (attributes !== undefined && attributes !== null) record.attributes = attributes;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
