@@ -44,7 +44,11 @@ export { type GenerationAge, generationsToRemove, type RetentionPolicy } from ".
 export { type Clock, systemClock } from "./src/clock.ts";
 export { errorCode, type FileStat, type FsOps, parentDir } from "./src/fs_ops.ts";
 export { JournalSinkError } from "./src/sink/journal_sink_error.ts";
-export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/sink/journal_sink.ts";
+export {
+  createJournalSink,
+  type JournalSink,
+  type JournalSinkStats,
+} from "./src/sink/journal_sink.ts";
 export {
   type BufferOptions,
   type FsyncPolicy,
