@@ -423,13 +423,13 @@ function redactRecord(
 }
 
 class LoggerImpl implements Logger {
-  #core: Core;
-  #conv: string | undefined;
-  #turn: string | undefined;
-  #attrs: Attributes | undefined;
-  #min: number;
+  private core: Core;
+  private conv: string | undefined;
+  private turn: string | undefined;
+  private attrs: Attributes | undefined;
+  private min: number;
   /** The span this logger writes inside, explicitly; `undefined` for a plain logger. */
-  #span: SpanImpl | undefined;
+  private boundSpan: SpanImpl | undefined;
 
   constructor(
     core: Core,
@@ -439,71 +439,71 @@ class LoggerImpl implements Logger {
     min: number,
     span: SpanImpl | undefined,
   ) {
-    this.#core = core;
-    this.#conv = conv;
-    this.#turn = turn;
-    this.#attrs = attrs;
-    this.#min = min;
-    this.#span = span ?? (this instanceof SpanImpl ? this : undefined);
+    this.core = core;
+    this.conv = conv;
+    this.turn = turn;
+    this.attrs = attrs;
+    this.min = min;
+    this.boundSpan = span ?? (this instanceof SpanImpl ? this : undefined);
   }
 
   get extensionId(): string {
-    return this.#core.extensionId;
+    return this.core.extensionId;
   }
 
   get minLevel(): Level {
-    return levelOfRank(this.#min);
+    return levelOfRank(this.min);
   }
 
   isEnabled(level: Level): boolean {
-    return (levelRank(level) ?? -1) >= this.#min;
+    return (levelRank(level) ?? -1) >= this.min;
   }
 
   debug(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 0) this.#write("debug", msg, attributes, body);
+    if (this.min <= 0) this.writeLog("debug", msg, attributes, body);
   }
 
   info(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 1) this.#write("info", msg, attributes, body);
+    if (this.min <= 1) this.writeLog("info", msg, attributes, body);
   }
 
   warn(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 2) this.#write("warn", msg, attributes, body);
+    if (this.min <= 2) this.writeLog("warn", msg, attributes, body);
   }
 
   error(msg: string, attributes?: Attributes, body?: unknown): void {
-    this.#write("error", msg, attributes, body);
+    this.writeLog("error", msg, attributes, body);
   }
 
   child(scope: LoggerScope): Logger {
     try {
       const s = typeof scope === "object" && scope !== null ? scope : {};
-      const min = s.minLevel === undefined ? this.#min : (levelRank(s.minLevel) ?? this.#min);
-      const attrs = s.attributes === undefined ? this.#attrs : { ...this.#attrs, ...s.attributes };
+      const min = s.minLevel === undefined ? this.min : (levelRank(s.minLevel) ?? this.min);
+      const attrs = s.attributes === undefined ? this.attrs : { ...this.attrs, ...s.attributes };
       return new LoggerImpl(
-        this.#core,
-        typeof s.conversationId === "string" ? s.conversationId : this.#conv,
-        typeof s.turnId === "string" ? s.turnId : this.#turn,
+        this.core,
+        typeof s.conversationId === "string" ? s.conversationId : this.conv,
+        typeof s.turnId === "string" ? s.turnId : this.turn,
         attrs,
         min,
-        this.#span,
+        this.boundSpan,
       );
     } catch (error) {
-      this.#core.report(error);
+      this.core.report(error);
       return this;
     }
   }
 
   span(name: string, attributes?: Attributes, options?: SpanOptions): Span {
-    const parent = this.#parent();
-    const conv = this.#conv ?? (parent === undefined ? undefined : parent.#conv);
-    const turn = this.#turn ?? (parent === undefined ? undefined : parent.#turn);
+    const parent = this.parent();
+    const conv = this.conv ?? (parent === undefined ? undefined : parent.conv);
+    const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
     return new SpanImpl(
-      this.#core,
+      this.core,
       conv,
       turn,
-      this.#attrs,
-      this.#min,
+      this.attrs,
+      this.min,
       typeof name === "string" ? name : String(name),
       parent?.spanId,
       attributes,
@@ -520,7 +520,7 @@ class LoggerImpl implements Logger {
     const span = this.span(name, attributes, options);
     let result: T;
     try {
-      result = this.#core.implicit ? span.run(() => fn(span)) : fn(span);
+      result = this.core.implicit ? span.run(() => fn(span)) : fn(span);
     } catch (error) {
       span.fail(error);
       throw error;
@@ -551,19 +551,24 @@ class LoggerImpl implements Logger {
   }
 
   /** The span records attach to: the bound one, else the active one writing to our sink. */
-  #parent(): SpanImpl | undefined {
-    const bound = this.#span;
-    if (bound !== undefined || !this.#core.implicit) return bound;
+  private parent(): SpanImpl | undefined {
+    const bound = this.boundSpan;
+    if (bound !== undefined || !this.core.implicit) return bound;
     const active = activeContext();
     if (active === undefined || !(active instanceof SpanImpl)) return undefined;
-    return active.#core.sink === this.#core.sink ? active : undefined;
+    return active.core.sink === this.core.sink ? active : undefined;
   }
 
-  #write(level: Level, msg: string, attributes: Attributes | undefined, body: unknown): void {
-    const core = this.#core;
+  private writeLog(
+    level: Level,
+    msg: string,
+    attributes: Attributes | undefined,
+    body: unknown,
+  ): void {
+    const core = this.core;
     let record: LogEntry | undefined;
     try {
-      const parent = this.#parent();
+      const parent = this.parent();
       record = {
         kind: "log",
         level,
@@ -571,12 +576,12 @@ class LoggerImpl implements Logger {
         timestamp: core.clock.now(),
         extensionId: core.extensionId,
       };
-      const conv = this.#conv ?? (parent === undefined ? undefined : parent.#conv);
+      const conv = this.conv ?? (parent === undefined ? undefined : parent.conv);
       if (conv !== undefined) record.conversationId = conv;
-      const turn = this.#turn ?? (parent === undefined ? undefined : parent.#turn);
+      const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
       if (turn !== undefined) record.turnId = turn;
       if (parent !== undefined) record.spanId = parent.spanId;
-      const attrs = merge(this.#attrs, attributes);
+      const attrs = merge(this.attrs, attributes);
       if (attrs !== undefined) record.attributes = attrs;
       if (body !== undefined) record.body = body;
       deliver(core, record);
@@ -589,10 +594,10 @@ class LoggerImpl implements Logger {
   static activeFor(sink: LogSink): SpanCoordinates | undefined {
     const active = activeContext();
     if (active === undefined || !(active instanceof SpanImpl)) return undefined;
-    if (active.#core.sink !== sink) return undefined;
+    if (active.core.sink !== sink) return undefined;
     const out: SpanCoordinates = { spanId: active.spanId };
-    if (active.#conv !== undefined) out.conversationId = active.#conv;
-    if (active.#turn !== undefined) out.turnId = active.#turn;
+    if (active.conv !== undefined) out.conversationId = active.conv;
+    if (active.turn !== undefined) out.turnId = active.turn;
     return out;
   }
 }
@@ -623,14 +628,14 @@ export function activeSpanFor(sink: LogSink): SpanCoordinates | undefined {
 }
 
 class SpanImpl extends LoggerImpl implements Span {
-  #sinkCore: Core;
-  #id: string;
-  #name: string;
-  #parentId: string | undefined;
-  #conversationId: string | undefined;
-  #turnId: string | undefined;
-  #start: number;
-  #ended = false;
+  private sinkCore: Core;
+  private id: string;
+  private spanName: string;
+  private parentId: string | undefined;
+  private conversationId: string | undefined;
+  private turnId: string | undefined;
+  private start: number;
+  private isEnded = false;
 
   constructor(
     core: Core,
@@ -644,18 +649,18 @@ class SpanImpl extends LoggerImpl implements Span {
     options: SpanOptions | undefined,
   ) {
     super(core, conv, turn, baseAttrs, min, undefined);
-    this.#sinkCore = core;
-    this.#name = name;
-    this.#parentId = parentId;
-    this.#conversationId = conv;
-    this.#turnId = turn;
-    this.#id = newSpanId();
-    this.#start = core.elapsed();
+    this.sinkCore = core;
+    this.spanName = name;
+    this.parentId = parentId;
+    this.conversationId = conv;
+    this.turnId = turn;
+    this.id = newSpanId();
+    this.start = core.elapsed();
     let record: SpanOpen | undefined;
     try {
       record = {
         kind: "span-open",
-        spanId: this.#id,
+        spanId: this.id,
         name,
         timestamp: core.clock.now(),
         extensionId: core.extensionId,
@@ -675,40 +680,40 @@ class SpanImpl extends LoggerImpl implements Span {
   }
 
   get spanId(): string {
-    return this.#id;
+    return this.id;
   }
 
   get name(): string {
-    return this.#name;
+    return this.spanName;
   }
 
   get parentSpanId(): string | undefined {
-    return this.#parentId;
+    return this.parentId;
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.isEnded;
   }
 
   end(status: SpanStatus = "ok", attributes?: Attributes): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    const core = this.#sinkCore;
+    if (this.isEnded) return;
+    this.isEnded = true;
+    const core = this.sinkCore;
     let record: SpanClose | undefined;
     try {
-      const durationMs = Math.max(0, Math.round((core.elapsed() - this.#start) * 1000) / 1000);
+      const durationMs = Math.max(0, Math.round((core.elapsed() - this.start) * 1000) / 1000);
       record = {
         kind: "span-close",
-        spanId: this.#id,
-        name: this.#name,
+        spanId: this.id,
+        name: this.spanName,
         timestamp: core.clock.now(),
         durationMs,
         status: status === "error" ? "error" : "ok",
         extensionId: core.extensionId,
       };
-      if (this.#conversationId !== undefined) record.conversationId = this.#conversationId;
-      if (this.#turnId !== undefined) record.turnId = this.#turnId;
-      if (this.#parentId !== undefined) record.parentSpanId = this.#parentId;
+      if (this.conversationId !== undefined) record.conversationId = this.conversationId;
+      if (this.turnId !== undefined) record.turnId = this.turnId;
+      if (this.parentId !== undefined) record.parentSpanId = this.parentId;
       if (attributes !== undefined && attributes !== null) record.attributes = attributes;
       deliver(core, record);
     } catch (error) {
@@ -717,7 +722,7 @@ class SpanImpl extends LoggerImpl implements Span {
   }
 
   fail(error: unknown, attributes?: Attributes): void {
-    if (this.#ended) return;
+    if (this.isEnded) return;
     this.end("error", { ...attributes, error: describeError(error) });
   }
 
