@@ -37,14 +37,18 @@ export type { Naming } from "./src/naming.ts";
 export type { RotateEvery } from "./src/time_rotation.ts";
 export type { Clock } from "./src/clock.ts";
 export type { FileStat, FsOps } from "./src/fs_ops.ts";
-export { JournalSinkError } from "./src/journal_sink_error.ts";
-export { createJournalSink, type JournalSink, type JournalSinkStats } from "./src/journal_sink.ts";
+export { JournalSinkError } from "./src/sink/journal_sink_error.ts";
+export {
+  createJournalSink,
+  type JournalSink,
+  type JournalSinkStats,
+} from "./src/sink/journal_sink.ts";
 export type {
   BufferOptions,
   FsyncPolicy,
   JournalSinkOptions,
   RotateOptions,
-} from "./src/journal_sink_options.ts";
+} from "./src/sink/options.ts";
 export {
   type Attributes,
   createLogger,

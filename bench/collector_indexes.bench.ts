@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createJournalSink } from "../mod.ts";
 import { defaultFsOps } from "../src/adapters/default.ts";
 import type { JournalRecord } from "../src/reader/journal_record.ts";
-import { tailPass } from "../src/collector/tail.ts";
+import { tailPass } from "../src/reader/follow.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
 import { workload } from "./collector_workload.ts";
 

@@ -17,7 +17,7 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { createJournalSink } from "../src/journal_sink.ts";
+import { createJournalSink } from "../src/sink/journal_sink.ts";
 import { createJournalSpanProcessor } from "../src/otel/journal_span_processor.ts";
 import type { LogRecord } from "../src/records.ts";
 

@@ -15,7 +15,7 @@ import { otlpJsonToMessage } from "../src/otlp/otlp_json_to_message.ts";
 import { loadOtlpProtobuf } from "../src/otlp/otlp_protobuf.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";
 import { tracesToRecords } from "../src/otlp/otlp_to_records.ts";
-import { createJournalSink } from "../src/journal_sink.ts";
+import { createJournalSink } from "../src/sink/journal_sink.ts";
 
 const env =
   (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ??

@@ -1,13 +1,15 @@
 /**
  * Finding a journal's generations on disk: the live file and every rotated one, plain or
- * gzip-compressed, in the order they were written.
+ * gzip-compressed, under either naming scheme. The one probe loop the writer (retention,
+ * compression at start) and the readers share; the names themselves come from
+ * `naming.ts`.
  *
  * @module
  */
 
-import { errorCode, type FsOps } from "./fs_ops.ts";
-import { rotatedPath } from "./naming.ts";
-import { generationPath } from "./rotation.ts";
+import { completeFs } from "./complete_fs.ts";
+import type { FsOps } from "./fs_ops.ts";
+import { type Naming, NAMINGS, rotatedPath } from "./naming.ts";
 
 /**
  * One file of a journal.
@@ -28,22 +30,12 @@ export interface Generation {
   gzip: boolean;
 }
 
-/**
- * The path of generation `n` of the journal at `path` (uncompressed): `path` for 0,
- * `path.n` otherwise. Every name the reader derives goes through here.
- *
- * @param path The live journal's path.
- * @param n The generation number.
- * @returns Where that generation sits on disk.
- *
- * @example
- * ```ts
- * import { generationFile } from "./generations.ts";
- * if (generationFile("a.log", 2) !== "a.log.2") throw new Error("wrong name");
- * ```
- */
-export function generationFile(path: string, n: number): string {
-  return generationPath(path, n);
+/** A rotated file found on disk, with its age when the `FsOps` can tell (else `NaN`). */
+export interface RotatedFile extends Generation {
+  /** The scheme its name follows. */
+  naming: Naming;
+  /** Last modification in ms since the epoch; `NaN` when unknown. */
+  mtimeMs: number;
 }
 
 /**
@@ -54,30 +46,56 @@ export function generationFile(path: string, n: number): string {
 const MAX_GAP = 4;
 
 /**
- * Whether `path` is present, through whatever the `FsOps` offers: `exists`, else a
- * non-zero `size`, else a zero-length read that throws `ENOENT` for a missing file.
+ * Every rotated file of the journal at `path`, by rising generation number: for each
+ * number, every name under `namings`, plain then `.gz`. The search probes upwards from 1
+ * and stops after a few missing numbers in a row (or past `limit`).
+ *
+ * @param path The live journal's path.
+ * @param fs The file system to probe.
+ * @param namings The schemes to look for (default: all).
+ * @param limit The highest number to probe.
+ * @returns The files found.
+ *
+ * @example
+ * ```ts
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * import { findRotated } from "./generations.ts";
+ * const fs = createFakeFs();
+ * for (const name of ["a.log.1", "a.1.log.gz", "a.log.3"]) fs.close(fs.open(name));
+ * const found = findRotated("a.log", fs).map((file) => file.path);
+ * if (found.join(",") !== "a.log.1,a.1.log.gz,a.log.3") throw new Error(found.join(","));
+ * ```
  */
-export function fileExists(fs: FsOps, path: string): boolean {
-  if (fs.exists) return fs.exists(path);
-  if (fs.size(path) > 0) return true;
-  try {
-    if (fs.readAt) fs.readAt(path, 0, 0);
-    else fs.readFile(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return false;
-    throw error;
+export function findRotated(
+  path: string,
+  fs: FsOps,
+  namings: readonly Naming[] = NAMINGS,
+  limit = Infinity,
+): RotatedFile[] {
+  const complete = completeFs(fs);
+  const found: RotatedFile[] = [];
+  for (let n = 1, gap = 0; gap < MAX_GAP && n <= limit; n++) {
+    const before = found.length;
+    for (const gzip of [false, true]) {
+      const names = new Set<string>();
+      for (const naming of namings) {
+        const name = rotatedPath(path, n, naming, gzip);
+        if (names.has(name)) continue; // no extension: both schemes give one name
+        names.add(name);
+        const stat = complete.stat(name);
+        if (stat) found.push({ path: name, n, gzip, naming, mtimeMs: stat.mtimeMs });
+      }
+    }
+    gap = found.length > before ? 0 : gap + 1;
   }
+  return found;
 }
 
 /**
  * Every generation of the journal at `path`, oldest first: `path.N` … `path.1`, then
- * `path`. Both naming schemes are recognised: `app.log.N` and, for a path with an
- * extension, `app.N.log` (`naming: "before-ext"`). For each number the plain file is
- * preferred and the `.gz` one is taken when only it exists. The search probes upwards from 1 and stops after a few missing numbers in a
- * row, so a small hole left by a crash mid-rotation does not hide older generations.
- *
- * This is the one place that knows how generations are named on disk.
+ * `path`, under both naming schemes (`app.log.N`, and `app.N.log` for
+ * `naming: "before-ext"`). For each number the plain file is preferred and the `.gz` one
+ * is taken when only it exists.
  *
  * @param path The live journal's path.
  * @param fs The file system to probe.
@@ -94,24 +112,11 @@ export function fileExists(fs: FsOps, path: string): boolean {
  * ```
  */
 export function journalGenerations(path: string, fs: FsOps): Generation[] {
-  const rotated: Generation[] = [];
-  let gap = 0;
-  for (let n = 1; gap < MAX_GAP; n++) {
-    // Both naming schemes: `path.n` ("suffix") and the extension kept last ("before-ext").
-    const suffix = generationFile(path, n);
-    const beforeExt = rotatedPath(path, n, "before-ext");
-    const names = beforeExt === suffix ? [suffix] : [suffix, beforeExt];
-    const plain = names.map((name) => ({ name, gzip: false }));
-    const candidates = [...plain, ...names.map((name) => ({ name: `${name}.gz`, gzip: true }))];
-    const found = candidates.find((candidate) => fileExists(fs, candidate.name));
-    if (found) {
-      rotated.push({ path: found.name, n, gzip: found.gzip });
-      gap = 0;
-    } else {
-      gap++;
-    }
+  const byNumber = new Map<number, Generation>();
+  for (const { path: name, n, gzip } of findRotated(path, fs)) {
+    if (!byNumber.has(n)) byNumber.set(n, { path: name, n, gzip });
   }
-  rotated.reverse();
-  if (fileExists(fs, path)) rotated.push({ path, n: 0, gzip: false });
-  return rotated;
+  const generations = [...byNumber.values()].reverse();
+  if (completeFs(fs).exists(path)) generations.push({ path, n: 0, gzip: false });
+  return generations;
 }

@@ -6,7 +6,8 @@
  */
 
 import { type Clock, systemClock } from "./clock.ts";
-import type { Level, Link, LogEntry, LogSink, SpanClose, SpanOpen } from "./records.ts";
+import { levelOfRank, levelRank, requireLevel } from "./levels.ts";
+import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "./records.ts";
 import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
 import { activeContext, runInContext } from "./span_context.ts";
 import { newSpanId } from "./span_id.ts";
@@ -291,14 +292,6 @@ export interface Span extends Logger {
   [Symbol.dispose](): void;
 }
 
-const RANK: Readonly<Record<string, number>> = Object.freeze({
-  debug: 0,
-  info: 1,
-  warn: 2,
-  error: 3,
-});
-const LEVEL_OF: readonly Level[] = ["debug", "info", "warn", "error"];
-
 interface Core {
   readonly sink: LogSink;
   readonly extensionId: string;
@@ -346,7 +339,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (clock !== undefined && typeof clock?.now !== "function") {
     throw new TypeError("createLogger: clock must have a now() method");
   }
-  const min = rankOf(minLevel ?? "debug", "minLevel");
+  const min = requireLevel(minLevel ?? "debug", "minLevel");
   let warned = false;
   const report = (error: unknown, record?: unknown): void => {
     try {
@@ -374,12 +367,18 @@ export function createLogger(options: LoggerOptions): Logger {
   return new LoggerImpl(core, options.conversationId, options.turnId, attributes, min, undefined);
 }
 
-function rankOf(level: unknown, what: string): number {
-  const rank = typeof level === "string" && Object.hasOwn(RANK, level) ? RANK[level] : undefined;
-  if (rank === undefined) {
-    throw new TypeError(`${what} must be one of ${LEVEL_OF.join(", ")}; got ${String(level)}`);
-  }
-  return rank;
+/**
+ * Redacts a record the logger just built and hands it to the sink. Both callers' failures
+ * are reported by {@linkcode reportLost}.
+ */
+function deliver(core: Core, record: LogRecord): void {
+  if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
+  core.sink.emit(record);
+}
+
+/** A record could not be built or written: report it, never the unredacted payload. */
+function reportLost(core: Core, error: unknown, record: LogRecord | undefined): void {
+  core.report(error, core.redactor === undefined ? record : undefined);
 }
 
 function merge(base: Attributes | undefined, own: Attributes | undefined): Attributes | undefined {
@@ -424,13 +423,13 @@ function redactRecord(
 }
 
 class LoggerImpl implements Logger {
-  #core: Core;
-  #conv: string | undefined;
-  #turn: string | undefined;
-  #attrs: Attributes | undefined;
-  #min: number;
+  private core: Core;
+  private conv: string | undefined;
+  private turn: string | undefined;
+  private attrs: Attributes | undefined;
+  private min: number;
   /** The span this logger writes inside, explicitly; `undefined` for a plain logger. */
-  #span: SpanImpl | undefined;
+  private boundSpan: SpanImpl | undefined;
 
   constructor(
     core: Core,
@@ -440,71 +439,71 @@ class LoggerImpl implements Logger {
     min: number,
     span: SpanImpl | undefined,
   ) {
-    this.#core = core;
-    this.#conv = conv;
-    this.#turn = turn;
-    this.#attrs = attrs;
-    this.#min = min;
-    this.#span = span ?? (this instanceof SpanImpl ? this : undefined);
+    this.core = core;
+    this.conv = conv;
+    this.turn = turn;
+    this.attrs = attrs;
+    this.min = min;
+    this.boundSpan = span ?? (this instanceof SpanImpl ? this : undefined);
   }
 
   get extensionId(): string {
-    return this.#core.extensionId;
+    return this.core.extensionId;
   }
 
   get minLevel(): Level {
-    return LEVEL_OF[this.#min];
+    return levelOfRank(this.min);
   }
 
   isEnabled(level: Level): boolean {
-    return RANK[level] >= this.#min;
+    return (levelRank(level) ?? -1) >= this.min;
   }
 
   debug(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 0) this.#write("debug", msg, attributes, body);
+    if (this.min <= 0) this.writeLog("debug", msg, attributes, body);
   }
 
   info(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 1) this.#write("info", msg, attributes, body);
+    if (this.min <= 1) this.writeLog("info", msg, attributes, body);
   }
 
   warn(msg: string, attributes?: Attributes, body?: unknown): void {
-    if (this.#min <= 2) this.#write("warn", msg, attributes, body);
+    if (this.min <= 2) this.writeLog("warn", msg, attributes, body);
   }
 
   error(msg: string, attributes?: Attributes, body?: unknown): void {
-    this.#write("error", msg, attributes, body);
+    this.writeLog("error", msg, attributes, body);
   }
 
   child(scope: LoggerScope): Logger {
     try {
       const s = typeof scope === "object" && scope !== null ? scope : {};
-      const min = s.minLevel === undefined ? this.#min : (RANK[s.minLevel] ?? this.#min);
-      const attrs = s.attributes === undefined ? this.#attrs : { ...this.#attrs, ...s.attributes };
+      const min = s.minLevel === undefined ? this.min : (levelRank(s.minLevel) ?? this.min);
+      const attrs = s.attributes === undefined ? this.attrs : { ...this.attrs, ...s.attributes };
       return new LoggerImpl(
-        this.#core,
-        typeof s.conversationId === "string" ? s.conversationId : this.#conv,
-        typeof s.turnId === "string" ? s.turnId : this.#turn,
+        this.core,
+        typeof s.conversationId === "string" ? s.conversationId : this.conv,
+        typeof s.turnId === "string" ? s.turnId : this.turn,
         attrs,
         min,
-        this.#span,
+        this.boundSpan,
       );
     } catch (error) {
-      this.#core.report(error);
+      this.core.report(error);
       return this;
     }
   }
 
   span(name: string, attributes?: Attributes, options?: SpanOptions): Span {
-    const parent = this.#parent();
-    const conv = this.#conv ?? (parent === undefined ? undefined : parent.#conv);
-    const turn = this.#turn ?? (parent === undefined ? undefined : parent.#turn);
+    const parent = this.parent();
+    const conv = this.conv ?? (parent === undefined ? undefined : parent.conv);
+    const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
     return new SpanImpl(
-      this.#core,
+      this.core,
       conv,
       turn,
-      this.#attrs,
-      this.#min,
+      this.attrs,
+      this.min,
       typeof name === "string" ? name : String(name),
       parent?.spanId,
       attributes,
@@ -521,7 +520,7 @@ class LoggerImpl implements Logger {
     const span = this.span(name, attributes, options);
     let result: T;
     try {
-      result = this.#core.implicit ? span.run(() => fn(span)) : fn(span);
+      result = this.core.implicit ? span.run(() => fn(span)) : fn(span);
     } catch (error) {
       span.fail(error);
       throw error;
@@ -552,19 +551,24 @@ class LoggerImpl implements Logger {
   }
 
   /** The span records attach to: the bound one, else the active one writing to our sink. */
-  #parent(): SpanImpl | undefined {
-    const bound = this.#span;
-    if (bound !== undefined || !this.#core.implicit) return bound;
+  private parent(): SpanImpl | undefined {
+    const bound = this.boundSpan;
+    if (bound !== undefined || !this.core.implicit) return bound;
     const active = activeContext();
     if (active === undefined || !(active instanceof SpanImpl)) return undefined;
-    return active.#core.sink === this.#core.sink ? active : undefined;
+    return active.core.sink === this.core.sink ? active : undefined;
   }
 
-  #write(level: Level, msg: string, attributes: Attributes | undefined, body: unknown): void {
-    const core = this.#core;
+  private writeLog(
+    level: Level,
+    msg: string,
+    attributes: Attributes | undefined,
+    body: unknown,
+  ): void {
+    const core = this.core;
     let record: LogEntry | undefined;
     try {
-      const parent = this.#parent();
+      const parent = this.parent();
       record = {
         kind: "log",
         level,
@@ -572,18 +576,17 @@ class LoggerImpl implements Logger {
         timestamp: core.clock.now(),
         extensionId: core.extensionId,
       };
-      const conv = this.#conv ?? (parent === undefined ? undefined : parent.#conv);
+      const conv = this.conv ?? (parent === undefined ? undefined : parent.conv);
       if (conv !== undefined) record.conversationId = conv;
-      const turn = this.#turn ?? (parent === undefined ? undefined : parent.#turn);
+      const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
       if (turn !== undefined) record.turnId = turn;
       if (parent !== undefined) record.spanId = parent.spanId;
-      const attrs = merge(this.#attrs, attributes);
+      const attrs = merge(this.attrs, attributes);
       if (attrs !== undefined) record.attributes = attrs;
       if (body !== undefined) record.body = body;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
@@ -591,10 +594,10 @@ class LoggerImpl implements Logger {
   static activeFor(sink: LogSink): SpanCoordinates | undefined {
     const active = activeContext();
     if (active === undefined || !(active instanceof SpanImpl)) return undefined;
-    if (active.#core.sink !== sink) return undefined;
+    if (active.core.sink !== sink) return undefined;
     const out: SpanCoordinates = { spanId: active.spanId };
-    if (active.#conv !== undefined) out.conversationId = active.#conv;
-    if (active.#turn !== undefined) out.turnId = active.#turn;
+    if (active.conv !== undefined) out.conversationId = active.conv;
+    if (active.turn !== undefined) out.turnId = active.turn;
     return out;
   }
 }
@@ -625,14 +628,14 @@ export function activeSpanFor(sink: LogSink): SpanCoordinates | undefined {
 }
 
 class SpanImpl extends LoggerImpl implements Span {
-  #sinkCore: Core;
-  #id: string;
-  #name: string;
-  #parentId: string | undefined;
-  #conversationId: string | undefined;
-  #turnId: string | undefined;
-  #start: number;
-  #ended = false;
+  private sinkCore: Core;
+  private id: string;
+  private spanName: string;
+  private parentId: string | undefined;
+  private conversationId: string | undefined;
+  private turnId: string | undefined;
+  private start: number;
+  private isEnded = false;
 
   constructor(
     core: Core,
@@ -646,18 +649,18 @@ class SpanImpl extends LoggerImpl implements Span {
     options: SpanOptions | undefined,
   ) {
     super(core, conv, turn, baseAttrs, min, undefined);
-    this.#sinkCore = core;
-    this.#name = name;
-    this.#parentId = parentId;
-    this.#conversationId = conv;
-    this.#turnId = turn;
-    this.#id = newSpanId();
-    this.#start = core.elapsed();
+    this.sinkCore = core;
+    this.spanName = name;
+    this.parentId = parentId;
+    this.conversationId = conv;
+    this.turnId = turn;
+    this.id = newSpanId();
+    this.start = core.elapsed();
     let record: SpanOpen | undefined;
     try {
       record = {
         kind: "span-open",
-        spanId: this.#id,
+        spanId: this.id,
         name,
         timestamp: core.clock.now(),
         extensionId: core.extensionId,
@@ -670,58 +673,56 @@ class SpanImpl extends LoggerImpl implements Span {
       const links = options?.links;
       if (Array.isArray(links) && links.length > 0) record.links = links.slice();
       if (options?.body !== undefined) record.body = options.body;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
   get spanId(): string {
-    return this.#id;
+    return this.id;
   }
 
   get name(): string {
-    return this.#name;
+    return this.spanName;
   }
 
   get parentSpanId(): string | undefined {
-    return this.#parentId;
+    return this.parentId;
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.isEnded;
   }
 
   end(status: SpanStatus = "ok", attributes?: Attributes): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    const core = this.#sinkCore;
+    if (this.isEnded) return;
+    this.isEnded = true;
+    const core = this.sinkCore;
     let record: SpanClose | undefined;
     try {
-      const durationMs = Math.max(0, Math.round((core.elapsed() - this.#start) * 1000) / 1000);
+      const durationMs = Math.max(0, Math.round((core.elapsed() - this.start) * 1000) / 1000);
       record = {
         kind: "span-close",
-        spanId: this.#id,
-        name: this.#name,
+        spanId: this.id,
+        name: this.spanName,
         timestamp: core.clock.now(),
         durationMs,
         status: status === "error" ? "error" : "ok",
         extensionId: core.extensionId,
       };
-      if (this.#conversationId !== undefined) record.conversationId = this.#conversationId;
-      if (this.#turnId !== undefined) record.turnId = this.#turnId;
-      if (this.#parentId !== undefined) record.parentSpanId = this.#parentId;
+      if (this.conversationId !== undefined) record.conversationId = this.conversationId;
+      if (this.turnId !== undefined) record.turnId = this.turnId;
+      if (this.parentId !== undefined) record.parentSpanId = this.parentId;
       if (attributes !== undefined && attributes !== null) record.attributes = attributes;
-      if (core.redactor !== undefined) redactRecord(record, core.redactor, core);
-      core.sink.emit(record);
+      deliver(core, record);
     } catch (error) {
-      core.report(error, core.redactor === undefined ? record : undefined);
+      reportLost(core, error, record);
     }
   }
 
   fail(error: unknown, attributes?: Attributes): void {
-    if (this.#ended) return;
+    if (this.isEnded) return;
     this.end("error", { ...attributes, error: describeError(error) });
   }
 

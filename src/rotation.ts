@@ -48,23 +48,6 @@ export function decideWrite(size: number, line: string, maxBytes: number): Write
 }
 
 /**
- * The file name of generation `n` of a journal: `path` itself for 0, `path.n` otherwise.
- *
- * @param path The live journal's path.
- * @param n The generation, 0 for the live file, 1 for the newest rotated one.
- * @returns The generation's path.
- *
- * @example
- * ```ts
- * import { generationPath } from "./rotation.ts";
- * if (generationPath("app.jsonl", 2) !== "app.jsonl.2") throw new Error("wrong name");
- * ```
- */
-export function generationPath(path: string, n: number): string {
-  return rotatedPath(path, n);
-}
-
-/**
  * One file operation a rotation performs.
  *
  * @example

@@ -14,7 +14,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { createJournalSpanProcessor, type JournalSpanProcessorOptions } from "../otel.ts";
-import { createJournalSink } from "../src/journal_sink.ts";
+import { createJournalSink } from "../src/sink/journal_sink.ts";
 import { createLogger } from "../src/logger.ts";
 import type { LogEntry, LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
 import { readJournal } from "../src/reader/read_journal.ts";

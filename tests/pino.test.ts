@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { createPinoDestination } from "../pino.ts";
-import { createJournalSink } from "../src/journal_sink.ts";
+import { createJournalSink } from "../src/sink/journal_sink.ts";
 import { createLogger } from "../src/logger.ts";
 import type { LogEntry, LogRecord } from "../src/records.ts";
 import { readJournal } from "../src/reader/read_journal.ts";

@@ -477,3 +477,66 @@ test("a generation compressed while it is being read is finished from its .gz tw
   }
   assert.deepEqual(msgs, [...Array.from({ length: 50 }, (_, i) => `old ${i}`), "live"]);
 });
+
+describe("readJournal with follow, both naming schemes", () => {
+  for (const naming of ["suffix", "before-ext"] as const) {
+    test(`a follower sees every record of a ${naming} journal written in bursts`, async () => {
+      const fs = createFakeFs();
+      const sink = createJournalSink({
+        path: "logs/app.jsonl",
+        fs,
+        maxBytes: 4096,
+        maxFiles: 100,
+        naming,
+        fsync: "none",
+      });
+      const controller = new AbortController();
+      const reader = readJournal("logs/app.jsonl", {
+        fs,
+        follow: true,
+        pollMs: 1,
+        signal: controller.signal,
+      });
+      const seen: unknown[] = [];
+      const reading = (async () => {
+        for await (const record of reader) {
+          seen.push(msgOf(record));
+          if (seen.length === 1200) controller.abort();
+        }
+      })();
+      for (let burst = 0; burst < 12; burst++) {
+        for (let i = 0; i < 100; i++) sink.emit(log(`r${burst * 100 + i}`));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const deadline = setTimeout(() => controller.abort(), 2000);
+      await reading;
+      clearTimeout(deadline);
+      sink.close();
+      assert.equal(sink.stats.rotations > 5, true);
+      assert.equal(seen.length, 1200);
+      assert.deepEqual(seen, Array.from({ length: 1200 }, (_, i) => `r${i}`));
+    });
+  }
+});
+
+describe("readJournal at the end of a rotated generation", () => {
+  test("a torn last line of a rotated file is not glued onto the newer file's first record", async () => {
+    const fs = createFakeFs();
+    write(fs, "j.1", line(log("old")) + '{"kind":"log","lev');
+    write(fs, "j", line(log("new")));
+    const reader = readJournal("j", { fs });
+    const msgs = (await collect(reader)).map(msgOf);
+    assert.deepEqual(msgs, ["old", "new"]);
+    assert.equal(reader.stats.torn, 1);
+  });
+
+  test("a whole record without its newline ends a rotated file on its own", async () => {
+    const fs = createFakeFs();
+    write(fs, "j.2", line(log("oldest")).trimEnd());
+    write(fs, "j.1", line(log("older")));
+    write(fs, "j", line(log("live")));
+    const reader = readJournal("j", { fs });
+    assert.deepEqual((await collect(reader)).map(msgOf), ["oldest", "older", "live"]);
+    assert.equal(reader.stats.skipped, 0);
+  });
+});

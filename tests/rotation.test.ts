@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideWrite, generationPath, rotationSteps } from "../src/rotation.ts";
+import { decideWrite, rotationSteps } from "../src/rotation.ts";
+import { rotatedPath as generationPath } from "../src/naming.ts";
 import { utf8Length } from "../src/utf8_length.ts";
 
 test("an empty file takes a line larger than maxBytes whole", () => {

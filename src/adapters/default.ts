@@ -8,6 +8,7 @@ import type { FsOps } from "../fs_ops.ts";
 import { bunFs } from "./bun.ts";
 import { denoFs } from "./deno.ts";
 import { nodeFs } from "./node.ts";
+import { runtimeName } from "../runtime/runtime.ts";
 
 /**
  * The `FsOps` of the running runtime: {@linkcode denoFs} on Deno, {@linkcode bunFs} on
@@ -22,8 +23,7 @@ import { nodeFs } from "./node.ts";
  * ```
  */
 export function defaultFsOps(): FsOps {
-  const global = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (global.Deno !== undefined) return denoFs as FsOps;
-  if (global.Bun !== undefined) return bunFs as FsOps;
+  if (runtimeName === "deno") return denoFs as FsOps;
+  if (runtimeName === "bun") return bunFs as FsOps;
   return nodeFs as FsOps;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { FsOps } from "../fs_ops.ts";
+import { denoNamespace } from "../runtime/runtime.ts";
 import { writeAll } from "./write_all.ts";
 
 const encoder = new TextEncoder();
@@ -12,7 +13,7 @@ const encoder = new TextEncoder();
 let scratch = new Uint8Array(64 * 1024);
 
 function deno(): typeof Deno {
-  const runtime = (globalThis as { Deno?: typeof Deno }).Deno;
+  const runtime = denoNamespace<typeof Deno>();
   if (!runtime) throw new Error("journal-sink: the Deno adapter needs the Deno runtime");
   return runtime;
 }

@@ -1,6 +1,7 @@
 import type * as NodeBuffer from "node:buffer";
 import type * as NodeFs from "node:fs";
 import type { FsOps } from "../fs_ops.ts";
+import { builtinModule, isWindows } from "../runtime/runtime.ts";
 import { writeAll } from "./write_all.ts";
 
 let cachedFs: typeof NodeFs | undefined;
@@ -8,15 +9,8 @@ let cachedFs: typeof NodeFs | undefined;
 /** What Node and Bun share: `node:fs`, reached lazily so nothing loads it unless used. */
 export function nodeFsModule(): typeof NodeFs {
   if (cachedFs) return cachedFs;
-  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const fs = process?.getBuiltinModule?.("node:fs");
-  if (!fs) throw new Error("journal-sink: node:fs is not available in this runtime");
-  cachedFs = fs as typeof NodeFs;
+  cachedFs = builtinModule<typeof NodeFs>("node:fs");
   return cachedFs;
-}
-
-function isWindows(): boolean {
-  return (globalThis as { process?: { platform?: string } }).process?.platform === "win32";
 }
 
 /**
@@ -91,9 +85,7 @@ let bufferModule: typeof NodeBuffer | undefined;
 
 /** The UTF-8 length by the runtime's native counter: faster than a regexp or a JS loop. */
 function byteLength(text: string): number {
-  bufferModule ??= (globalThis as unknown as {
-    process: { getBuiltinModule(id: string): typeof NodeBuffer };
-  }).process.getBuiltinModule("node:buffer");
+  bufferModule ??= builtinModule<typeof NodeBuffer>("node:buffer");
   return bufferModule.Buffer.byteLength(text, "utf8");
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { FsOps } from "../fs_ops.ts";
+import { currentProcess as runtimeProcess, type ProcessLike } from "../runtime/runtime.ts";
 
 /**
  * Where the CLI reads and writes. {@linkcode processIo} is the real one; tests pass their own.
@@ -38,28 +39,13 @@ export interface CliIo {
   pollMs?: number;
 }
 
-interface ProcessStream {
-  write(text: string): boolean;
-  isTTY?: boolean;
-  once?(event: string, listener: (...args: unknown[]) => void): unknown;
-  on?(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-interface ProcessLike {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  stdout: ProcessStream;
-  stderr: ProcessStream;
-  exitCode?: number | string;
-}
-
 /**
  * The running process (`process` exists on Deno 2, Node and Bun alike).
  *
  * @returns The global `process`.
  */
 export function currentProcess(): ProcessLike {
-  const proc = (globalThis as { process?: ProcessLike }).process;
+  const proc = runtimeProcess();
   if (!proc) throw new Error("journal-sink: no process object in this runtime");
   return proc;
 }

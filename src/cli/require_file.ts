@@ -34,8 +34,8 @@ export async function requireJournal(shown: string, path: string, fs?: FsOps): P
  * @param path The SQLite file.
  */
 export async function requireStore(path: string): Promise<void> {
-  const { fileExists } = await import("../generations.ts");
-  if (path === ":memory:" || !fileExists(await fsOrDefault(undefined), path)) {
+  const { completeFs } = await import("../complete_fs.ts");
+  if (path === ":memory:" || !completeFs(await fsOrDefault(undefined)).exists(path)) {
     throw new CommandFailure(
       `no trace store at ${path} (run journal-sink collect --db ${path} first)`,
     );

@@ -8,7 +8,7 @@
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
-import { tailPass } from "./tail.ts";
+import { tailPass } from "../reader/follow.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
 

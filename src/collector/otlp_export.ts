@@ -10,9 +10,9 @@
 import { defaultFsOps } from "../adapters/default.ts";
 import { errorCode, type FsOps, parentDir } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
-import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
+import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
 import { OtlpMapper, type OtlpOptions } from "./otlp_mapping.ts";
-import { tailPass } from "./tail.ts";
+import { tailPass } from "../reader/follow.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
 import { gzip } from "../otlp/gzip.ts";
 import { otlpJsonToMessage } from "../otlp/otlp_json_to_message.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { builtinModule, runtimeName } from "../runtime/runtime.ts";
+
 /** A value SQLite stores and returns: what both drivers agree on. */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
@@ -111,17 +113,10 @@ function wrap(db: DriverDatabase): SqliteDatabase {
 export async function openSqlite(path: string): Promise<SqliteDatabase> {
   // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
   // without an import that other runtimes' checkers or the JSR analyzer would try to resolve.
-  const process = (globalThis as {
-    process: { getBuiltinModule(id: string): unknown };
-  }).process;
-  if ("Bun" in globalThis) {
-    const bun = process.getBuiltinModule("bun:sqlite") as {
-      Database: new (path: string) => DriverDatabase;
-    };
+  if (runtimeName === "bun") {
+    const bun = builtinModule<{ Database: new (path: string) => DriverDatabase }>("bun:sqlite");
     return wrap(new bun.Database(path));
   }
-  const node = process.getBuiltinModule("node:sqlite") as {
-    DatabaseSync: new (path: string) => unknown;
-  };
+  const node = builtinModule<{ DatabaseSync: new (path: string) => unknown }>("node:sqlite");
   return wrap(new node.DatabaseSync(path) as DriverDatabase);
 }

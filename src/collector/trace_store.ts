@@ -6,7 +6,7 @@
  */
 
 import type { JournalRecord } from "../reader/journal_record.ts";
-import { type FilePosition, fromHex, toHex } from "./fingerprint.ts";
+import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { applyTraceStoreSchema, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";

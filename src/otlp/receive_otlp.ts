@@ -8,8 +8,8 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createJournalSink } from "../journal_sink.ts";
-import type { JournalSinkOptions } from "../journal_sink_options.ts";
+import { createJournalSink } from "../sink/journal_sink.ts";
+import type { JournalSinkOptions } from "../sink/options.ts";
 import type { LogSink } from "../records.ts";
 import { gunzipLimited, InflateLimitError } from "./gzip.ts";
 import { loadOtlpProtobuf } from "./otlp_protobuf.ts";

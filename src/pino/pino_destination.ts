@@ -6,8 +6,8 @@
  * @module
  */
 
-import { createJournalSink, type JournalSink } from "../journal_sink.ts";
-import type { JournalSinkOptions } from "../journal_sink_options.ts";
+import { createJournalSink, type JournalSink } from "../sink/journal_sink.ts";
+import type { JournalSinkOptions } from "../sink/options.ts";
 import { activeSpanFor } from "../logger.ts";
 import type { LogSink } from "../records.ts";
 import { DEFAULT_PINO_CONFIG, type PinoConfig, pinoLineToEntry } from "./pino_line.ts";

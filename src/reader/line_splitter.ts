@@ -41,10 +41,10 @@ export interface LineSink {
  * ```
  */
 export class LineSplitter {
-  #sink: LineSink;
-  #decoder = new TextDecoder("utf-8", { fatal: false });
-  #carry: Uint8Array[] = [];
-  #carryBytes = 0;
+  private sink: LineSink;
+  private decoder = new TextDecoder("utf-8", { fatal: false });
+  private carry: Uint8Array[] = [];
+  private carryBytes = 0;
 
   /**
    * Creates the instance.
@@ -52,12 +52,12 @@ export class LineSplitter {
    * @param sink Receives the lines and NUL runs.
    */
   constructor(sink: LineSink) {
-    this.#sink = sink;
+    this.sink = sink;
   }
 
   /** Bytes of the partial line held back until its newline arrives. */
   get pendingBytes(): number {
-    return this.#carryBytes;
+    return this.carryBytes;
   }
 
   /**
@@ -68,18 +68,18 @@ export class LineSplitter {
   push(chunk: Uint8Array): void {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
-      this.#hold(chunk);
+      this.hold(chunk);
       return;
     }
     let start = 0;
-    if (this.#carryBytes > 0) {
+    if (this.carryBytes > 0) {
       const first = chunk.indexOf(NEWLINE);
-      this.#hold(chunk.subarray(0, first));
-      this.#emit(this.#takeCarry());
+      this.hold(chunk.subarray(0, first));
+      this.emit(this.takeCarry());
       start = first + 1;
     }
-    if (start < last) this.#emit(chunk.subarray(start, last), true);
-    if (last + 1 < chunk.length) this.#hold(chunk.subarray(last + 1));
+    if (start < last) this.emit(chunk.subarray(start, last), true);
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
   }
 
   /**
@@ -90,72 +90,72 @@ export class LineSplitter {
    * @returns The unterminated rest, `""` when the input ended with a newline.
    */
   end(): string {
-    if (this.#carryBytes === 0) return "";
-    const bytes = this.#takeCarry();
-    if (bytes.indexOf(NUL) < 0) return this.#decoder.decode(bytes);
+    if (this.carryBytes === 0) return "";
+    const bytes = this.takeCarry();
+    if (bytes.indexOf(NUL) < 0) return this.decoder.decode(bytes);
     // Only what follows the last NUL run is the candidate tail; what precedes it is handed
     // to the sink as ordinary segments.
     let previous: string | undefined;
-    this.#splitNul(bytes, (text) => {
-      if (previous !== undefined) this.#sink.line(previous);
+    this.splitNul(bytes, (text) => {
+      if (previous !== undefined) this.sink.line(previous);
       previous = text;
     });
     return previous ?? "";
   }
 
-  #hold(bytes: Uint8Array): void {
+  private hold(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     // Copy: the caller may reuse or release the chunk.
-    this.#carry.push(bytes.slice());
-    this.#carryBytes += bytes.length;
+    this.carry.push(bytes.slice());
+    this.carryBytes += bytes.length;
   }
 
-  #takeCarry(): Uint8Array {
-    const parts = this.#carry;
+  private takeCarry(): Uint8Array {
+    const parts = this.carry;
     let bytes: Uint8Array;
     if (parts.length === 1) {
       bytes = parts[0];
     } else {
-      bytes = new Uint8Array(this.#carryBytes);
+      bytes = new Uint8Array(this.carryBytes);
       let offset = 0;
       for (const part of parts) {
         bytes.set(part, offset);
         offset += part.length;
       }
     }
-    this.#carry = [];
-    this.#carryBytes = 0;
+    this.carry = [];
+    this.carryBytes = 0;
     return bytes;
   }
 
-  #emit(bytes: Uint8Array, many = false): void {
+  private emit(bytes: Uint8Array, many = false): void {
     if (bytes.indexOf(NUL) >= 0) {
-      this.#splitNul(bytes, (segment) => {
-        if (many) { for (const line of segment.split("\n")) this.#sink.line(line); }
-        else this.#sink.line(segment);
+      this.splitNul(bytes, (segment) => {
+        if (many) { for (const line of segment.split("\n")) this.sink.line(line); }
+        else this.sink.line(segment);
       });
       return;
     }
-    const text = this.#decoder.decode(bytes);
+    const text = this.decoder.decode(bytes);
     if (!many) {
-      this.#sink.line(text);
+      this.sink.line(text);
       return;
     }
-    for (const line of text.split("\n")) this.#sink.line(line);
+    for (const line of text.split("\n")) this.sink.line(line);
   }
 
   /** Cuts `bytes` at every NUL run; hands each piece and each run over in stream order. */
-  #splitNul(bytes: Uint8Array, piece: (text: string) => void): void {
+  private splitNul(bytes: Uint8Array, piece: (text: string) => void): void {
     let start = 0;
     let index = bytes.indexOf(NUL);
     while (index >= 0) {
-      piece(this.#decoder.decode(bytes.subarray(start, index)));
+      piece(this.decoder.decode(bytes.subarray(start, index)));
       let end = index;
       while (end < bytes.length && bytes[end] === NUL) end++;
-      this.#sink.nulRun();
+      this.sink.nulRun();
       start = end;
       index = bytes.indexOf(NUL, start);
     }
-    piece(this.#decoder.decode(bytes.subarray(start)));
+    piece(this.decoder.decode(bytes.subarray(start)));
   }
 }

@@ -7,12 +7,15 @@
 
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
-import { fileExists, generationFile, journalGenerations } from "../generations.ts";
+import { completeFs } from "../complete_fs.ts";
+import { journalGenerations } from "../generations.ts";
 import { DamagedGzipError, DEFAULT_CHUNK_SIZE, gzipChunks, readRange } from "./file_chunks.ts";
 import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { compileFilter, type RecordFilter } from "./record_filter.ts";
+import { type FilePosition, FINGERPRINT_BYTES, plainHead, startsWith } from "./file_identity.ts";
+import { type TailBatch, tailPass } from "./follow.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
 
 /**
@@ -115,10 +118,6 @@ export type JournalReader = AsyncGenerator<JournalRecord, ReadStats, undefined> 
   readonly stats: ReadStats;
 };
 
-const HEAD_BYTES = 4096;
-/** How many rotations between two reads a cursor can follow its file through. */
-const MAX_SHIFT = 16;
-
 /**
  * Reads every record of the journal at `path` (`path.N` … `path.1`, then `path`;
  * `path.N.gz` generations are decompressed on the fly) in the order they were written.
@@ -168,31 +167,20 @@ export function readJournal(path: string, options: ReadJournalOptions = {}): Jou
   return iterator as JournalReader;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The first line of a file (up to 4 KiB), which identifies it across a rotation. */
-function headOf(fs: FsOps, path: string): Uint8Array | undefined {
-  const bytes = readRange(fs, path, 0, HEAD_BYTES);
-  const newline = bytes.indexOf(0x0a);
-  if (newline >= 0) return bytes.slice(0, newline + 1);
-  return bytes.length === HEAD_BYTES ? bytes.slice() : undefined;
-}
-
 async function* read(
   path: string,
   options: ReadJournalOptions,
   stats: ReadStats,
 ): AsyncGenerator<JournalRecord, ReadStats, undefined> {
-  const fs = options.fs ?? defaultFsOps();
+  const fs = completeFs(options.fs ?? defaultFsOps());
   const keep = compileFilter(options);
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const follow = options.follow === true;
-  const signal = options.signal;
   const batch: JournalRecord[] = [];
+  if (follow) {
+    if (journalGenerations(path, fs).length === 0) throw new JournalNotFoundError(path);
+    return yield* followJournal(path, options, stats, fs, chunkSize, keep);
+  }
 
   const accept = (value: JournalRecord) => {
     if (keep && !keep(value)) {
@@ -236,34 +224,30 @@ async function* read(
   };
 
   // A cursor reads one file chunk by chunk. Before each read after the first it checks
-  // that the file at its path still begins with the first line it saw there; when a
-  // rotation has renamed the file, the cursor follows it to the next generation's name.
+  // that the file at its path still carries the identity it saw there (file_identity.ts);
+  // when a rotation has renamed the file, the cursor follows it to its new name.
   const lengthPerRead = fs.readAt ? chunkSize : Infinity;
   const nextChunk = (cursor: Cursor): Uint8Array | undefined => {
-    if (cursor.offset > 0 && cursor.head) {
-      if (!sameBytes(readRange(fs, cursor.path, 0, cursor.head.length), cursor.head)) {
-        // Rotated once or more since the last read: look for it further down the line.
-        let found = false;
-        for (let n = cursor.n + 1; n <= cursor.n + MAX_SHIFT && !found; n++) {
-          const moved = generationFile(path, n);
-          if (sameBytes(readRange(fs, moved, 0, cursor.head.length), cursor.head)) {
-            cursor.n = n;
-            cursor.path = moved;
-            found = true;
-          }
-        }
-        if (!found) return undefined;
+    if (cursor.offset > 0 && cursor.head.length > 0) {
+      if (!startsWith(plainHead(fs, cursor.path), cursor.head)) {
+        // Rotated once or more since the last read: look for it among the older names.
+        const moved = journalGenerations(path, fs).find((generation) =>
+          generation.n > cursor.n && !generation.gzip &&
+          startsWith(plainHead(fs, generation.path), cursor.head)
+        );
+        if (!moved) return undefined;
+        cursor.n = moved.n;
+        cursor.path = moved.path;
       }
     }
     const chunk = readRange(fs, cursor.path, cursor.offset, lengthPerRead);
+    if (cursor.offset === 0) cursor.head = chunk.slice(0, FINGERPRINT_BYTES);
     cursor.offset += chunk.length;
-    cursor.head ??= headOf(fs, cursor.path);
     return chunk;
   };
 
   const generations = journalGenerations(path, fs);
   if (generations.length === 0) throw new JournalNotFoundError(path);
-  let live: Cursor = { n: 0, path, offset: 0 };
   for (const generation of generations) {
     stats.files.push(generation.path);
     if (generation.gzip) {
@@ -281,25 +265,21 @@ async function* read(
         continue;
       }
     } else {
-      const cursor: Cursor = { n: generation.n, path: generation.path, offset: 0 };
+      const cursor: Cursor = { n: generation.n, path: generation.path, offset: 0, head: EMPTY };
       let vanished = false;
       while (true) {
         const chunk = nextChunk(cursor);
         if (!chunk || chunk.length === 0) {
-          vanished = !chunk || (cursor.offset === 0 && !fileExists(fs, cursor.path));
+          vanished = !chunk || (cursor.offset === 0 && !fs.exists(cursor.path));
           break;
         }
         feed(chunk);
         yield* drain(batch);
       }
-      if (generation.n === 0 && follow) {
-        live = cursor;
-        break;
-      }
       // Background compression replaced the plain generation while we read it: finish
       // from its .gz twin, skipping the bytes already read.
       const twin = `${cursor.path}.gz`;
-      if (vanished && generation.n > 0 && fileExists(fs, twin)) {
+      if (vanished && generation.n > 0 && fs.exists(twin)) {
         let skip = cursor.offset;
         try {
           for await (const chunk of gzipChunks(fs, twin, chunkSize)) {
@@ -321,29 +301,52 @@ async function* read(
     finishFile();
     yield* drain(batch);
   }
-  if (!follow) return stats;
-  if (!stats.files.includes(path)) stats.files.push(path);
+  return stats;
+}
 
-  // Follow the live file: poll for growth. When a rotation moves it away, the cursor reads
-  // the rest of it under its new name, then starts on the new live file.
+/**
+ * `follow` mode: the journal's one follower ({@linkcode tailPass}, shared with the
+ * collector) in passes every `pollMs`. Each pass finds the generations under both naming
+ * schemes and matches each to its read position by content identity, so no rotation
+ * between two polls, however many, hides a file.
+ */
+async function* followJournal(
+  path: string,
+  options: ReadJournalOptions,
+  stats: ReadStats,
+  fs: FsOps,
+  chunkSize: number,
+  keep: ((record: JournalRecord) => boolean) | undefined,
+): AsyncGenerator<JournalRecord, ReadStats, undefined> {
+  const signal = options.signal;
   const pollMs = options.pollMs ?? 250;
-  let cursor = live;
+  const positions: FilePosition[] = [];
+  const count = (batch: TailBatch) => {
+    stats.bytes += batch.bytes;
+    stats.invalid += batch.invalid;
+    stats.nulRuns += batch.nulRuns;
+    stats.torn += batch.torn;
+    stats.skipped += batch.skipped;
+    if (!stats.files.includes(batch.path)) stats.files.push(batch.path);
+  };
   while (!signal?.aborted) {
-    const chunk = nextChunk(cursor);
-    if (chunk && chunk.length > 0) {
-      feed(chunk);
-      yield* drain(batch);
-      continue;
+    const wasLive = new Set(positions.filter((p) => p.path === path).map((p) => p.key));
+    for await (const batch of tailPass(path, positions, { fs, chunkSize, now: Date.now })) {
+      count(batch);
+      for (const record of batch.records) {
+        if (keep && !keep(record)) {
+          stats.filtered++;
+          continue;
+        }
+        stats.records++;
+        yield record;
+      }
+      if (signal?.aborted) return stats;
     }
-    if (!chunk || cursor.n > 0) {
-      // Done with a file that was rotated away: the generations written after it are next.
-      finishFile();
-      stats.rotationsFollowed++;
-      yield* drain(batch);
-      const n = chunk ? cursor.n - 1 : 0;
-      cursor = { n, path: generationFile(path, n), offset: 0 };
-      continue;
+    for (const position of positions) {
+      if (wasLive.has(position.key) && position.path !== path) stats.rotationsFollowed++;
     }
+    if (!stats.files.includes(path)) stats.files.push(path);
     options.onIdle?.();
     if (signal?.aborted) break;
     await abortableSleep(pollMs, signal);
@@ -351,12 +354,14 @@ async function* read(
   return stats;
 }
 
-/** Where a read is in one file, and the first line that identifies the file. */
+const EMPTY = new Uint8Array(0);
+
+/** Where a read is in one file, and the first bytes that identify the file. */
 interface Cursor {
   n: number;
   path: string;
   offset: number;
-  head?: Uint8Array;
+  head: Uint8Array;
 }
 
 function* drain(batch: JournalRecord[]): Generator<JournalRecord> {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Level, LEVELS } from "../records.ts";
+import { levelRank } from "../levels.ts";
+import type { Level } from "../records.ts";
 import type { JournalRecord } from "./journal_record.ts";
 
 /**
@@ -38,8 +39,6 @@ export interface RecordFilter {
   extensionId?: string;
 }
 
-const RANK = new Map<unknown, number>(LEVELS.map((level, index) => [level, index]));
-
 function millis(value: number | Date | undefined): number | undefined {
   return value instanceof Date ? value.getTime() : value;
 }
@@ -68,10 +67,10 @@ export function compileFilter(
     tests.push((record) => kinds.has(record.kind as string));
   }
   if (filter.minLevel !== undefined) {
-    const min = RANK.get(filter.minLevel);
+    const min = levelRank(filter.minLevel);
     if (min === undefined) throw new TypeError(`unknown level: ${filter.minLevel}`);
     tests.push((record) => {
-      const rank = RANK.get(record.level);
+      const rank = levelRank(record.level);
       return rank === undefined || rank >= min;
     });
   }

@@ -9,7 +9,7 @@
 
 import type { FsOps } from "../fs_ops.ts";
 import type { Generation } from "../generations.ts";
-import { gzipChunks, readRange } from "../reader/file_chunks.ts";
+import { gzipChunks, readRange } from "./file_chunks.ts";
 
 /** Bytes of a file's start that identify it (the filelog receiver's default, 1 KiB). */
 export const FINGERPRINT_BYTES = 1024;
@@ -19,7 +19,7 @@ export const FINGERPRINT_BYTES = 1024;
  *
  * @example
  * ```ts
- * import type { FilePosition } from "@dispatch/journal-sink/collector";
+ * import type { FilePosition } from "@dispatch/journal-sink";
  * const position: FilePosition = {
  *   key: "k1", head: new Uint8Array([123]), offset: 1, complete: false, path: "a.jsonl", seenMs: 0,
  * };
@@ -42,6 +42,18 @@ export interface FilePosition {
 }
 
 /**
+ * The identity of the plain file at `path`: its first bytes, up to
+ * {@linkcode FINGERPRINT_BYTES} (empty for a missing or empty file).
+ *
+ * @param fs The file system.
+ * @param path The file.
+ * @returns A copy of the bytes.
+ */
+export function plainHead(fs: FsOps, path: string): Uint8Array {
+  return readRange(fs, path, 0, FINGERPRINT_BYTES).slice();
+}
+
+/**
  * The first bytes of a generation's data, decompressed for a `.gz` one.
  *
  * @param fs The file system.
@@ -49,7 +61,7 @@ export interface FilePosition {
  * @returns Up to {@linkcode FINGERPRINT_BYTES} bytes (fewer for a short file).
  */
 export async function readHead(fs: FsOps, generation: Generation): Promise<Uint8Array> {
-  if (!generation.gzip) return readRange(fs, generation.path, 0, FINGERPRINT_BYTES).slice();
+  if (!generation.gzip) return plainHead(fs, generation.path);
   const head = new Uint8Array(FINGERPRINT_BYTES);
   let filled = 0;
   try {

@@ -1,5 +1,6 @@
 /**
- * Tailing a journal by content identity: every generation (plain or gzip) is matched to
+ * The one follower of a journal, used by `readJournal({ follow })` and the collector.
+ * Tailing by content identity: every generation (plain or gzip) is matched to
  * its known {@linkcode FilePosition} by fingerprint and read on from there, in batches the
  * caller commits together with the updated positions.
  *
@@ -8,10 +9,10 @@
 
 import type { FsOps } from "../fs_ops.ts";
 import { journalGenerations } from "../generations.ts";
-import { DamagedGzipError, gzipChunks, readRange } from "../reader/file_chunks.ts";
-import { type JournalRecord, parseRecord } from "../reader/journal_record.ts";
-import { LineSplitter } from "../reader/line_splitter.ts";
-import { type FilePosition, matchPosition, readHead, startsWith } from "./fingerprint.ts";
+import { DamagedGzipError, gzipChunks, readRange } from "./file_chunks.ts";
+import { type JournalRecord, parseRecord } from "./journal_record.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import { type FilePosition, matchPosition, readHead, startsWith } from "./file_identity.ts";
 
 /** Forget the position of a file that has not been seen for this long (one day). */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -25,8 +26,16 @@ export interface TailBatch {
   records: JournalRecord[];
   /** Every known file's position after this batch (forgotten files are left out). */
   positions: FilePosition[];
-  /** Lines skipped as damage (invalid JSON, NUL runs, torn tails of finished files). */
+  /** Lines skipped as damage: `invalid + nulRuns + torn`. */
   skipped: number;
+  /** Lines that are not a record. */
+  invalid: number;
+  /** Runs of NUL bytes. */
+  nulRuns: number;
+  /** Damaged gzip tails. */
+  torn: number;
+  /** Bytes of (decompressed) data consumed by this batch. */
+  bytes: number;
   /** The file the records came from. */
   path: string;
 }
@@ -41,29 +50,43 @@ export interface TailOptions {
   now: () => number;
 }
 
+interface Parsed {
+  records: JournalRecord[];
+  invalid: number;
+  nulRuns: number;
+}
+
 /** Parses the complete lines of `bytes` (which ends with a newline). */
-function parseLines(bytes: Uint8Array): { records: JournalRecord[]; skipped: number } {
-  const records: JournalRecord[] = [];
-  let skipped = 0;
+function parseLines(bytes: Uint8Array): Parsed {
+  const parsed: Parsed = { records: [], invalid: 0, nulRuns: 0 };
+  const take = (text: string) => {
+    if (text.trim() === "") return;
+    const record = parseRecord(text);
+    if (record) parsed.records.push(record);
+    else parsed.invalid++;
+  };
   const splitter = new LineSplitter({
-    line(text) {
-      if (text.trim() === "") return;
-      const record = parseRecord(text);
-      if (record) records.push(record);
-      else skipped++;
-    },
+    line: take,
     nulRun() {
-      skipped++;
+      parsed.nulRuns++;
     },
   });
   splitter.push(bytes);
-  const rest = splitter.end();
-  if (rest.trim() !== "") {
-    const record = parseRecord(rest);
-    if (record) records.push(record);
-    else skipped++;
-  }
-  return { records, skipped };
+  take(splitter.end());
+  return parsed;
+}
+
+/** The batch of `parsed`, which consumed `bytes` bytes of `path`. */
+function batchOf(
+  parsed: Parsed,
+  bytes: number,
+  path: string,
+  positions: FilePosition[],
+  torn = 0,
+): TailBatch {
+  const { records, invalid, nulRuns } = parsed;
+  const skipped = invalid + nulRuns + torn;
+  return { records, skipped, invalid, nulRuns, torn, bytes, positions, path };
 }
 
 function join(pieces: Uint8Array[], size: number): Uint8Array {
@@ -163,10 +186,10 @@ export async function* tailPass(
             let end = bytes.lastIndexOf(0x0a, start + chunkSize - 1);
             if (end < start) end = bytes.indexOf(0x0a, start + chunkSize);
             if (end < 0) break;
-            const { records, skipped } = parseLines(bytes.subarray(start, end + 1));
+            const parsed = parseLines(bytes.subarray(start, end + 1));
             current.offset += end + 1 - start;
+            yield batchOf(parsed, end + 1 - start, generation.path, snapshot());
             start = end + 1;
-            yield { records, skipped, positions: snapshot(), path: generation.path };
           }
           pieces = [bytes.subarray(start)];
           size = pieces[0].length;
@@ -176,15 +199,10 @@ export async function* tailPass(
         damaged = true;
       }
       const carry = join(pieces, size);
-      const { records, skipped } = parseLines(carry);
+      const parsed = parseLines(carry);
       current.offset += carry.length;
       current.complete = true;
-      yield {
-        records,
-        skipped: skipped + (damaged ? 1 : 0),
-        positions: snapshot(),
-        path: generation.path,
-      };
+      yield batchOf(parsed, carry.length, generation.path, snapshot(), damaged ? 1 : 0);
       continue;
     }
     if (fs.size(generation.path) < current.offset && fs.size(generation.path) > 0) {
@@ -208,18 +226,18 @@ export async function* tailPass(
         if (generation.n > 0) {
           // The end of a rotated file without a newline: a whole record is taken, a torn
           // one is left (the writer of an externally rotated file may still append).
-          const { records } = parseLines(bytes);
-          if (records.length === 1) {
+          const parsed = parseLines(bytes);
+          if (parsed.records.length === 1 && parsed.invalid === 0) {
             current.offset += bytes.length;
-            yield { records, skipped: 0, positions: snapshot(), path: generation.path };
+            yield batchOf(parsed, bytes.length, generation.path, snapshot());
           }
         }
         break;
       }
       want = chunkSize;
-      const { records, skipped } = parseLines(bytes.subarray(0, last + 1));
+      const parsed = parseLines(bytes.subarray(0, last + 1));
       current.offset += last + 1;
-      yield { records, skipped, positions: snapshot(), path: generation.path };
+      yield batchOf(parsed, last + 1, generation.path, snapshot());
     }
   }
 }

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { errorCode, type FsOps } from "./fs_ops.ts";
-import { compressionTempPath, type Naming, rotatedPath } from "./naming.ts";
+import { errorCode, type FsOps } from "../fs_ops.ts";
+import { compressionTempPath, type Naming, rotatedPath } from "../naming.ts";
 
 /** Bytes read from the plain generation per step: small, so each step is short. */
 const CHUNK_BYTES = 64 * 1024;
@@ -58,16 +58,16 @@ export interface CompressorOptions {
  * now.
  */
 export class Compressor {
-  #options: CompressorOptions;
-  #queue: Job[] = [];
-  #current: Job | undefined = undefined;
-  #running: Promise<void> | undefined = undefined;
+  private options: CompressorOptions;
+  private queue: Job[] = [];
+  private current: Job | undefined = undefined;
+  private running: Promise<void> | undefined = undefined;
 
   /**
    * @param options The journal, file system and reporting hooks.
    */
   constructor(options: CompressorOptions) {
-    this.#options = options;
+    this.options = options;
   }
 
   /** Whether this runtime and `FsOps` can compress at all. */
@@ -82,9 +82,9 @@ export class Compressor {
    * @param n The generation number.
    */
   enqueue(n: number): void {
-    if (this.#current?.n === n || this.#queue.some((job) => job.n === n)) return;
-    this.#queue.push({ n, cancelled: false });
-    this.#running ??= this.#drain();
+    if (this.current?.n === n || this.queue.some((job) => job.n === n)) return;
+    this.queue.push({ n, cancelled: false });
+    this.running ??= this.drain();
   }
 
   /**
@@ -94,11 +94,11 @@ export class Compressor {
    * @param maxFiles The generations kept.
    */
   shift(maxFiles: number): void {
-    for (const job of this.#jobs()) {
+    for (const job of this.jobs()) {
       job.n++;
       if (job.n > maxFiles) job.cancelled = true;
     }
-    this.#queue = this.#queue.filter((job) => !job.cancelled);
+    this.queue = this.queue.filter((job) => !job.cancelled);
   }
 
   /**
@@ -107,8 +107,8 @@ export class Compressor {
    * @param n The lowest removed generation.
    */
   cancelFrom(n: number): void {
-    for (const job of this.#jobs()) if (job.n >= n) job.cancelled = true;
-    this.#queue = this.#queue.filter((job) => !job.cancelled);
+    for (const job of this.jobs()) if (job.n >= n) job.cancelled = true;
+    this.queue = this.queue.filter((job) => !job.cancelled);
   }
 
   /**
@@ -117,36 +117,36 @@ export class Compressor {
    * @returns A promise that never rejects.
    */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.running) await this.running;
   }
 
-  #jobs(): Job[] {
-    return this.#current ? [this.#current, ...this.#queue] : [...this.#queue];
+  private jobs(): Job[] {
+    return this.current ? [this.current, ...this.queue] : [...this.queue];
   }
 
-  async #drain(): Promise<void> {
+  private async drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const job = this.#queue.shift()!;
-        this.#current = job;
-        await this.#compress(job);
-        this.#current = undefined;
+      while (this.queue.length > 0) {
+        const job = this.queue.shift()!;
+        this.current = job;
+        await this.compress(job);
+        this.current = undefined;
       }
     } finally {
-      this.#current = undefined;
-      this.#running = undefined;
+      this.current = undefined;
+      this.running = undefined;
     }
   }
 
-  #read(job: Job, offset: number): Uint8Array {
-    const { fs, path, naming } = this.#options;
+  private read(job: Job, offset: number): Uint8Array {
+    const { fs, path, naming } = this.options;
     const plain = rotatedPath(path, job.n, naming);
     if (fs.readAt) return fs.readAt(plain, offset, CHUNK_BYTES);
     return fs.readFile(plain).subarray(offset, offset + CHUNK_BYTES);
   }
 
-  async #compress(job: Job): Promise<void> {
-    const { fs, path, naming } = this.#options;
+  private async compress(job: Job): Promise<void> {
+    const { fs, path, naming } = this.options;
     const temp = compressionTempPath(path);
     let handle: unknown = undefined;
     try {
@@ -161,7 +161,7 @@ export class Compressor {
             sliceStart = performance.now();
           }
           if (job.cancelled) return controller.close();
-          const chunk = this.#read(job, offset);
+          const chunk = this.read(job, offset);
           if (chunk.length === 0) return controller.close();
           offset += chunk.length;
           controller.enqueue(chunk);
@@ -189,12 +189,12 @@ export class Compressor {
       handle = undefined;
       fs.rename(temp, rotatedPath(path, job.n, naming, true));
       // The .gz must be durably in place before the plain file may durably go.
-      this.#options.syncDir();
+      this.options.syncDir();
       fs.remove(rotatedPath(path, job.n, naming));
-      this.#options.syncDir();
-      this.#options.done?.(job.n);
+      this.options.syncDir();
+      this.options.done?.(job.n);
     } catch (error) {
-      this.#options.report(
+      this.options.report(
         "compress",
         errorCode(error),
         `compressing generation ${job.n} failed: it stays uncompressed`,

@@ -4,7 +4,11 @@
  * SIGTERM, SIGHUP). After flushing on a signal, the default action is restored and the
  * signal raised again when nobody else listens, so the process still dies as it would
  * have; a host with its own handler keeps control.
+ *
+ * @module
  */
+
+import { currentProcess, type DenoLike, denoNamespace, type ProcessLike } from "./runtime.ts";
 
 /** Something with buffered lines to write out before the process goes. */
 export interface ExitFlushable {
@@ -13,23 +17,6 @@ export interface ExitFlushable {
 
 type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 const SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-interface ProcessLike {
-  platform?: string;
-  pid: number;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-  listenerCount(event: string): number;
-  kill(pid: number, signal: string): unknown;
-}
-
-interface DenoLike {
-  build: { os: string };
-  pid: number;
-  addSignalListener(signal: SignalName, handler: () => void): void;
-  removeSignalListener(signal: SignalName, handler: () => void): void;
-  kill(pid: number, signal: SignalName): void;
-}
 
 const live = new Set<ExitFlushable>();
 let uninstall: (() => void) | undefined;
@@ -92,10 +79,11 @@ function installNode(process: ProcessLike): () => void {
 export function flushOnExit(sink: ExitFlushable): () => void {
   live.add(sink);
   if (!uninstall) {
-    const global = globalThis as { Deno?: DenoLike; process?: ProcessLike };
     try {
-      if (global.Deno) uninstall = installDeno(global.Deno);
-      else if (global.process?.on) uninstall = installNode(global.process);
+      const deno = denoNamespace();
+      const process = currentProcess();
+      if (deno) uninstall = installDeno(deno);
+      else if (process?.on) uninstall = installNode(process);
     } catch {
       // No hooks on this platform: flush() and close() remain the way to persist.
     }

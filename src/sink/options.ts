@@ -5,10 +5,13 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
-import type { FsOps } from "./fs_ops.ts";
-import { type Naming, NAMINGS } from "./naming.ts";
-import { type RotateEvery, rotationPeriodMs } from "./time_rotation.ts";
+import { defaultFsOps } from "../adapters/default.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { type CompleteFs, completeFs } from "../complete_fs.ts";
+import { type FsOps, parentDir } from "../fs_ops.ts";
+import { type ErrorHandler, warnOnConsole } from "./error_reporter.ts";
+import { type Naming, NAMINGS } from "../naming.ts";
+import { type RotateEvery, rotationPeriodMs } from "../time_rotation.ts";
 
 /**
  * When the sink makes appended bytes durable.
@@ -222,4 +225,78 @@ export function checkOptions(options: JournalSinkOptions): void {
   if (externalRotationCheckMs !== undefined && !(externalRotationCheckMs > 0)) {
     throw new RangeError("journal-sink: `externalRotationCheckMs` must be a positive number");
   }
+}
+
+/** Every option with its default applied: what the sink's parts are built from. */
+export interface ResolvedSinkOptions {
+  path: string;
+  /** The directory of `path`, whose entries a directory sync makes durable. */
+  dir: string;
+  maxBytes: number;
+  maxFiles: number;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  fs: CompleteFs;
+  clock: Clock;
+  mkdir: boolean;
+  onError: ErrorHandler;
+  /** Buffered mode's limits, or `undefined` for write-through. */
+  buffer: { maxBytes: number; flushIntervalMs: number } | undefined;
+  naming: Naming;
+  maxAgeMs: number | undefined;
+  /** Time rotation's period, or `undefined` without time rotation. */
+  every: RotateEvery | undefined;
+  /** How often to look for external rotation; `Infinity` when the `FsOps` cannot tell. */
+  externalCheckMs: number;
+  compress: boolean;
+}
+
+/** The defaults, in one place (the option docs above say the same). */
+export const SINK_DEFAULTS = {
+  maxBytes: 50 * 1024 * 1024,
+  maxFiles: 1,
+  fsync: "periodic",
+  fsyncIntervalMs: 5000,
+  bufferMaxBytes: 64 * 1024,
+  bufferFlushIntervalMs: 1000,
+  naming: "suffix",
+  externalRotationCheckMs: 3000,
+} as const;
+
+/**
+ * Checks `options` (throwing a TypeError or RangeError for the first invalid one) and
+ * applies every default: the one place a new option gets its default.
+ *
+ * @param options The options as given to `createJournalSink`.
+ * @returns The options the sink runs with.
+ */
+export function resolveSinkOptions(options: JournalSinkOptions): ResolvedSinkOptions {
+  checkOptions(options);
+  const given = options.fs ?? defaultFsOps();
+  const buffer = options.buffer;
+  const bufferOptions = typeof buffer === "object" && buffer !== null ? buffer : {};
+  return {
+    path: options.path,
+    dir: parentDir(options.path),
+    maxBytes: options.maxBytes ?? SINK_DEFAULTS.maxBytes,
+    maxFiles: options.maxFiles ?? SINK_DEFAULTS.maxFiles,
+    fsync: options.fsync ?? SINK_DEFAULTS.fsync,
+    fsyncIntervalMs: options.fsyncIntervalMs ?? SINK_DEFAULTS.fsyncIntervalMs,
+    fs: completeFs(given),
+    clock: options.clock ?? systemClock,
+    mkdir: options.mkdir ?? true,
+    onError: (options.onError ?? warnOnConsole) as ErrorHandler,
+    buffer: buffer === undefined || buffer === false ? undefined : {
+      maxBytes: bufferOptions.maxBytes ?? SINK_DEFAULTS.bufferMaxBytes,
+      flushIntervalMs: bufferOptions.flushIntervalMs ?? SINK_DEFAULTS.bufferFlushIntervalMs,
+    },
+    naming: options.naming ?? SINK_DEFAULTS.naming,
+    maxAgeMs: options.maxAgeMs,
+    every: options.rotate?.every,
+    // External rotation is told by comparing stat(path) with statHandle: both must be real.
+    externalCheckMs: given.stat && given.statHandle
+      ? options.externalRotationCheckMs ?? SINK_DEFAULTS.externalRotationCheckMs
+      : Infinity,
+    compress: options.compress === "gzip",
+  };
 }

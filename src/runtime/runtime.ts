@@ -1,0 +1,115 @@
+/**
+ * Every probe of the running runtime, in one place (Deno std keeps its own in one
+ * `_utils.ts`): which runtime this is, the Deno namespace and the `process` object, the
+ * built-in modules reached through `process.getBuiltinModule` (so no file has a static
+ * `node:` or `bun:` import a checker would try to resolve), and timers that do not keep
+ * the process alive. The rest of `src/` asks this module and never looks at `globalThis`.
+ *
+ * @module
+ */
+
+/** The runtimes journal-sink runs on. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** The members of Node's `process` that journal-sink uses (Deno 2 and Bun provide it too). */
+export interface ProcessLike {
+  platform?: string;
+  pid: number;
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: ProcessStream;
+  stderr: ProcessStream;
+  exitCode?: number | string;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  listenerCount(event: string): number;
+  kill(pid: number, signal: string): unknown;
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** A standard stream of {@linkcode ProcessLike}. */
+export interface ProcessStream {
+  write(text: string): boolean;
+  isTTY?: boolean;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The members of the `Deno` namespace that journal-sink uses outside its Deno adapter. */
+export interface DenoLike {
+  build: { os: string };
+  pid: number;
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+  kill(pid: number, signal: string): void;
+  unrefTimer(id: number): void;
+}
+
+const scope = globalThis as { Deno?: unknown; Bun?: unknown; process?: ProcessLike };
+
+/** Which runtime this is: Deno, then Bun (which also has `process`), else Node. */
+export const runtimeName: RuntimeName = scope.Deno !== undefined
+  ? "deno"
+  : scope.Bun !== undefined
+  ? "bun"
+  : "node";
+
+/**
+ * The `Deno` namespace, typed as `T` (the Deno adapter asks for `typeof Deno`).
+ *
+ * @returns It, or `undefined` on other runtimes.
+ */
+export function denoNamespace<T = DenoLike>(): T | undefined {
+  return scope.Deno as T | undefined;
+}
+
+/**
+ * The global `process` object (Deno 2, Node and Bun all have one).
+ *
+ * @returns It, or `undefined` where there is none.
+ */
+export function currentProcess(): ProcessLike | undefined {
+  return scope.process;
+}
+
+/**
+ * A built-in module (`node:fs`, `node:sqlite`, `bun:sqlite`…) through
+ * `process.getBuiltinModule`, loaded only when asked for.
+ *
+ * @param id The module's specifier.
+ * @returns The module; throws when the runtime has no such module.
+ */
+export function builtinModule<T>(id: string): T {
+  const load = scope.process?.getBuiltinModule;
+  const module = load?.call(scope.process, id);
+  if (module === undefined) throw new Error(`journal-sink: this runtime has no ${id}`);
+  return module as T;
+}
+
+/**
+ * Whether the platform is Windows (where a directory cannot be fsynced).
+ *
+ * @returns True on Windows.
+ */
+export function isWindows(): boolean {
+  if (runtimeName === "deno") return denoNamespace()?.build.os === "windows";
+  return scope.process?.platform === "win32";
+}
+
+/**
+ * `setTimeout` whose timer does not keep the process alive: background housekeeping
+ * (fsync, batch, rotation timers) never should.
+ *
+ * @param callback Run when the time is up.
+ * @param ms The delay.
+ * @returns The timer, for `clearTimeout`.
+ */
+export function backgroundTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(callback, ms);
+  if (typeof timer === "object" && timer !== null && "unref" in timer) {
+    (timer as { unref(): void }).unref();
+  } else if (typeof timer === "number") {
+    denoNamespace()?.unrefTimer(timer);
+  }
+  return timer;
+}
