@@ -11,6 +11,7 @@ import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } f
 import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
 import { activeContext, runInContext } from "./span_context.ts";
 import { newSpanId } from "./span_id.ts";
+import { newTraceId, turnTraceId } from "./trace_id.ts";
 
 /**
  * Structured key/values attached to a record.
@@ -259,6 +260,12 @@ export interface Logger {
 export interface Span extends Logger {
   /** 16 random hex characters, unique across processes. */
   readonly spanId: string;
+  /**
+   * 32 hex characters shared by the whole trace: a child span's is its parent's; a root
+   * span's is derived from its conversation and turn (the same id the OTLP export gives
+   * that turn), or random outside any turn.
+   */
+  readonly traceId: string;
   /** What the span measures. */
   readonly name: string;
   /** The enclosing span, if any. */
@@ -506,6 +513,7 @@ class LoggerImpl implements Logger {
       this.min,
       typeof name === "string" ? name : String(name),
       parent?.spanId,
+      parent?.traceId,
       attributes,
       options,
     );
@@ -580,7 +588,10 @@ class LoggerImpl implements Logger {
       if (conv !== undefined) record.conversationId = conv;
       const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
       if (turn !== undefined) record.turnId = turn;
-      if (parent !== undefined) record.spanId = parent.spanId;
+      if (parent !== undefined) {
+        record.spanId = parent.spanId;
+        record.traceId = parent.traceId;
+      }
       const attrs = merge(this.attrs, attributes);
       if (attrs !== undefined) record.attributes = attrs;
       if (body !== undefined) record.body = body;
@@ -595,7 +606,7 @@ class LoggerImpl implements Logger {
     const active = activeContext();
     if (active === undefined || !(active instanceof SpanImpl)) return undefined;
     if (active.core.sink !== sink) return undefined;
-    const out: SpanCoordinates = { spanId: active.spanId };
+    const out: SpanCoordinates = { spanId: active.spanId, traceId: active.traceId };
     if (active.conv !== undefined) out.conversationId = active.conv;
     if (active.turn !== undefined) out.turnId = active.turn;
     return out;
@@ -608,6 +619,7 @@ class LoggerImpl implements Logger {
  */
 export interface SpanCoordinates {
   spanId: string;
+  traceId: string;
   conversationId?: string;
   turnId?: string;
 }
@@ -634,6 +646,7 @@ class SpanImpl extends LoggerImpl implements Span {
   private parentId: string | undefined;
   private conversationId: string | undefined;
   private turnId: string | undefined;
+  private trace: string;
   private start: number;
   private isEnded = false;
 
@@ -645,6 +658,7 @@ class SpanImpl extends LoggerImpl implements Span {
     min: number,
     name: string,
     parentId: string | undefined,
+    parentTrace: string | undefined,
     attributes: Attributes | undefined,
     options: SpanOptions | undefined,
   ) {
@@ -655,12 +669,16 @@ class SpanImpl extends LoggerImpl implements Span {
     this.conversationId = conv;
     this.turnId = turn;
     this.id = newSpanId();
+    // Once per root span: children copy it, log entries read it.
+    this.trace = parentTrace ??
+      (turn !== undefined ? turnTraceId(conv, turn) : newTraceId());
     this.start = core.elapsed();
     let record: SpanOpen | undefined;
     try {
       record = {
         kind: "span-open",
         spanId: this.id,
+        traceId: this.trace,
         name,
         timestamp: core.clock.now(),
         extensionId: core.extensionId,
@@ -681,6 +699,10 @@ class SpanImpl extends LoggerImpl implements Span {
 
   get spanId(): string {
     return this.id;
+  }
+
+  get traceId(): string {
+    return this.trace;
   }
 
   get name(): string {
@@ -705,6 +727,7 @@ class SpanImpl extends LoggerImpl implements Span {
       record = {
         kind: "span-close",
         spanId: this.id,
+        traceId: this.trace,
         name: this.spanName,
         timestamp: core.clock.now(),
         durationMs,

@@ -49,6 +49,11 @@ export interface TraceSpan {
   turnId?: string;
   /** The enclosing span's id, as recorded (even when that span was not read). */
   parentSpanId?: string;
+  /**
+   * The trace (32 hex digits): the record's `traceId`, else the parent span's; absent when
+   * neither the span nor any ancestor recorded one.
+   */
+  traceId?: string;
   /** Start in ms since the epoch: the open's timestamp (or close minus duration). */
   start: number;
   /** End in ms since the epoch; `undefined` while open. */
@@ -159,6 +164,7 @@ function fromOpen(record: SpanOpen): TraceSpan {
   if (record.conversationId !== undefined) span.conversationId = record.conversationId;
   if (record.turnId !== undefined) span.turnId = record.turnId;
   if (record.parentSpanId !== undefined) span.parentSpanId = record.parentSpanId;
+  if (typeof record.traceId === "string") span.traceId = record.traceId;
   if (record.body !== undefined) span.body = record.body;
   return span;
 }
@@ -174,9 +180,21 @@ function applyClose(span: TraceSpan, record: SpanClose): void {
   span.conversationId ??= record.conversationId;
   span.turnId ??= record.turnId;
   span.parentSpanId ??= record.parentSpanId;
+  if (typeof record.traceId === "string") span.traceId ??= record.traceId;
   if (span.conversationId === undefined) delete span.conversationId;
   if (span.turnId === undefined) delete span.turnId;
   if (span.parentSpanId === undefined) delete span.parentSpanId;
+}
+
+/** Spans without a `traceId` of their own take their parent's, top down (the tree has no cycles). */
+function inheritTraceIds(roots: readonly TraceSpan[]): void {
+  const stack = [...roots];
+  for (let span = stack.pop(); span !== undefined; span = stack.pop()) {
+    for (const child of span.children) {
+      if (child.traceId === undefined && span.traceId !== undefined) child.traceId = span.traceId;
+      stack.push(child);
+    }
+  }
 }
 
 function mark(span: TraceSpan, anomaly: SpanAnomaly): void {
@@ -377,6 +395,7 @@ class TraceBuilder {
       span.children.sort(byStart);
       span.logs.sort(byTime);
     }
+    inheritTraceIds(roots);
     roots.sort(byStart);
     orphanLogs.sort(byTime);
     const turnLogs = [...this.#turnLogs.values()];

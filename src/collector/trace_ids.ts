@@ -5,35 +5,7 @@
  * @module
  */
 
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
-
-/** cyrb128: a fast, well-mixed, non-cryptographic 128-bit string hash. */
-function hash128(text: string): number[] {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
-}
-
-function hex32(n: number): string {
-  return HEX[n >>> 24] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
-}
+import { hash128, hashTraceId, hex32, turnTraceId } from "../trace_id.ts";
 
 const SPAN_HEX = /^[0-9a-f]{16}$/;
 const ZERO_SPAN = "0000000000000000";
@@ -107,9 +79,10 @@ export function otlpTraceId(
     return own.toLowerCase();
   }
   if (typeof record.turnId === "string") {
-    const conversation = typeof record.conversationId === "string" ? record.conversationId : "";
-    // Length-prefixed so that no (conversation, turn) pair can spell another.
-    return traceHex(`turn:${conversation.length}:${conversation}:${record.turnId}`);
+    const conversation = typeof record.conversationId === "string"
+      ? record.conversationId
+      : undefined;
+    return turnTraceId(conversation, record.turnId);
   }
   const isLog = record.kind === "log";
   const anchor = isLog
@@ -118,13 +91,7 @@ export function otlpTraceId(
   if (typeof anchor !== "string") return undefined;
   const known = lookup?.(anchor);
   if (known !== undefined) return known;
-  return traceHex(`span:${anchor}`);
+  return hashTraceId(`span:${anchor}`);
 }
 
 const ZERO_TRACE = /^0{32}$/;
-
-function traceHex(key: string): string {
-  const [a, b, c, d] = hash128(key);
-  const id = hex32(a) + hex32(b) + hex32(c) + hex32(d);
-  return ZERO_TRACE.test(id) ? id.slice(0, 31) + "1" : id;
-}

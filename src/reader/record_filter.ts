@@ -37,6 +37,8 @@ export interface RecordFilter {
   turnId?: string;
   /** Keep records written by this extension. */
   extensionId?: string;
+  /** Keep records of this trace (their `traceId`, 32 hex digits, compared lowercased). */
+  traceId?: string;
 }
 
 function millis(value: number | Date | undefined): number | undefined {
@@ -87,6 +89,12 @@ export function compileFilter(
   for (const key of ["conversationId", "turnId", "extensionId"] as const) {
     const wanted = filter[key];
     if (wanted !== undefined) tests.push((record) => record[key] === wanted);
+  }
+  if (filter.traceId !== undefined) {
+    const wanted = filter.traceId.toLowerCase();
+    tests.push((record) =>
+      typeof record.traceId === "string" && record.traceId.toLowerCase() === wanted
+    );
   }
   if (tests.length === 0) return undefined;
   return (record) => {
