@@ -387,7 +387,11 @@ test("the export command sends a journal once and reports the counts", async () 
     };
     assert.equal(await exportCommand(["--otlp", server.url, "--once", `${dir}/app.jsonl`], io), 0);
     assert.match(out.join(""), /2 log records, 2 spans/);
-    assert.equal(await exportCommand(["--once", `${dir}/app.jsonl`], io), 2);
+    // --otlp is optional now (OTEL_* or http://localhost:4318); a bad OTEL_* variable is
+    // the usage error.
+    const env = { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" };
+    assert.equal(await exportCommand(["--once", `${dir}/app.jsonl`], { ...io, env }), 2);
+    assert.match(err.join(""), /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.close();

@@ -59,7 +59,10 @@ export interface Command {
   name: string;
   /** One line for the command list. */
   summary: string;
-  /** The positional arguments' placeholders, e.g. `["<journal>"]`; all required. */
+  /**
+   * The positional arguments' placeholders, e.g. `["<journal>"]`; required unless written
+   * in brackets (`"[<journal>]"`), which only the last ones may be.
+   */
   positionals: readonly string[];
   /** The options (`--help` is added by the runner). */
   options: readonly OptionSpec[];

@@ -37,6 +37,8 @@ export interface CliIo {
   now?: number;
   /** The polling interval of `tail -f`, in milliseconds. */
   pollMs?: number;
+  /** The environment `export` reads `OTEL_*` from; the process's by default. */
+  env?: Record<string, string | undefined>;
 }
 
 /**

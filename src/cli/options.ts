@@ -43,6 +43,20 @@ export function parseTime(text: string, context: ParseContext): number {
 }
 
 /**
+ * An age on the command line (`90s`, `15m`, `2h`, `7d`, `2w`, `500ms`), for `--retain`.
+ *
+ * @param text The argument.
+ * @returns Milliseconds.
+ */
+export function parseAge(text: string): number {
+  const age = AGE.exec(text);
+  if (!age || Number(age[1]) <= 0) {
+    throw new UsageError(`not an age: ${text} (use a number and ms, s, m, h, d or w, like 7d)`);
+  }
+  return Number(age[1]) * UNIT_MS[age[2]];
+}
+
+/**
  * A parser of whole numbers of at least `min`, for `--name`.
  *
  * @param name The option, for the message.
@@ -73,6 +87,26 @@ function level(text: string): Level {
     throw new UsageError(`--level must be one of ${LEVELS.join(", ")}, not ${text}`);
   }
   return text as Level;
+}
+
+function traceId(text: string): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+    throw new UsageError(`--trace needs a trace id of 32 hex digits, not ${text}`);
+  }
+  return text.toLowerCase();
+}
+
+/**
+ * The parser of the servers' `--port`: 0 (any free port) to 65535.
+ *
+ * @param text The argument.
+ * @returns The port.
+ */
+export function port(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new UsageError(`--port needs a port number 0-65535, not ${text}`);
+  }
+  return Number(text);
 }
 
 /** `--json`, for the commands that can print JSON. */
@@ -111,6 +145,7 @@ export const FILTER_OPTIONS: readonly OptionSpec[] = [
   { name: "conversation", value: "<id>", help: "only this conversation" },
   { name: "turn", value: "<id>", help: "only this turn" },
   { name: "extension", value: "<id>", help: "only this extension" },
+  { name: "trace", value: "<id>", parse: traceId, help: "only this trace (32 hex digits)" },
 ];
 
 /**
@@ -128,5 +163,6 @@ export function recordFilter(options: Record<string, unknown>): RecordFilter {
   if (options.conversation !== undefined) filter.conversationId = options.conversation as string;
   if (options.turn !== undefined) filter.turnId = options.turn as string;
   if (options.extension !== undefined) filter.extensionId = options.extension as string;
+  if (options.trace !== undefined) filter.traceId = options.trace as string;
   return filter;
 }

@@ -72,7 +72,8 @@ export function parseCommandLine(
     if (!(spec.name in options) && spec.default !== undefined) options[spec.name] = spec.default;
   }
   const expected = command.positionals;
-  if (positionals.length < expected.length) {
+  const required = expected.filter((name) => !name.startsWith("[")).length;
+  if (positionals.length < required) {
     throw new UsageError(`${command.name}: no ${expected[positionals.length]} given`);
   }
   if (positionals.length > expected.length) {

@@ -9,9 +9,20 @@ import type { Command } from "./command.ts";
 import { collect } from "./commands/collect.ts";
 import { exportOtlp } from "./commands/export.ts";
 import { query } from "./commands/query.ts";
+import { receive } from "./commands/receive.ts";
+import { serve } from "./commands/serve.ts";
 import { spans } from "./commands/spans.ts";
 import { stats } from "./commands/stats.ts";
 import { tail } from "./commands/tail.ts";
 
 /** The commands, by the order of the help. */
-export const COMMANDS: readonly Command[] = [tail, spans, stats, collect, query, exportOtlp];
+export const COMMANDS: readonly Command[] = [
+  tail,
+  spans,
+  stats,
+  collect,
+  query,
+  exportOtlp,
+  receive,
+  serve,
+];

@@ -109,11 +109,11 @@ function flatSpan(row: Row): TraceSpan {
   return span;
 }
 
-function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", id: string) {
+function forestWhere(store: TraceStore, where: string, ...ids: string[]) {
   // Through the turns table: rows are indexed by their small integer turn key only.
-  const scope = `turn_key IN (SELECT turn_key FROM turns WHERE ${column} = ?)`;
-  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${scope} ORDER BY id`).all(id);
-  const logs = store.db.prepare(`SELECT * FROM logs WHERE ${scope} ORDER BY id`).all(id);
+  const scope = `turn_key IN (SELECT turn_key FROM turns WHERE ${where})`;
+  const spans = store.db.prepare(`SELECT * FROM spans WHERE ${scope} ORDER BY id`).all(...ids);
+  const logs = store.db.prepare(`SELECT * FROM logs WHERE ${scope} ORDER BY id`).all(...ids);
   const records: Input[] = [];
   for (const row of spans) records.push(...spanRecords(row));
   for (const row of logs) records.push(logRecord(row) as unknown as Input);
@@ -128,6 +128,8 @@ function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", i
  *
  * @param store The trace store.
  * @param turnId The turn.
+ * @param conversationId Only the turn of this conversation (turn ids such as `t1` recur
+ *   across conversations); every conversation's when absent.
  * @returns The forest.
  *
  * @example
@@ -143,8 +145,14 @@ function forestWhere(store: TraceStore, column: "turn_id" | "conversation_id", i
  * store.close();
  * ```
  */
-export function queryTurn(store: TraceStore, turnId: string): TraceForest {
-  return forestWhere(store, "turn_id", turnId);
+export function queryTurn(
+  store: TraceStore,
+  turnId: string,
+  conversationId?: string,
+): TraceForest {
+  return conversationId === undefined
+    ? forestWhere(store, "turn_id = ?", turnId)
+    : forestWhere(store, "turn_id = ? AND conversation_id = ?", turnId, conversationId);
 }
 
 /**
@@ -164,7 +172,7 @@ export function queryTurn(store: TraceStore, turnId: string): TraceForest {
  * ```
  */
 export function queryConversation(store: TraceStore, conversationId: string): TraceForest {
-  return forestWhere(store, "conversation_id", conversationId);
+  return forestWhere(store, "conversation_id = ?", conversationId);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * `journal-sink export --otlp <base-url> [--once] <journal>`: the journal to an
- * OpenTelemetry endpoint over OTLP/HTTP (JSON).
+ * `journal-sink export [--otlp <base-url>] [--protocol …] [--once] <journal>`: the journal
+ * to an OpenTelemetry endpoint over OTLP/HTTP (protobuf or JSON).
  *
  * @module
  */
@@ -17,6 +17,25 @@ function baseUrl(text: string): string {
   return text;
 }
 
+function oneOf<T extends string>(name: string, allowed: readonly T[]): (text: string) => T {
+  return (text) => {
+    if (!(allowed as readonly string[]).includes(text)) {
+      throw new UsageError(`--${name} takes ${allowed.join(" or ")}, not ${text}`);
+    }
+    return text as T;
+  };
+}
+
+function signals(text: string): ("traces" | "logs")[] {
+  const list = text.split(",").map((signal) => signal.trim());
+  for (const signal of list) {
+    if (signal !== "traces" && signal !== "logs") {
+      throw new UsageError(`--signals takes traces, logs or traces,logs, not ${signal}`);
+    }
+  }
+  return [...new Set(list)] as ("traces" | "logs")[];
+}
+
 function header(text: string): [string, string] {
   const colon = text.indexOf(":");
   if (colon <= 0) throw new UsageError(`--header takes 'Name: value', not ${text}`);
@@ -26,20 +45,43 @@ function header(text: string): [string, string] {
 /** `journal-sink export`. */
 export const exportOtlp: Command = {
   name: "export",
-  summary: "send the journal to an OpenTelemetry endpoint (OTLP/HTTP JSON)",
+  summary: "send the journal to an OpenTelemetry endpoint (OTLP/HTTP protobuf or JSON)",
   description: `Posts log entries to <base-url>/v1/logs and completed spans to <base-url>/v1/traces,
-retrying with backoff. The read position is saved after every acknowledged batch, so a restart
-resumes there. Without --once it follows the journal until SIGINT/SIGTERM. Prints what it
-exported on stdout.`,
+retrying with backoff (each retry said on stderr with its cause). Without --otlp the endpoint,
+headers, protocol and compression come from OTEL_EXPORTER_OTLP_* (then http://localhost:4318).
+The read position is saved after every acknowledged batch, so a restart resumes there. Without
+--once it follows the journal until SIGINT/SIGTERM. Prints what it exported on stdout.`,
   positionals: ["<journal>"],
   options: [
     {
       name: "otlp",
       value: "<base-url>",
       parse: baseUrl,
-      help: "the endpoint, e.g. http://127.0.0.1:4318; required",
+      help: "the endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
+    },
+    {
+      name: "protocol",
+      value: "<http/protobuf|http/json>",
+      parse: oneOf("protocol", ["http/protobuf", "http/json"]),
+      help: "the encoding (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)",
+    },
+    {
+      name: "compression",
+      value: "<gzip|none>",
+      parse: oneOf("compression", ["gzip", "none"]),
+      help: "body compression (default: OTEL_EXPORTER_OTLP_COMPRESSION, else none)",
+    },
+    {
+      name: "signals",
+      value: "<traces,logs>",
+      parse: signals,
+      help: "which signals to send (default both, minus OTEL_{TRACES,LOGS}_EXPORTER=none)",
     },
     { name: "once", help: "send what is there, then stop" },
+    {
+      name: "include-open",
+      help: "with --once, also send the spans still open (ended at the last timestamp read)",
+    },
     {
       name: "service",
       value: "<name>",
@@ -65,19 +107,44 @@ exported on stdout.`,
     },
   ],
   validate(args) {
-    if (args.options.otlp === undefined) {
-      throw new UsageError("export needs --otlp <http(s)://base-url>");
+    if (args.options["include-open"] === true && args.options.once !== true) {
+      throw new UsageError("--include-open goes with --once");
     }
   },
   async run(args, io) {
     const path = absolutePath(args.positionals[0]);
     await requireJournal(args.positionals[0], path, io.fs);
-    const { exportOtlp } = await import("../../collector/otlp_export.ts");
+    const [{ exportOtlp }, { otlpExportConfig, processEnvironment }] = await Promise.all([
+      import("../../collector/otlp_export.ts"),
+      import("../../otlp/otlp_export_config.ts"),
+    ]);
     const o = args.options;
+    const env = io.env ?? processEnvironment();
+    const settings = {
+      url: o.otlp as string | undefined,
+      protocol: o.protocol as "http/protobuf" | "http/json" | undefined,
+      compression: o.compression as "gzip" | "none" | undefined,
+      signals: o.signals as ("traces" | "logs")[] | undefined,
+    };
+    try {
+      otlpExportConfig(settings, env);
+    } catch (error) {
+      // A malformed OTEL_* variable is a bad command line, said before anything is read.
+      if (error instanceof TypeError) throw new UsageError(error.message);
+      throw error;
+    }
     const { signal, release } = stopSignal(io);
     try {
       const stats = await exportOtlp(path, {
-        url: o.otlp as string,
+        ...settings,
+        env,
+        includeOpenSpans: o["include-open"] === true,
+        onRetry(retry) {
+          io.error(
+            `journal-sink: ${retry.url} attempt ${retry.attempt}/${retry.maxAttempts} failed: ` +
+              `${retry.cause}; retrying in ${retry.delayMs} ms\n`,
+          );
+        },
         once: o.once === true,
         serviceName: o.service as string | undefined,
         statePath: o.state as string | undefined,
@@ -87,7 +154,8 @@ exported on stdout.`,
         fs: io.fs,
       });
       await io.write(
-        `exported ${stats.records} records: ${stats.logRecords} log records, ${stats.spans} spans ` +
+        `exported ${stats.records} records: ${stats.logRecords} log records, ${stats.spans} spans` +
+          (stats.openSpans > 0 ? ` (${stats.openSpans} open)` : "") + " " +
           `in ${stats.requests} requests (${stats.retries} retries, ${stats.rejected} rejected)\n`,
       );
       return 0;

@@ -1,16 +1,86 @@
 /**
- * `journal-sink query --db traces.db (--turn ID | --conversation ID | --open | --errors |
- * --slowest N) [--json]`: questions asked of the trace store.
+ * `journal-sink query --db traces.db (--turn ID [--conversation ID] | --conversation ID |
+ * --open | --errors | --slowest N | --usage) [--json]`: questions asked of the trace store.
  *
  * @module
  */
 
+import type { TraceStore } from "../../collector/trace_store.ts";
 import type { TraceForest, TraceSpan } from "../../traces.ts";
 import { type Command, UsageError } from "../command.ts";
-import { JSON_OPTION, wholeNumber } from "../options.ts";
+import { CommandFailure } from "../failure.ts";
+import type { CliIo } from "../io.ts";
+import { JSON_OPTION, parseTime, wholeNumber } from "../options.ts";
 import { requireStore } from "../require_file.ts";
+import { builtinModule } from "../../runtime/runtime.ts";
 
-const QUESTIONS = ["turn", "conversation", "open", "errors", "slowest"];
+const QUESTIONS = ["turn", "conversation", "open", "errors", "slowest", "usage"];
+const USAGE_KEYS = ["model", "turn", "conversation", "extension"];
+const USAGE_ONLY = ["by", "since", "prices"];
+
+function usageKey(text: string): string {
+  if (!USAGE_KEYS.includes(text)) {
+    throw new UsageError(`--by takes ${USAGE_KEYS.join(", ")}, not ${text}`);
+  }
+  return text;
+}
+
+/** Every conversation the forest's spans and entries name, sorted. */
+function conversationsOf(forest: TraceForest): string[] {
+  const found = new Set<string>();
+  const walk = (span: TraceSpan) => {
+    if (span.conversationId !== undefined) found.add(span.conversationId);
+    for (const entry of span.logs) {
+      if (entry.conversationId !== undefined) found.add(entry.conversationId);
+    }
+    for (const child of span.children) walk(child);
+  };
+  for (const root of forest.roots) walk(root);
+  for (const turn of forest.turnLogs) {
+    if (turn.conversationId !== undefined) found.add(turn.conversationId);
+  }
+  return [...found].sort();
+}
+
+function turnHeading(turnId: string, conversations: string[]): string {
+  if (conversations.length === 0) return `turn ${turnId}`;
+  if (conversations.length === 1) return `turn ${turnId} in conversation ${conversations[0]}`;
+  return `turn ${turnId} in conversations ${conversations.join(", ")} ` +
+    "(give --conversation to pick one)";
+}
+
+/** The prices file of `--prices`: unreadable → exit 1, not a prices object → exit 2. */
+function readPrices<T>(path: string, parse: (value: unknown) => T): T {
+  let text: string;
+  try {
+    const fs = builtinModule<{ readFileSync(path: string, encoding: "utf8"): string }>("node:fs");
+    text = fs.readFileSync(path, "utf8");
+  } catch (error) {
+    throw new CommandFailure(
+      `cannot read the prices file ${path}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  try {
+    return parse(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError(`${path}: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+async function usage(
+  store: TraceStore,
+  o: Record<string, unknown>,
+  io: CliIo,
+): Promise<void> {
+  const [{ queryUsage, formatUsageTable }, { parsePrices }] = await Promise.all([
+    import("../../collector/usage.ts"),
+    import("../../collector/prices.ts"),
+  ]);
+  const by = (o.by ?? "model") as "model" | "turn" | "conversation" | "extension";
+  const prices = o.prices === undefined ? undefined : readPrices(o.prices as string, parsePrices);
+  const rows = queryUsage(store, { by, since: o.since as number | undefined, prices });
+  await io.write(o.json === true ? JSON.stringify(rows) + "\n" : formatUsageTable(rows, by));
+}
 
 function iso(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return "?";
@@ -71,14 +141,20 @@ function flat(spans: TraceSpan[]): Omit<TraceSpan, "children" | "logs">[] {
 /** `journal-sink query`. */
 export const query: Command = {
   name: "query",
-  summary: "ask the trace store: a turn, a conversation, open, failed or slowest spans",
-  description: "Ask exactly one of --turn, --conversation, --open, --errors, --slowest. " +
-    "The store is\nopened as it is: a missing store exits 1 and is never created.",
+  summary: "ask the trace store: a turn, a conversation, open, failed or slowest spans, usage",
+  description: `Ask exactly one of --turn (scoped by --conversation when given), --conversation,
+--open, --errors, --slowest, --usage. The store is opened as it is: a missing store exits 1 and
+is never created. --usage sums gen_ai.usage.* tokens (and the cost, with --prices: a JSON
+object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<regexp>" } }).`,
   positionals: [],
   options: [
     { name: "db", value: "<file>", help: "the SQLite store written by collect; required" },
     { name: "turn", value: "<id>", help: "the trace tree of a turn, with its log entries" },
-    { name: "conversation", value: "<id>", help: "the trace trees of a conversation" },
+    {
+      name: "conversation",
+      value: "<id>",
+      help: "the trace trees of a conversation (with --turn: the turn of that conversation)",
+    },
     { name: "open", help: "spans still open (the process died, or they still run)" },
     { name: "errors", help: "spans that ended with status error" },
     {
@@ -87,13 +163,40 @@ export const query: Command = {
       parse: wholeNumber("slowest", 1),
       help: "the N slowest closed spans",
     },
+    { name: "usage", help: "token totals (and cost) from gen_ai.usage.* span attributes" },
+    {
+      name: "by",
+      value: "<model|turn|conversation|extension>",
+      parse: usageKey,
+      help: "with --usage: one row per model (the default), turn, conversation or extension",
+    },
+    {
+      name: "since",
+      value: "<time>",
+      parse: parseTime,
+      help: "with --usage: spans that started from this time on (ISO 8601, epoch ms, or 1d…)",
+    },
+    {
+      name: "prices",
+      value: "<file>",
+      help: "with --usage: model prices (JSON) for spans that carry no cost",
+    },
     JSON_OPTION,
   ],
   validate(args) {
-    if (args.options.db === undefined) throw new UsageError("query needs --db <file>");
-    const asked = QUESTIONS.filter((name) => name in args.options);
+    const o = args.options;
+    if (o.db === undefined) throw new UsageError("query needs --db <file>");
+    const asked = QUESTIONS.filter((name) =>
+      name in o && !(name === "conversation" && "turn" in o)
+    );
     if (asked.length !== 1) {
-      throw new UsageError("ask one of --turn, --conversation, --open, --errors, --slowest");
+      throw new UsageError(
+        "ask one of --turn, --conversation, --open, --errors, --slowest, --usage",
+      );
+    }
+    const stray = USAGE_ONLY.find((name) => name in o);
+    if (stray !== undefined && o.usage !== true) {
+      throw new UsageError(`--${stray} goes with --usage`);
     }
   },
   async run(args, io) {
@@ -107,10 +210,19 @@ export const query: Command = {
     const store = await openTraceStore(db);
     try {
       const json = o.json === true;
-      if (o.turn !== undefined || o.conversation !== undefined) {
-        const forest = o.turn !== undefined
-          ? queries.queryTurn(store, o.turn as string)
-          : queries.queryConversation(store, o.conversation as string);
+      if (o.usage === true) {
+        await usage(store, o, io);
+      } else if (o.turn !== undefined) {
+        const turnId = o.turn as string;
+        const forest = queries.queryTurn(store, turnId, o.conversation as string | undefined);
+        const conversations = conversationsOf(forest);
+        await io.write(
+          json
+            ? JSON.stringify({ turnId, conversations, ...forest }) + "\n"
+            : `${turnHeading(turnId, conversations)}\n${renderTree(forest)}`,
+        );
+      } else if (o.conversation !== undefined) {
+        const forest = queries.queryConversation(store, o.conversation as string);
         await io.write(json ? JSON.stringify(forest) + "\n" : renderTree(forest));
       } else {
         const spans = o.open === true

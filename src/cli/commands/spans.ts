@@ -12,6 +12,7 @@ import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
 import { reportSkipped } from "../report.ts";
+import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
 
 function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
   const parts = [p.bold(span.name), p.dim(`[${span.spanId}]`)];
@@ -62,6 +63,17 @@ export const spans: Command = {
   },
 };
 
+/** The records, each also counted by `tally` on its way through. */
+async function* tallied<R extends { readonly kind: string }>(
+  records: AsyncIterable<R>,
+  tally: { add(record: R): void },
+): AsyncGenerator<R> {
+  for await (const record of records) {
+    tally.add(record);
+    yield record;
+  }
+}
+
 interface SpansOptions {
   path: string;
   logs: boolean;
@@ -71,11 +83,16 @@ interface SpansOptions {
 }
 
 async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
-  const { readJournal } = await import("../../reader/read_journal.ts");
-  const { reconstructTraces } = await import("../../traces.ts");
+  const [{ readJournal }, { reconstructTraces }, { TurnUsageTally }] = await Promise.all([
+    import("../../reader/read_journal.ts"),
+    import("../../traces.ts"),
+    import("../../genai/usage.ts"),
+  ]);
   const color = args.color;
   const reader = readJournal(args.path, { ...args.filter, fs: io.fs });
-  const forest = await reconstructTraces(reader);
+  const tally = new TurnUsageTally();
+  const forest = await reconstructTraces(tallied(reader, tally));
+  const tokens = tally.totals();
   const out = new Output(io);
   if (args.json) {
     out.line(JSON.stringify({
@@ -86,6 +103,7 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
       spanCount: forest.spanCount,
       lastTimestamp: forest.lastTimestamp ?? null,
       read: reader.stats,
+      ...(tokens.size > 0 ? { tokensByTurn: tokensByTurn(tokens) } : {}),
     }));
     await out.flush();
     reportSkipped(args.path, reader.stats, io);
@@ -145,6 +163,10 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
     (open > 0 ? p.yellow(`${open} open`) : "0 open");
   if (forest.roots.length > 0) await out.line("");
   await out.line(summary);
+  if (tokens.size > 0) {
+    await out.line(p.bold("tokens by turn"));
+    for (const [turnId, usage] of tokens) await out.line(`  ${turnTokensLine(turnId, usage)}`);
+  }
   if (args.logs && forest.orphanLogs.length > 0) {
     await out.line(p.dim(`${forest.orphanLogs.length} log entries name a span that was not read`));
   }

@@ -10,6 +10,7 @@ import { readFailure } from "../failure.ts";
 import { formatDuration, formatTime, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
 
 function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -60,7 +61,11 @@ interface StatsOptions {
 }
 
 async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
-  const { readJournal } = await import("../../reader/read_journal.ts");
+  const [{ readJournal }, { TurnUsageTally }] = await Promise.all([
+    import("../../reader/read_journal.ts"),
+    import("../../genai/usage.ts"),
+  ]);
+  const tally = new TurnUsageTally();
   const color = args.color;
   const kinds = new Map<string, number>();
   const levels = new Map<string, number>();
@@ -74,6 +79,7 @@ async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
   const reader = readJournal(args.path, { ...args.filter, fs: io.fs });
   for await (const record of reader) {
     const r = record as Record<string, unknown>;
+    tally.add(record);
     count(kinds, String(r.kind));
     if (r.kind === "log") count(levels, String(r.level));
     if (r.extensionId !== undefined) count(extensions, String(r.extensionId));
@@ -92,6 +98,7 @@ async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
   }
   const s = reader.stats;
   const openSpans = [...open.values()].sort((a, b) => a.start - b.start);
+  const tokens = tally.totals();
   const out = new Output(io);
   if (args.json) {
     out.line(JSON.stringify({
@@ -107,6 +114,7 @@ async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
       lastTimestamp: last ?? null,
       spans: { opened, closed, closedWithoutOpen, open: openSpans },
       skipped: { total: s.skipped, torn: s.torn, invalid: s.invalid, nulRuns: s.nulRuns },
+      ...(tokens.size > 0 ? { tokensByTurn: tokensByTurn(tokens) } : {}),
     }));
     await out.flush();
     return 0;
@@ -143,6 +151,11 @@ async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
       const age = last !== undefined ? ` open ≥ ${formatDuration(last - span.start)}` : "";
       out.line(`${"".padEnd(13)}${span.name} ${p.dim(`[${span.spanId}]`)}${p.yellow(age)}`);
     }
+  }
+  let heading = "tokens";
+  for (const [turnId, usage] of tokens) {
+    row(heading, turnTokensLine(turnId, usage));
+    heading = "";
   }
   const damage = `${s.skipped}` +
     (s.skipped > 0 ? ` (torn ${s.torn}, invalid ${s.invalid}, NUL runs ${s.nulRuns})` : "");
