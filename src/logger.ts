@@ -437,6 +437,8 @@ class LoggerImpl implements Logger {
   private min: number;
   /** The span this logger writes inside, explicitly; `undefined` for a plain logger. */
   private boundSpan: SpanImpl | undefined;
+  /** The trace id of this logger's turn, derived on its first root span. */
+  private turnTrace: string | undefined;
 
   constructor(
     core: Core,
@@ -505,6 +507,13 @@ class LoggerImpl implements Logger {
     const parent = this.parent();
     const conv = this.conv ?? (parent === undefined ? undefined : parent.conv);
     const turn = this.turn ?? (parent === undefined ? undefined : parent.turn);
+    // A child shares its parent's trace; a root span its turn's (hashed once per logger,
+    // whose conversation and turn never change), or a random one outside any turn.
+    const trace = parent !== undefined
+      ? parent.traceId
+      : turn !== undefined
+      ? (this.turnTrace ??= turnTraceId(conv, turn))
+      : newTraceId();
     return new SpanImpl(
       this.core,
       conv,
@@ -513,7 +522,7 @@ class LoggerImpl implements Logger {
       this.min,
       typeof name === "string" ? name : String(name),
       parent?.spanId,
-      parent?.traceId,
+      trace,
       attributes,
       options,
     );
@@ -658,7 +667,7 @@ class SpanImpl extends LoggerImpl implements Span {
     min: number,
     name: string,
     parentId: string | undefined,
-    parentTrace: string | undefined,
+    traceId: string,
     attributes: Attributes | undefined,
     options: SpanOptions | undefined,
   ) {
@@ -669,9 +678,7 @@ class SpanImpl extends LoggerImpl implements Span {
     this.conversationId = conv;
     this.turnId = turn;
     this.id = newSpanId();
-    // Once per root span: children copy it, log entries read it.
-    this.trace = parentTrace ??
-      (turn !== undefined ? turnTraceId(conv, turn) : newTraceId());
+    this.trace = traceId;
     this.start = core.elapsed();
     let record: SpanOpen | undefined;
     try {

@@ -540,3 +540,28 @@ describe("readJournal at the end of a rotated generation", () => {
     assert.equal(reader.stats.skipped, 0);
   });
 });
+
+describe("the traceId filter", () => {
+  test("keeps the records of one trace, matching any case, and drops records without one", async () => {
+    const id = "5b8efff798038103d269b633813fc60c";
+    const fs = createFakeFs();
+    const sink = createJournalSink({ path: "t.jsonl", fs });
+    const entry = (msg: string, traceId?: string) => ({
+      kind: "log" as const,
+      level: "info" as const,
+      msg,
+      timestamp: 1,
+      extensionId: "h",
+      ...(traceId === undefined ? {} : { traceId }),
+    });
+    sink.emit(entry("mine", id));
+    sink.emit(entry("other", "0af7651916cd43dd8448eb211c80319c"));
+    sink.emit(entry("none"));
+    sink.close();
+    const kept: string[] = [];
+    for await (const record of readJournal("t.jsonl", { fs, traceId: id.toUpperCase() })) {
+      kept.push((record as { msg: string }).msg);
+    }
+    assert.deepEqual(kept, ["mine"]);
+  });
+});

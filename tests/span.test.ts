@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { createLogger, type Logger } from "../src/logger.ts";
 import type { LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
 import { newSpanId } from "../src/span_id.ts";
+import { turnTraceId } from "../src/trace_id.ts";
+import { otlpTraceId } from "../src/collector/trace_ids.ts";
 
 function setup(): { log: Logger; records: LogRecord[]; clock: { now: () => number; t: number } } {
   const records: LogRecord[] = [];
@@ -29,6 +31,7 @@ describe("Span", () => {
     assert.deepEqual(records, [{
       kind: "span-open",
       spanId: span.spanId,
+      traceId: span.traceId,
       name: "tool-call",
       timestamp: 1000,
       extensionId: "ext",
@@ -50,6 +53,7 @@ describe("Span", () => {
     assert.deepEqual(records.slice(1), [{
       kind: "span-close",
       spanId: span.spanId,
+      traceId: span.traceId,
       name: "step",
       timestamp: 1250,
       durationMs: 250,
@@ -257,5 +261,70 @@ describe("withSpan", () => {
     log.withSpan("s", (span) => span.end("error", { handled: true }));
     assert.deepEqual(records.map((r) => r.kind), ["span-open", "span-close"]);
     assert.equal((records[1] as SpanClose).status, "error");
+  });
+});
+
+describe("trace ids", () => {
+  function capture(scope: { conversationId?: string; turnId?: string } = {}) {
+    const records: LogRecord[] = [];
+    const log = createLogger({
+      sink: { emit: (record) => void records.push(record) },
+      extensionId: "ext",
+      ...scope,
+    });
+    return { log, records };
+  }
+
+  test("a turn's root span gets the trace id the OTLP export derives for that turn", () => {
+    const { log } = capture({ conversationId: "c1", turnId: "t1" });
+    const span = log.span("turn");
+    assert.equal(
+      span.traceId,
+      otlpTraceId({ kind: "span-open", spanId: "x", conversationId: "c1", turnId: "t1" }),
+    );
+    assert.equal(span.traceId, turnTraceId("c1", "t1"));
+    const other = capture({ conversationId: "c2", turnId: "t1" }).log.span("turn");
+    assert.notEqual(other.traceId, span.traceId, "two conversations, two traces");
+  });
+
+  test("children, their records and log entries inside a span share the root's trace id", () => {
+    const { log, records } = capture({ conversationId: "c1", turnId: "t1" });
+    log.withSpan("turn", (turn) => {
+      turn.info("inside the turn");
+      const tool = turn.span("tool");
+      tool.warn("inside the tool");
+      // A child scoped to another turn still belongs to its parent's trace.
+      tool.child({ turnId: "t9" }).span("nested").end();
+      tool.end();
+    });
+    const ids = new Set(records.map((record) => record.traceId));
+    assert.equal(ids.size, 1, JSON.stringify(records));
+    assert.match([...ids][0]!, /^[0-9a-f]{32}$/);
+    assert.equal(records.length, 8);
+  });
+
+  test("a root span outside any turn gets a random id; a log entry outside any span has none", () => {
+    const { log, records } = capture();
+    const a = log.span("a");
+    const b = log.span("b");
+    log.info("loose");
+    assert.match(a.traceId, /^[0-9a-f]{32}$/);
+    assert.notEqual(a.traceId, b.traceId);
+    assert.notEqual(a.traceId, "0".repeat(32));
+    assert.equal("traceId" in records[2], false);
+    const turnLog = capture({ turnId: "t1" });
+    turnLog.log.info("in the turn, outside any span");
+    assert.equal("traceId" in turnLog.records[0], false);
+  });
+
+  test("the implicit parent (withSpan in an async flow) passes its trace id down", async () => {
+    const { log, records } = capture();
+    await log.withSpan("root", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      log.span("child").end();
+      log.info("after");
+    });
+    const root = records[0] as SpanOpen;
+    assert.ok(records.every((record) => record.traceId === root.traceId), JSON.stringify(records));
   });
 });

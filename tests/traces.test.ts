@@ -200,3 +200,41 @@ describe("reconstructTraces", () => {
     assert.equal(forest.roots[0].status, "ok");
   });
 });
+
+describe("trace ids", () => {
+  const T1 = "5b8efff798038103d269b633813fc60c";
+  const T2 = "0af7651916cd43dd8448eb211c80319c";
+
+  test("a span keeps its record's traceId, and one without takes its parent's", () => {
+    const forest = reconstructTraces([
+      open("root", 0, { traceId: T1 }),
+      open("child", 1, { parentSpanId: "root" }),
+      open("grandchild", 2, { parentSpanId: "child" }),
+      open("own", 3, { parentSpanId: "root", traceId: T2 }),
+      open("plain", 4),
+    ]);
+    const [root, plain] = forest.roots;
+    assert.equal(root.traceId, T1);
+    const [child, own] = root.children;
+    assert.equal(child.traceId, T1);
+    assert.equal(child.children[0].traceId, T1);
+    assert.equal(own.traceId, T2, "a recorded id wins over the parent's");
+    assert.equal("traceId" in plain, false, "no id invented");
+  });
+
+  test("a close carries the id when the open was not read", () => {
+    const forest = reconstructTraces([
+      {
+        kind: "span-close",
+        spanId: "s",
+        name: "s",
+        timestamp: 5,
+        durationMs: 5,
+        status: "ok",
+        ...base,
+        traceId: T1,
+      },
+    ]);
+    assert.equal(forest.roots[0].traceId, T1);
+  });
+});

@@ -410,10 +410,19 @@ export class OtlpMapper {
     const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
     const traceId = this.#traces.get(spanId) ?? otlpTraceId(scoped, this.#lookup) as string;
     remember(this.#traces, spanId, traceId);
-    const merged = {
+    const merged: Record<string, unknown> = {
       ...(open?.attributes as Record<string, unknown> | undefined),
       ...(closed?.attributes as Record<string, unknown> | undefined),
     };
+    // What the OTel processor (span.kind, otel.status_description) and the receiver
+    // (otel.span_kind) keep as attributes goes back to OTLP's own fields.
+    const kind = spanKindOf(merged["span.kind"] ?? merged["otel.span_kind"]);
+    if (kind !== undefined) {
+      delete merged["span.kind"];
+      delete merged["otel.span_kind"];
+    }
+    const statusMessage = merged["otel.status_description"];
+    if (typeof statusMessage === "string") delete merged["otel.status_description"];
     const attributes = scopeAttributes({ ...scoped, attributes: merged });
     attributes.push(...toOtlpAttributes(merged));
     if (!closed) attributes.push({ key: "journal.open", value: { boolValue: true } });
@@ -434,7 +443,7 @@ export class OtlpMapper {
         linkAttributes.push({ key: "journal.link.reason", value: { stringValue: link.reason } });
       }
       links.push({
-        traceId: this.#traces.get(link.spanId) ?? otlpTraceId(
+        traceId: validTraceId(link.traceId) ?? this.#traces.get(link.spanId) ?? otlpTraceId(
           {
             kind: "log",
             spanId: link.spanId,
@@ -451,13 +460,17 @@ export class OtlpMapper {
       traceId,
       spanId: otlpId,
       name: typeof close.name === "string" ? close.name : String(first.name ?? ""),
-      kind: 1, // SPAN_KIND_INTERNAL
+      kind: kind ?? 1, // SPAN_KIND_INTERNAL unless recorded
       startTimeUnixNano: nanos(start),
       endTimeUnixNano: nanos(end),
       attributes,
       links,
       // OK and ERROR as the journal says; UNSET for a span exported while still open.
-      status: !closed ? {} : close.status === "error" ? { code: 2 } : { code: 1 },
+      status: !closed
+        ? {}
+        : close.status === "error"
+        ? (typeof statusMessage === "string" ? { code: 2, message: statusMessage } : { code: 2 })
+        : { code: 1 },
     };
     if (parentSpanId !== undefined) span.parentSpanId = otlpSpanId(parentSpanId);
     const held = this.#events.get(spanId);
@@ -477,7 +490,24 @@ function withoutUndefined(record: Loose | undefined): Record<string, unknown> {
   return out;
 }
 
-function asLinks(value: unknown): { spanId: string; turnId?: string; reason?: string }[] {
+const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+/** OTLP's span kind number of a `span.kind` / `otel.span_kind` value (`client`, `SERVER`…). */
+function spanKindOf(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const index = SPAN_KINDS.indexOf(value.toLowerCase().replace(/^span_kind_/, ""));
+  return index > 0 ? index : undefined;
+}
+
+function validTraceId(value: unknown): string | undefined {
+  return typeof value === "string" && /^[0-9a-f]{32}$/.test(value) && !/^0+$/.test(value)
+    ? value
+    : undefined;
+}
+
+function asLinks(
+  value: unknown,
+): { spanId: string; turnId?: string; reason?: string; traceId?: string }[] {
   if (!Array.isArray(value)) return [];
   return value.filter((link) => typeof link?.spanId === "string");
 }

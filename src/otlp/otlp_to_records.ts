@@ -319,7 +319,11 @@ function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: s
     const linked = idHex(link.spanId, 8);
     if (linked === undefined) continue;
     const reason = attributes(link.attributes, wire)["journal.link.reason"];
-    links.push(typeof reason === "string" ? { spanId: linked, reason } : { spanId: linked });
+    const entry: Link = { spanId: linked };
+    const linkedTrace = idHex(link.traceId, 16);
+    if (linkedTrace !== undefined) entry.traceId = linkedTrace;
+    if (typeof reason === "string") entry.reason = reason;
+    links.push(entry);
   }
   if (links.length > 0) open.links = links;
   records.push(open);
