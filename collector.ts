@@ -41,4 +41,5 @@ export {
   type ExportOtlpOptions,
   type ExportOtlpStats,
   OtlpExportError,
+  type OtlpRetry,
 } from "./src/collector/otlp_export.ts";
