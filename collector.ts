@@ -43,3 +43,11 @@ export {
   OtlpExportError,
   type OtlpRetry,
 } from "./src/collector/otlp_export.ts";
+export type {
+  Environment,
+  OtlpCompression,
+  OtlpExportConfig,
+  OtlpExportSettings,
+  OtlpProtocol,
+  OtlpSignalTarget,
+} from "./src/otlp/otlp_export_config.ts";
