@@ -41,4 +41,13 @@ export {
   type ExportOtlpOptions,
   type ExportOtlpStats,
   OtlpExportError,
+  type OtlpRetry,
 } from "./src/collector/otlp_export.ts";
+export type {
+  Environment,
+  OtlpCompression,
+  OtlpExportConfig,
+  OtlpExportSettings,
+  OtlpProtocol,
+  OtlpSignalTarget,
+} from "./src/otlp/otlp_export_config.ts";

@@ -336,7 +336,7 @@ function saveState(fs: FsOps, statePath: string, journal: string, positions: Fil
  *
  * @example Exporting to a receiver (here a stand-in `fetch`)
  * ```ts
- * import { createJournalSink } from "@dispatch/journal-sink/collector";
+ * import { createJournalSink } from "@dispatch/journal-sink";
  * import { exportOtlp } from "@dispatch/journal-sink/collector";
  * import { createFakeFs } from "@dispatch/journal-sink/testing";
  * const fs = createFakeFs();

@@ -153,7 +153,7 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
  *
  * @example Usage by model, priced
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * import { parsePrices, queryUsage } from "@dispatch/journal-sink/genai";
  * const store = await openTraceStore(":memory:");
  * store.ingest([
@@ -232,7 +232,7 @@ export function queryUsage(store: TraceStore, options: UsageOptions = {}): Usage
  *
  * @example
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * import { queryTurnUsage } from "@dispatch/journal-sink/genai";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-close", spanId: "a", name: "chat", timestamp: 5, durationMs: 5,
