@@ -1,9 +1,12 @@
 /**
  * Beyond one process: a SQLite trace store filled from a journal ({@linkcode collectJournal},
  * exactly once across restarts and rotations), questions asked of it (turns, conversations,
- * open, failed and slowest spans), and export to an OpenTelemetry endpoint over OTLP/HTTP
- * ({@linkcode exportOtlp}). SQLite is the runtime's own (`node:sqlite`, `bun:sqlite`), loaded
- * on first open; this entry point adds no dependency.
+ * open, failed and slowest spans, GenAI usage and cost: {@linkcode queryUsage}), its retention
+ * ({@linkcode pruneTraceStore}), export to an OpenTelemetry endpoint over OTLP/HTTP
+ * ({@linkcode exportOtlp}, configured like the OpenTelemetry SDK: {@linkcode otlpExportConfig}),
+ * an OTLP/HTTP receiver that appends to a journal ({@linkcode receiveOtlp}), and the viewer
+ * ({@linkcode serve}). SQLite is the runtime's own (`node:sqlite`, `bun:sqlite`), loaded on
+ * first open; the protobuf codec (`protobufjs`) only when protobuf is sent or received.
  *
  * @example Collect a journal and ask for its open spans
  * ```ts
@@ -51,3 +54,31 @@ export type {
   OtlpProtocol,
   OtlpSignalTarget,
 } from "./src/otlp/otlp_export_config.ts";
+export { otlpExportConfig } from "./src/otlp/otlp_export_config.ts";
+export {
+  type OtlpReceiver,
+  type OtlpReceiverStats,
+  receiveOtlp,
+  type ReceiveOtlpOptions,
+} from "./src/otlp/receive_otlp.ts";
+export { serve, type ServeOptions, type ViewerServer } from "./src/viewer/serve.ts";
+export {
+  formatUsageTable,
+  queryTurnUsage,
+  queryUsage,
+  type UsageKey,
+  type UsageOptions,
+  type UsageRow,
+} from "./src/collector/usage.ts";
+export type { TurnUsage } from "./src/genai/usage.ts";
+export {
+  type ModelPrice,
+  type ModelPrices,
+  parsePrices,
+  type PricesFile,
+} from "./src/collector/prices.ts";
+export {
+  type PruneOptions,
+  type PruneStats,
+  pruneTraceStore,
+} from "./src/collector/store_retention.ts";

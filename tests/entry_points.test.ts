@@ -32,12 +32,20 @@ const COLLECTOR = [
   "TraceStore",
   "collectJournal",
   "exportOtlp",
+  "formatUsageTable",
   "openTraceStore",
+  "otlpExportConfig",
+  "parsePrices",
+  "pruneTraceStore",
   "queryConversation",
   "queryErrorSpans",
   "queryOpenSpans",
   "querySlowestSpans",
   "queryTurn",
+  "queryTurnUsage",
+  "queryUsage",
+  "receiveOtlp",
+  "serve",
 ];
 
 describe("entry points", () => {
@@ -50,8 +58,24 @@ describe("entry points", () => {
     assert.deepEqual(Object.keys(await import("../reader.ts")).sort(), READER);
   });
 
-  test("./collector exports the store, its queries and OTLP export, not the schema or SQLite", async () => {
+  test("./collector exports the store, its queries, usage, retention, OTLP in and out and the viewer, not the schema or SQLite", async () => {
     assert.deepEqual(Object.keys(await import("../collector.ts")).sort(), COLLECTOR);
+  });
+
+  test("usage, prices and retention are the same objects from ./collector and ./genai", async () => {
+    const collector = await import("../collector.ts");
+    const genai = await import("../genai.ts");
+    for (
+      const name of [
+        "queryUsage",
+        "queryTurnUsage",
+        "formatUsageTable",
+        "parsePrices",
+        "pruneTraceStore",
+      ] as const
+    ) {
+      assert.equal(collector[name], genai[name], name);
+    }
   });
 
   test("the read side is the same object from . and ./reader", async () => {

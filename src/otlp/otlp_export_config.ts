@@ -7,13 +7,40 @@
  * @module
  */
 
-/** The OTLP/HTTP encodings journal-sink sends. */
+/**
+ * The OTLP/HTTP encodings journal-sink sends.
+ *
+ * @example
+ * ```ts
+ * import { otlpExportConfig, type OtlpProtocol } from "@dispatch/journal-sink/collector";
+ * const protocol: OtlpProtocol = "http/json";
+ * if (otlpExportConfig({ protocol }, {}).traces.protocol !== "http/json") throw new Error("protocol");
+ * ```
+ */
 export type OtlpProtocol = "http/protobuf" | "http/json";
 
-/** Body compression of OTLP requests. */
+/**
+ * Body compression of OTLP requests.
+ *
+ * @example
+ * ```ts
+ * import { otlpExportConfig, type OtlpCompression } from "@dispatch/journal-sink/collector";
+ * const compression: OtlpCompression = "gzip";
+ * if (otlpExportConfig({ compression }, {}).logs.compression !== "gzip") throw new Error("gzip");
+ * ```
+ */
 export type OtlpCompression = "gzip" | "none";
 
-/** The environment, as `process.env` or `Deno.env.toObject()` give it. */
+/**
+ * The environment, as `process.env` or `Deno.env.toObject()` give it.
+ *
+ * @example
+ * ```ts
+ * import { type Environment, otlpExportConfig } from "@dispatch/journal-sink/collector";
+ * const env: Environment = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" };
+ * if (otlpExportConfig({}, env).traces.url !== "http://collector:4318/v1/traces") throw new Error("url");
+ * ```
+ */
 export type Environment = Record<string, string | undefined>;
 
 /**
@@ -21,7 +48,7 @@ export type Environment = Record<string, string | undefined>;
  *
  * @example
  * ```ts
- * import type { OtlpExportSettings } from "./otlp_export_config.ts";
+ * import type { OtlpExportSettings } from "@dispatch/journal-sink/collector";
  * const settings: OtlpExportSettings = { url: "http://127.0.0.1:4318", protocol: "http/json" };
  * if (settings.protocol !== "http/json") throw new Error("unreachable");
  * ```
@@ -65,7 +92,7 @@ export interface OtlpSignalTarget {
  *
  * @example
  * ```ts
- * import { otlpExportConfig, type OtlpExportConfig } from "./otlp_export_config.ts";
+ * import { otlpExportConfig, type OtlpExportConfig } from "@dispatch/journal-sink/collector";
  * const config: OtlpExportConfig = otlpExportConfig({}, {});
  * if (config.traces.url !== "http://localhost:4318/v1/traces") throw new Error(config.traces.url);
  * ```
@@ -180,7 +207,7 @@ function signal(
  *
  * @example Environment fills what the options leave out
  * ```ts
- * import { otlpExportConfig } from "./otlp_export_config.ts";
+ * import { otlpExportConfig } from "@dispatch/journal-sink/collector";
  * const config = otlpExportConfig({ protocol: "http/json" }, {
  *   OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example.com",
  *   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://traces.example.com/ingest",

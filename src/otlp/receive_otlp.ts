@@ -26,7 +26,7 @@ import {
  *
  * @example
  * ```ts
- * import type { ReceiveOtlpOptions } from "./receive_otlp.ts";
+ * import type { ReceiveOtlpOptions } from "@dispatch/journal-sink/collector";
  * const options: ReceiveOtlpOptions = { journal: { path: "otlp.jsonl", fsync: "always" }, port: 4318 };
  * if (options.host !== undefined) throw new Error("loopback by default");
  * ```
@@ -65,7 +65,7 @@ export interface ReceiveOtlpOptions {
  *
  * @example
  * ```ts
- * import type { OtlpReceiverStats } from "./receive_otlp.ts";
+ * import type { OtlpReceiverStats } from "@dispatch/journal-sink/collector";
  * const stats: OtlpReceiverStats = { requests: 1, spans: 2, logRecords: 0, rejected: 0, refused: 0 };
  * if (stats.spans !== 2) throw new Error("unreachable");
  * ```
@@ -88,7 +88,7 @@ export interface OtlpReceiverStats {
  *
  * @example
  * ```ts
- * import type { OtlpReceiver } from "./receive_otlp.ts";
+ * import type { OtlpReceiver } from "@dispatch/journal-sink/collector";
  * function describe(receiver: OtlpReceiver): string {
  *   return `${receiver.url}/v1/traces`;
  * }
@@ -151,8 +151,8 @@ class Refusal extends Error {
  *
  * @example Receiving one OTLP/JSON span
  * ```ts
- * import { receiveOtlp } from "./receive_otlp.ts";
- * import type { LogRecord } from "../records.ts";
+ * import { receiveOtlp } from "@dispatch/journal-sink/collector";
+ * import type { LogRecord } from "@dispatch/journal-sink";
  * const records: LogRecord[] = [];
  * const receiver = await receiveOtlp({ sink: { emit: (r) => void records.push(r) }, port: 0 });
  * const response = await fetch(`${receiver.url}/v1/traces`, {
