@@ -84,7 +84,10 @@ export interface CollectStats {
  * as it grows. Each batch of records is committed in one transaction together with the
  * read position (file identity by content fingerprint + byte offset), so a collector that
  * is killed at any point resumes where its last commit ended: no record lost, none
- * doubled.
+ * doubled. Positions belong to files, not paths: a journal moved or renamed (its
+ * directory too) resumes where it was under its new path. Two files whose first KiB is
+ * the same are one file to the collector when only one of them exists (one took the
+ * other's place): the second is read on from the first one's position.
  *
  * @param path The live journal's path, as given to `createJournalSink`.
  * @param options Where to store, once or follow.
@@ -129,7 +132,12 @@ export async function collectJournal(
       stats.passes++;
       let progressed = false;
       for await (
-        const batch of tailPass(path, positions, { fs, chunkSize, now: () => Date.now() })
+        const batch of tailPass(path, positions, {
+          fs,
+          chunkSize,
+          now: () => Date.now(),
+          movedFrom: (head) => store.positionOfFile(head),
+        })
       ) {
         const counts = store.commit(path, batch.records, batch.positions);
         stats.records += batch.records.length;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { flagSlowest, USAGE_ROWS } from "./schema.ts";
+import { flagSlowest, USAGE_ROWS, usageGroupSpans } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -105,6 +105,28 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
        uncosted_input = uncosted_input - ?, uncosted_output = uncosted_output - ?
      WHERE model = ? AND extension_id = ?`,
   );
+  const subtractScoped = db.prepare(
+    `UPDATE usage_by SET spans = spans - ?, input_tokens = input_tokens - ?,
+       output_tokens = output_tokens - ?, cost_usd = cost_usd - ?, costed_spans = costed_spans - ?,
+       uncosted_input = uncosted_input - ?, uncosted_output = uncosted_output - ?
+     WHERE scope = ? AND has_key = ? AND key = ? AND model = ? AND extension_id = ?`,
+  );
+  const dropEmpty = db.prepare(
+    `DELETE FROM usage_by WHERE scope = ? AND has_key = ? AND key = ? AND model = ?
+       AND extension_id = ? AND spans <= 0`,
+  );
+  /** A group left with fewer spans: its first and last start again from its spans. */
+  const restart = (key: SqlValue[]) => {
+    const [scope, hasKey, id, model, extension] = key;
+    const where = `${usageGroupSpans(scope as "turn", hasKey === 1)} AND ${USAGE_ROWS}
+      AND coalesce(model, '') = ? AND extension_id = ?`;
+    const inGroup = hasKey === 1 ? [id, model, extension] : [model, extension];
+    db.prepare(
+      `UPDATE usage_by SET first_ms = (SELECT min(start_ms) FROM spans WHERE ${where}),
+         last_ms = (SELECT max(start_ms) FROM spans WHERE ${where})
+       WHERE scope = ? AND has_key = ? AND key = ? AND model = ? AND extension_id = ?`,
+    ).run(...inGroup, ...inGroup, ...key);
+  };
   const rowsOfTurn = db.prepare(
     `SELECT (SELECT count(*) FROM spans WHERE turn_key = ?1) +
        (SELECT count(*) FROM logs WHERE turn_key = ?1) AS n`,
@@ -128,16 +150,29 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
     if (spanIds.length > 0) {
       const list = spanIds.join(",");
       const usage = db.prepare(
-        `SELECT coalesce(model, '') AS m, extension_id AS e, count(*) AS n,
+        `SELECT coalesce(model, '') AS m, extension_id AS e, turn_id AS t, conversation_id AS v,
+           count(*) AS n,
            coalesce(sum(input_tokens), 0) AS i, coalesce(sum(output_tokens), 0) AS o,
            coalesce(sum(cost_usd), 0) AS c, count(cost_usd) AS k,
            coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS ui,
            coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uo
-         FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 1, 2`,
+         FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 1, 2, 3, 4`,
       ).all();
-      for (const u of usage) subtract.run(u.n, u.i, u.o, u.c, u.k, u.ui, u.uo, u.m, u.e);
+      const shrunk: SqlValue[][] = [];
+      for (const u of usage) {
+        const sums = [u.n, u.i, u.o, u.c, u.k, u.ui, u.uo];
+        subtract.run(...sums, u.m, u.e);
+        // The groups' first and last starts stay as they were: a straddling group is then
+        // summed from its spans, so `--since` stays exact.
+        for (const [scope, id] of [["turn", u.t], ["conversation", u.v]]) {
+          const key = [scope, id === null ? 0 : 1, id ?? "", u.m, u.e];
+          subtractScoped.run(...sums, ...key);
+          if (dropEmpty.run(...key).changes === 0) shrunk.push(key);
+        }
+      }
       if (usage.length > 0) db.exec("DELETE FROM usage_totals WHERE spans <= 0");
       stats.spans += db.prepare(`DELETE FROM spans WHERE id IN (${list})`).run().changes;
+      for (const key of shrunk) restart(key);
     }
     const logIds = db.prepare(`SELECT id FROM logs WHERE ${logWhere}${cap}`).all().map((r) => r.id);
     if (logIds.length > 0) {

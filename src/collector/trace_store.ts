@@ -51,6 +51,7 @@ interface OpenSpan {
   parent_span_id: string | null;
   extension_id: string;
   turn_key: number | null;
+  start: number;
   usage: SpanUsage;
 }
 
@@ -66,6 +67,42 @@ interface UsageDelta {
   costed: number;
   uncostedInput: number;
   uncostedOutput: number;
+  /** Earliest and latest start of the spans added (`usage_by` only). */
+  first: number;
+  last: number;
+}
+
+function emptyDelta(): UsageDelta {
+  return {
+    spans: 0,
+    input: 0,
+    output: 0,
+    cost: 0,
+    costed: 0,
+    uncostedInput: 0,
+    uncostedOutput: 0,
+    first: Infinity,
+    last: -Infinity,
+  };
+}
+
+function addDelta(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {
+  const input = usage.inputTokens ?? 0;
+  const output = usage.outputTokens ?? 0;
+  delta.spans += sign;
+  delta.input += sign * input;
+  delta.output += sign * output;
+  if (usage.costUsd !== null) {
+    delta.cost += sign * usage.costUsd;
+    delta.costed += sign;
+  } else {
+    delta.uncostedInput += sign * input;
+    delta.uncostedOutput += sign * output;
+  }
+  if (sign === 1) {
+    if (start < delta.first) delta.first = start;
+    if (start > delta.last) delta.last = start;
+  }
 }
 
 const TRACE_HEX = /^[0-9a-f]{32}$/;
@@ -89,6 +126,17 @@ function text(value: unknown): string | null {
 
 function parse(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : undefined;
+}
+
+function positionOf(row: Record<string, SqlValue>): FilePosition {
+  return {
+    key: String(row.key),
+    head: fromHex(String(row.head_hex)),
+    offset: Number(row.byte_offset),
+    complete: Number(row.complete) === 1,
+    path: String(row.path),
+    seenMs: Number(row.seen_ms),
+  };
 }
 
 /**
@@ -119,6 +167,8 @@ export class TraceStore {
   #traces = new Map<string, string>();
   /** Usage to add to `usage_totals` at the end of the batch. */
   #usage = new Map<string, UsageDelta>();
+  /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
+  #scoped = new Map<string, UsageDelta>();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
   #turnKeys = new Map<string, number>();
   /** First and last record time per turn key in this batch. */
@@ -131,7 +181,9 @@ export class TraceStore {
   #closeSpan: SqlStatement;
   #traceOf: SqlStatement;
   #addUsage: SqlStatement;
+  #addScoped: SqlStatement;
   #positions: SqlStatement;
+  #movedFrom: SqlStatement;
   #deletePositions: SqlStatement;
   #insertPosition: SqlStatement;
 
@@ -163,7 +215,7 @@ export class TraceStore {
     );
     this.#findOpen = db.prepare(
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
-         model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
+         start_ms, model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
     this.#closeSpan = db.prepare(
@@ -187,13 +239,35 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
+    this.#addScoped = db.prepare(
+      `INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
+         input_tokens, output_tokens, cost_usd, costed_spans, uncosted_input, uncosted_output)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, has_key, key, model, extension_id) DO UPDATE SET
+         first_ms = coalesce(min(first_ms, excluded.first_ms), first_ms, excluded.first_ms),
+         last_ms = coalesce(max(last_ms, excluded.last_ms), last_ms, excluded.last_ms),
+         spans = spans + excluded.spans,
+         input_tokens = input_tokens + excluded.input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens,
+         cost_usd = cost_usd + excluded.cost_usd,
+         costed_spans = costed_spans + excluded.costed_spans,
+         uncosted_input = uncosted_input + excluded.uncosted_input,
+         uncosted_output = uncosted_output + excluded.uncosted_output`,
+    );
     this.#positions = db.prepare(
       "SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions WHERE journal = ?",
     );
+    // Every position whose identity is a prefix of the head, longest first: a scan of a
+    // table of a few rows per journal.
+    this.#movedFrom = db.prepare(
+      `SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions
+         WHERE head_hex != '' AND substr(?, 1, length(head_hex)) = head_hex
+         ORDER BY length(head_hex) DESC, seen_ms DESC LIMIT 1`,
+    );
     this.#deletePositions = db.prepare("DELETE FROM positions WHERE journal = ?");
     this.#insertPosition = db.prepare(
-      `INSERT INTO positions (journal, key, head_hex, byte_offset, complete, path, seen_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO positions (journal, key, head_hex, byte_offset, complete, path,
+         seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -218,35 +292,29 @@ export class TraceStore {
     if (this.#traces.size > OPEN_CACHE) this.#traces.delete(this.#traces.keys().next().value!);
   }
 
-  /** Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals. */
-  #countUsage(usage: SpanUsage, extensionId: string, sign: 1 | -1): void {
+  /**
+   * Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals: per model
+   * and extension, and per turn and per conversation.
+   */
+  #countUsage(
+    usage: SpanUsage,
+    extensionId: string,
+    sign: 1 | -1,
+    turn: string | null,
+    conversation: string | null,
+    start: number,
+  ): void {
     if (!hasUsage(usage)) return;
-    const key = `${usage.model ?? ""}\u0000${extensionId}`;
-    let delta = this.#usage.get(key);
-    if (delta === undefined) {
-      delta = {
-        spans: 0,
-        input: 0,
-        output: 0,
-        cost: 0,
-        costed: 0,
-        uncostedInput: 0,
-        uncostedOutput: 0,
-      };
-      this.#usage.set(key, delta);
-    }
-    const input = usage.inputTokens ?? 0;
-    const output = usage.outputTokens ?? 0;
-    delta.spans += sign;
-    delta.input += sign * input;
-    delta.output += sign * output;
-    if (usage.costUsd !== null) {
-      delta.cost += sign * usage.costUsd;
-      delta.costed += sign;
-    } else {
-      delta.uncostedInput += sign * input;
-      delta.uncostedOutput += sign * output;
-    }
+    const model = usage.model ?? "";
+    const add = (map: Map<string, UsageDelta>, key: string) => {
+      let delta = map.get(key);
+      if (delta === undefined) map.set(key, delta = emptyDelta());
+      addDelta(delta, usage, sign, start);
+    };
+    add(this.#usage, `${model}\u0000${extensionId}`);
+    // JSON keys: ids may hold any character.
+    add(this.#scoped, JSON.stringify(["turn", turn, model, extensionId]));
+    add(this.#scoped, JSON.stringify(["conversation", conversation, model, extensionId]));
   }
 
   /**
@@ -302,6 +370,26 @@ export class TraceStore {
       );
     }
     this.#usage.clear();
+    for (const [key, d] of this.#scoped) {
+      const [scope, id, model, extensionId] = JSON.parse(key) as (string | null)[];
+      this.#addScoped.run(
+        scope,
+        id === null ? 0 : 1,
+        id ?? "",
+        model,
+        extensionId,
+        d.first === Infinity ? null : d.first,
+        d.last === -Infinity ? null : d.last,
+        d.spans,
+        d.input,
+        d.output,
+        d.cost,
+        d.costed,
+        d.uncostedInput,
+        d.uncostedOutput,
+      );
+    }
+    this.#scoped.clear();
   }
 
   /**
@@ -368,14 +456,32 @@ export class TraceStore {
    * @returns One position per known file.
    */
   positions(journal: string): FilePosition[] {
-    return this.#positions.all(journal).map((row) => ({
-      key: String(row.key),
-      head: fromHex(String(row.head_hex)),
-      offset: Number(row.byte_offset),
-      complete: Number(row.complete) === 1,
-      path: String(row.path),
-      seenMs: Number(row.seen_ms),
-    }));
+    return this.#positions.all(journal).map(positionOf);
+  }
+
+  /**
+   * The position, under any journal, of the file whose data starts with `head` (the
+   * longest identity that is a prefix of it): a journal moved or renamed finds its files'
+   * positions here (`tailPass`'s `movedFrom`).
+   *
+   * @param head The file's first bytes.
+   * @returns The position, or `undefined` for a file never collected.
+   *
+   * @example
+   * ```ts
+   * import { openTraceStore } from "@dispatch/journal-sink/collector";
+   * const store = await openTraceStore(":memory:");
+   * const head = new TextEncoder().encode('{"kind":"log"}\n');
+   * store.commit("/old/app.jsonl", [], [
+   *   { key: "k", head, offset: head.length, complete: false, path: "/old/app.jsonl", seenMs: 0 },
+   * ]);
+   * if (store.positionOfFile(head)?.offset !== head.length) throw new Error("not found");
+   * store.close();
+   * ```
+   */
+  positionOfFile(head: Uint8Array): FilePosition | undefined {
+    const row = this.#movedFrom.get(toHex(head));
+    return row === undefined ? undefined : positionOf(row);
   }
 
   /** Releases the connection. */
@@ -394,6 +500,7 @@ export class TraceStore {
       this.#opens.clear();
       this.#traces.clear();
       this.#usage.clear();
+      this.#scoped.clear();
       this.#turnKeys.clear();
       this.#turnTimes.clear();
       this.#longest = undefined;
@@ -413,7 +520,14 @@ export class TraceStore {
     const traceId = this.#traceId(r);
     const extensionId = String(r.extensionId ?? "");
     this.#rememberTrace(String(r.spanId), traceId);
-    this.#countUsage(usage, extensionId, 1);
+    this.#countUsage(
+      usage,
+      extensionId,
+      1,
+      text(r.turnId),
+      text(r.conversationId),
+      time - (duration ?? 0),
+    );
     return [
       r.spanId,
       text(r.parentSpanId),
@@ -491,6 +605,7 @@ export class TraceStore {
       parent_span_id: text(row.parent_span_id),
       extension_id: String(row.extension_id),
       turn_key: row.turn_key === null ? null : Number(row.turn_key),
+      start: Number(row.start_ms),
       usage: {
         model: text(row.model),
         inputTokens: num(row.input_tokens),
@@ -571,7 +686,7 @@ export class TraceStore {
           null,
         ];
         this.#rememberTrace(r.spanId, traceId);
-        this.#countUsage(usage, extensionId, 1);
+        this.#countUsage(usage, extensionId, 1, text(r.turnId), text(r.conversationId), time);
         this.#opens.delete(r.spanId);
         const span: OpenSpan = {
           id: -1,
@@ -582,6 +697,7 @@ export class TraceStore {
           parent_span_id: text(r.parentSpanId),
           extension_id: extensionId,
           turn_key: turnKey,
+          start: time,
           usage,
         };
         pending.push({ row, span });
@@ -665,9 +781,10 @@ export class TraceStore {
           continue;
         }
       }
-      if (usage !== open.usage) {
-        this.#countUsage(open.usage, open.extension_id, -1);
-        this.#countUsage(usage, open.extension_id, 1);
+      if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
+        const { extension_id: extension, start } = open;
+        this.#countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
+        this.#countUsage(usage, extension, 1, turn, conversation, start);
       }
       counts.spanCloses++;
     }

@@ -7,7 +7,7 @@
 
 import type { TurnUsage } from "../genai/usage.ts";
 import type { ModelPrices } from "./prices.ts";
-import { USAGE_ROWS } from "./schema.ts";
+import { USAGE_ROWS, usageGroupSpans } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -88,24 +88,85 @@ interface Group {
 
 const n = (value: SqlValue | undefined) => Number(value ?? 0);
 
+const SUMS = `count(*) AS spans, coalesce(sum(input_tokens), 0) AS input_tokens,
+  coalesce(sum(output_tokens), 0) AS output_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
+  count(cost_usd) AS costed_spans,
+  coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS uncosted_input,
+  coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uncosted_output,
+  min(start_ms) AS first_ms`;
+
+function group(row: Record<string, SqlValue>, key: string | null, model: string): Group {
+  return {
+    key,
+    model,
+    spans: n(row.spans),
+    input: n(row.input_tokens),
+    output: n(row.output_tokens),
+    cost: n(row.cost_usd),
+    costed: n(row.costed_spans),
+    uncostedInput: n(row.uncosted_input),
+    uncostedOutput: n(row.uncosted_output),
+    first: n(row.first_ms),
+  };
+}
+
+/** Whether the store keeps `usage_by` (schema 3 on; an older store opened read-only does not). */
+function hasUsageBy(store: TraceStore): boolean {
+  return store.db.prepare(
+    "SELECT 1 AS y FROM sqlite_master WHERE type = 'table' AND name = 'usage_by'",
+  ).get() !== undefined;
+}
+
 function groups(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   if (since === undefined && (by === "model" || by === "extension")) {
     // Kept at ingest: a handful of rows, whatever the store's size.
-    return store.db.prepare("SELECT * FROM usage_totals").all().map((row) => ({
-      key: by === "model"
-        ? (row.model === "" ? null : String(row.model))
-        : String(row.extension_id),
-      model: String(row.model),
-      spans: n(row.spans),
-      input: n(row.input_tokens),
-      output: n(row.output_tokens),
-      cost: n(row.cost_usd),
-      costed: n(row.costed_spans),
-      uncostedInput: n(row.uncosted_input),
-      uncostedOutput: n(row.uncosted_output),
-      first: 0,
-    }));
+    return store.db.prepare("SELECT * FROM usage_totals").all().map((row) =>
+      group(
+        { ...row, first_ms: 0 },
+        by === "model" ? (row.model === "" ? null : String(row.model)) : String(row.extension_id),
+        String(row.model),
+      )
+    );
   }
+  if (!hasUsageBy(store)) return scanSpans(store, by, since);
+  // Kept at ingest per turn (or conversation), model and extension: one row per group.
+  const scope = by === "conversation" ? "conversation" : "turn";
+  const keyOf = (row: Record<string, SqlValue>): string | null => {
+    if (by === "model") return row.model === "" ? null : String(row.model);
+    if (by === "extension") return String(row.extension_id);
+    return Number(row.has_key) === 1 ? String(row.key) : null;
+  };
+  if (since === undefined) {
+    return store.db.prepare("SELECT * FROM usage_by WHERE scope = ? AND spans > 0").all(scope)
+      .map((row) => group(row, keyOf(row), String(row.model)));
+  }
+  const out: Group[] = [];
+  for (
+    const row of store.db.prepare(
+      "SELECT * FROM usage_by WHERE scope = ? AND last_ms >= ? AND spans > 0",
+    ).all(scope, since)
+  ) {
+    if (n(row.first_ms) >= since) {
+      out.push(group(row, keyOf(row), String(row.model)));
+      continue;
+    }
+    // A group that straddles the cutoff: its spans since then, through the turn index.
+    const hasKey = Number(row.has_key) === 1;
+    const part = store.db.prepare(
+      `SELECT ${SUMS} FROM spans WHERE ${
+        usageGroupSpans(scope, hasKey)
+      } AND ${USAGE_ROWS} AND start_ms >= ?
+         AND coalesce(model, '') = ? AND extension_id = ?`,
+    ).get(...(hasKey ? [row.key] : []), since, row.model, row.extension_id);
+    if (part !== undefined && n(part.spans) > 0) {
+      out.push(group(part, keyOf(row), String(row.model)));
+    }
+  }
+  return out;
+}
+
+/** The groups from the spans themselves, through the `spans_usage` index. */
+function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   const column = {
     model: "model",
     turn: "turn_id",
@@ -113,26 +174,16 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
     extension: "extension_id",
   }[by];
   const rows = store.db.prepare(
-    `SELECT ${column} AS key, coalesce(model, '') AS m, count(*) AS spans,
-       coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
-       coalesce(sum(cost_usd), 0) AS cost, count(cost_usd) AS costed,
-       coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS ui,
-       coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uo,
-       min(start_ms) AS first
+    `SELECT ${column} AS key, coalesce(model, '') AS m, ${SUMS}
      FROM spans WHERE ${USAGE_ROWS} AND start_ms >= ? GROUP BY 1, 2`,
   ).all(since ?? -Number.MAX_VALUE);
-  return rows.map((row) => ({
-    key: row.key === null || (by === "model" && row.key === "") ? null : String(row.key),
-    model: String(row.m),
-    spans: n(row.spans),
-    input: n(row.input),
-    output: n(row.output),
-    cost: n(row.cost),
-    costed: n(row.costed),
-    uncostedInput: n(row.ui),
-    uncostedOutput: n(row.uo),
-    first: n(row.first),
-  }));
+  return rows.map((row) =>
+    group(
+      row,
+      row.key === null || (by === "model" && row.key === "") ? null : String(row.key),
+      String(row.m),
+    )
+  );
 }
 
 /**
@@ -144,8 +195,10 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
  * span's start.
  *
  * Without `since`, `by: "model"` and `by: "extension"` read the totals the store keeps at
- * ingest (a few rows); otherwise the spans with usage are read through the `spans_usage`
- * index, in time proportional to their number.
+ * ingest (a few rows); `by: "turn"` and `by: "conversation"` read the totals it keeps per
+ * turn and conversation (one row per key, model and extension). With `since`, those per-turn
+ * (or per-conversation) rows whose spans all started after it are taken whole, and only the
+ * few that straddle it are summed from their spans.
  *
  * @param store The trace store.
  * @param options Grouping, time window, prices.
