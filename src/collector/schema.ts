@@ -212,12 +212,7 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
   );
-  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
-  if (version > TRACE_STORE_SCHEMA_VERSION) {
-    throw new Error(
-      `trace store schema version ${version} is newer than this journal-sink (${TRACE_STORE_SCHEMA_VERSION})`,
-    );
-  }
+  const version = schemaVersion(db);
   db.exec("BEGIN IMMEDIATE");
   try {
     if (version === 1) migrateFromVersion1(db);
@@ -229,6 +224,39 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+function schemaVersion(db: SqliteDatabase): number {
+  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+  if (version > TRACE_STORE_SCHEMA_VERSION) {
+    throw new Error(
+      `trace store schema version ${version} is newer than this journal-sink (${TRACE_STORE_SCHEMA_VERSION})`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Checks, without writing, that `db` holds a trace store this release can read: one of
+ * its own schema version or an earlier one (a read-only opener never migrates).
+ *
+ * @param db An open connection (read-only, typically).
+ * @param path The database's path, for the message.
+ * @throws {Error} When it is newer, or is no trace store (an empty database).
+ *
+ * @example
+ * ```ts
+ * import { checkTraceStoreVersion } from "./schema.ts";
+ * import { openSqlite } from "./sqlite.ts";
+ * const db = await openSqlite(":memory:");
+ * let message = "";
+ * try { checkTraceStoreVersion(db, ":memory:"); } catch (error) { message = String(error); }
+ * if (!message.includes("no trace store")) throw new Error(message);
+ * db.close();
+ * ```
+ */
+export function checkTraceStoreVersion(db: SqliteDatabase, path: string): void {
+  if (schemaVersion(db) === 0) throw new Error(`no trace store at ${path} (an empty database)`);
 }
 
 /**

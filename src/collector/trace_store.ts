@@ -8,7 +8,7 @@
 import type { JournalRecord } from "../reader/journal_record.ts";
 import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
-import { applyTraceStoreSchema, SLOWEST_KEPT } from "./schema.ts";
+import { applyTraceStoreSchema, checkTraceStoreVersion, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { otlpTraceId } from "./trace_ids.ts";
 
@@ -128,6 +128,17 @@ function parse(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : undefined;
 }
 
+/** A statement compiled on its first use. */
+function prepareLater(db: SqliteDatabase, sql: string): SqlStatement {
+  let statement: SqlStatement | undefined;
+  const compiled = () => statement ??= db.prepare(sql);
+  return {
+    run: (...params) => compiled().run(...params),
+    get: (...params) => compiled().get(...params),
+    all: (...params) => compiled().all(...params),
+  };
+}
+
 function positionOf(row: Record<string, SqlValue>): FilePosition {
   return {
     key: String(row.key),
@@ -187,48 +198,64 @@ export class TraceStore {
   #deletePositions: SqlStatement;
   #insertPosition: SqlStatement;
 
+  /** Opened with `readOnly`: the store is read, never written nor migrated. */
+  readonly readOnly: boolean;
+
   /**
    * Wraps a connection whose schema is in place (use {@linkcode openTraceStore}).
+   * Statements are compiled when first used, so a read-only store of an older schema
+   * version serves the queries its tables allow.
    *
    * @param db The connection.
+   * @param options `readOnly` when the connection is.
    */
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: { readOnly?: boolean } = {}) {
     this.db = db;
-    this.#insertLog = db.prepare(
+    this.readOnly = options.readOnly === true;
+    this.#insertLog = prepareLater(
+      db,
       `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
          span_id, trace_id, attributes, body, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findTurn = db.prepare(
+    this.#findTurn = prepareLater(
+      db,
       "SELECT turn_key FROM turns WHERE turn_id IS ? AND conversation_id IS ? ORDER BY turn_key LIMIT 1",
     );
-    this.#insertTurn = db.prepare(
+    this.#insertTurn = prepareLater(
+      db,
       "INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms) VALUES (?, ?, ?, ?)",
     );
-    this.#touchTurn = db.prepare(
+    this.#touchTurn = prepareLater(
+      db,
       "UPDATE turns SET first_ms = min(first_ms, ?), last_ms = max(last_ms, ?) WHERE turn_key = ?",
     );
-    this.#insertSpan = db.prepare(
+    this.#insertSpan = prepareLater(
+      db,
       `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
          status, extension_id, conversation_id, turn_id, attributes, links, body,
          close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key, slowest)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findOpen = db.prepare(
+    this.#findOpen = prepareLater(
+      db,
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
          start_ms, model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
-    this.#closeSpan = db.prepare(
+    this.#closeSpan = prepareLater(
+      db,
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
          output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
     // Only open spans are indexed by id: a parent still open is found, a closed one is
     // found in #traces while recent (a child opens while its parent runs).
-    this.#traceOf = db.prepare(
+    this.#traceOf = prepareLater(
+      db,
       "SELECT trace_id FROM spans WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
     );
-    this.#addUsage = db.prepare(
+    this.#addUsage = prepareLater(
+      db,
       `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
          cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (model, extension_id) DO UPDATE SET spans = spans + excluded.spans,
@@ -239,7 +266,8 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
-    this.#addScoped = db.prepare(
+    this.#addScoped = prepareLater(
+      db,
       `INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
          input_tokens, output_tokens, cost_usd, costed_spans, uncosted_input, uncosted_output)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -254,18 +282,21 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
-    this.#positions = db.prepare(
+    this.#positions = prepareLater(
+      db,
       "SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions WHERE journal = ?",
     );
     // Every position whose identity is a prefix of the head, longest first: a scan of a
     // table of a few rows per journal.
-    this.#movedFrom = db.prepare(
+    this.#movedFrom = prepareLater(
+      db,
       `SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions
          WHERE head_hex != '' AND substr(?, 1, length(head_hex)) = head_hex
          ORDER BY length(head_hex) DESC, seen_ms DESC LIMIT 1`,
     );
-    this.#deletePositions = db.prepare("DELETE FROM positions WHERE journal = ?");
-    this.#insertPosition = db.prepare(
+    this.#deletePositions = prepareLater(db, "DELETE FROM positions WHERE journal = ?");
+    this.#insertPosition = prepareLater(
+      db,
       `INSERT OR REPLACE INTO positions (journal, key, head_hex, byte_offset, complete, path,
          seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -805,11 +836,35 @@ export class TraceStore {
 }
 
 /**
- * Opens (creating if needed) the SQLite trace store at `path`, with the schema in place.
+ * Options of {@linkcode openTraceStore}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenTraceStoreOptions } from "@dispatch/journal-sink/collector";
+ * const options: OpenTraceStoreOptions = { readOnly: true };
+ * if (!options.readOnly) throw new Error("unreachable");
+ * ```
+ */
+export interface OpenTraceStoreOptions {
+  /**
+   * Read an existing store only (queries, the viewer): never created, migrated or written
+   * (the driver refuses writes, and `PRAGMA query_only` besides), while a collector may
+   * keep filling it. A missing store is an error.
+   * @default {false}
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the SQLite trace store at `path`, with the schema in place
+ * (an older store is migrated), or, `readOnly`, an existing store as it is.
  * The runtime's own SQLite is loaded on this first call, not before.
  *
  * @param path The database file, or `":memory:"`.
+ * @param options `readOnly`.
  * @returns The store; `close()` it when done.
+ * @throws {Error} `no trace store at PATH` when `readOnly` and there is none; when the store
+ *   was written by a newer schema version.
  *
  * @example
  * ```ts
@@ -819,7 +874,26 @@ export class TraceStore {
  * store.close();
  * ```
  */
-export async function openTraceStore(path: string): Promise<TraceStore> {
+export async function openTraceStore(
+  path: string,
+  options: OpenTraceStoreOptions = {},
+): Promise<TraceStore> {
+  if (options.readOnly) {
+    let db: SqliteDatabase;
+    try {
+      db = await openSqlite(path, { readOnly: true });
+    } catch (error) {
+      throw new Error(`no trace store at ${path}`, { cause: error });
+    }
+    try {
+      db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;");
+      checkTraceStoreVersion(db, path);
+      return new TraceStore(db, { readOnly: true });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
   const db = await openSqlite(path);
   try {
     applyTraceStoreSchema(db);
