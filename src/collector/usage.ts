@@ -165,6 +165,59 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
   return out;
 }
 
+/**
+ * Usage per turn or conversation over the whole store: its `usage_by` rows summed per key
+ * in SQL (they are stored in key order, so no sort), priced per model with the prices of
+ * the store's few models passed in, one short row per key back.
+ */
+function wholeScopes(store: TraceStore, by: "turn" | "conversation", prices?: ModelPrices) {
+  // The prices of the store's few models, inline: a join would be evaluated per row.
+  const params: SqlValue[] = [];
+  let pin = "NULL";
+  let pout = "NULL";
+  if (prices !== undefined) {
+    const cases: [string, string] = ["", ""];
+    for (const { model } of store.db.prepare("SELECT DISTINCT model FROM usage_totals").all()) {
+      const price = model === "" ? undefined : prices.priceOf(String(model));
+      if (price === undefined) continue;
+      cases[0] += ` WHEN ? THEN ${Number(price.input)}`;
+      cases[1] += ` WHEN ? THEN ${Number(price.output)}`;
+      params.push(String(model));
+    }
+    if (params.length > 0) {
+      pin = `CASE model${cases[0]} END`;
+      pout = `CASE model${cases[1]} END`;
+    }
+  }
+  const rows = store.db.prepare(
+    `SELECT has_key AS h, key AS k, sum(spans) AS s, sum(input_tokens) AS i,
+       sum(output_tokens) AS o, min(first_ms) AS f,
+       sum(cost_usd + coalesce((uncosted_input * pin + uncosted_output * pout) / 1e6, 0)) AS c,
+       max(costed_spans > 0 OR (spans > costed_spans AND pin IS NOT NULL)) AS known,
+       sum(CASE WHEN pin IS NULL THEN spans - costed_spans ELSE 0 END) AS u
+     FROM (SELECT *, ${pin} AS pin, ${pout} AS pout FROM usage_by WHERE scope = ? AND spans > 0)
+     GROUP BY has_key, key ORDER BY f, k`,
+  ).all(...params, ...params, by);
+  const out = rows.map((row): UsageRow => ({
+    key: Number(row.h) === 1 ? String(row.k) : null,
+    spans: n(row.s),
+    inputTokens: n(row.i),
+    outputTokens: n(row.o),
+    costUsd: n(row.known) === 1 ? Math.round(n(row.c) * 1e12) / 1e12 : null,
+    unpricedSpans: n(row.u),
+  }));
+  // SQLite ordered by first start and key bytes; ties are rare, but keep the locale order.
+  const firsts = rows.map((row) => n(row.f));
+  for (let i = 1; i < out.length; i++) {
+    if (firsts[i] === firsts[i - 1]) {
+      return out.map((row, k) => ({ row, first: firsts[k] })).sort((a, b) =>
+        a.first - b.first || String(a.row.key).localeCompare(String(b.row.key))
+      ).map(({ row }) => row);
+    }
+  }
+  return out;
+}
+
 /** The groups from the spans themselves, through the `spans_usage` index. */
 function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   const column = {
@@ -225,6 +278,11 @@ function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): 
 export function queryUsage(store: TraceStore, options: UsageOptions = {}): UsageRow[] {
   const by = options.by ?? "model";
   const prices = options.prices;
+  if (
+    (by === "turn" || by === "conversation") && options.since === undefined && hasUsageBy(store)
+  ) {
+    return wholeScopes(store, by, prices);
+  }
   const rows = new Map<string | null, UsageRow & { first: number; known: boolean }>();
   for (const g of groups(store, by, options.since)) {
     let row = rows.get(g.key);
