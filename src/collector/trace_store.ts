@@ -11,6 +11,7 @@ import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { applyTraceStoreSchema, checkTraceStoreVersion, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { otlpTraceId } from "./trace_ids.ts";
+import { RecentMap } from "./recent_map.ts";
 
 /**
  * What {@linkcode TraceStore.ingest} did with a batch.
@@ -35,7 +36,7 @@ export interface IngestCounts {
   ignored: number;
 }
 
-/** How many open spans the store remembers between records. */
+/** How many open spans (trace ids, turn keys) the store remembers at least between records. */
 const OPEN_CACHE = 100_000;
 
 /** A record read back, before its fields are checked. */
@@ -173,15 +174,15 @@ export class TraceStore {
   #insertSpan: SqlStatement;
   #findOpen: SqlStatement;
   /** The open rows this store inserted, by span id: spares a SELECT and a parse per close. */
-  #opens = new Map<string, OpenSpan>();
+  #opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
   /** Trace ids of recent spans, so children find their parent's without an index. */
-  #traces = new Map<string, string>();
+  #traces = new RecentMap<string, string>(OPEN_CACHE);
   /** Usage to add to `usage_totals` at the end of the batch. */
   #usage = new Map<string, UsageDelta>();
   /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
   #scoped = new Map<string, UsageDelta>();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
-  #turnKeys = new Map<string, number>();
+  #turnKeys = new RecentMap<string, number>(OPEN_CACHE);
   /** First and last record time per turn key in this batch. */
   #turnTimes = new Map<number, { first: number; last: number }>();
   /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
@@ -318,9 +319,7 @@ export class TraceStore {
 
   #rememberTrace(spanId: string, traceId: string | undefined): void {
     if (traceId === undefined) return;
-    this.#traces.delete(spanId);
     this.#traces.set(spanId, traceId);
-    if (this.#traces.size > OPEN_CACHE) this.#traces.delete(this.#traces.keys().next().value!);
   }
 
   /**
@@ -362,9 +361,6 @@ export class TraceStore {
         ? this.#insertTurn.run(turn, conversation, time, time).lastInsertRowid
         : Number(row.turn_key);
       this.#turnKeys.set(scope, key);
-      if (this.#turnKeys.size > OPEN_CACHE) {
-        this.#turnKeys.delete(this.#turnKeys.keys().next().value!);
-      }
     }
     const times = this.#turnTimes.get(key);
     if (times === undefined) this.#turnTimes.set(key, { first: time, last: time });
@@ -827,7 +823,6 @@ export class TraceStore {
       if (span !== undefined) {
         span.id = lastInsertRowid;
         this.#opens.set(row[0] as string, span);
-        if (this.#opens.size > OPEN_CACHE) this.#opens.delete(this.#opens.keys().next().value!);
       }
     }
     this.#flushBatch();
