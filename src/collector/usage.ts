@@ -128,50 +128,11 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
       )
     );
   }
-  if (!hasUsageBy(store)) return scanSpans(store, by, since);
-  // Kept at ingest per turn (or conversation), model and extension: one row per group.
-  const scope = by === "conversation" ? "conversation" : "turn";
-  const keyOf = (row: Record<string, SqlValue>): string | null => {
-    if (by === "model") return row.model === "" ? null : String(row.model);
-    if (by === "extension") return String(row.extension_id);
-    return Number(row.has_key) === 1 ? String(row.key) : null;
-  };
-  if (since === undefined) {
-    return store.db.prepare("SELECT * FROM usage_by WHERE scope = ? AND spans > 0").all(scope)
-      .map((row) => group(row, keyOf(row), String(row.model)));
-  }
-  const out: Group[] = [];
-  for (
-    const row of store.db.prepare(
-      "SELECT * FROM usage_by WHERE scope = ? AND last_ms >= ? AND spans > 0",
-    ).all(scope, since)
-  ) {
-    if (n(row.first_ms) >= since) {
-      out.push(group(row, keyOf(row), String(row.model)));
-      continue;
-    }
-    // A group that straddles the cutoff: its spans since then, through the turn index.
-    const hasKey = Number(row.has_key) === 1;
-    const part = store.db.prepare(
-      `SELECT ${SUMS} FROM spans WHERE ${
-        usageGroupSpans(scope, hasKey)
-      } AND ${USAGE_ROWS} AND start_ms >= ?
-         AND coalesce(model, '') = ? AND extension_id = ?`,
-    ).get(...(hasKey ? [row.key] : []), since, row.model, row.extension_id);
-    if (part !== undefined && n(part.spans) > 0) {
-      out.push(group(part, keyOf(row), String(row.model)));
-    }
-  }
-  return out;
+  return scanSpans(store, by, since);
 }
 
-/**
- * Usage per turn or conversation over the whole store: its `usage_by` rows summed per key
- * in SQL (they are stored in key order, so no sort), priced per model with the prices of
- * the store's few models passed in, one short row per key back.
- */
-function wholeScopes(store: TraceStore, by: "turn" | "conversation", prices?: ModelPrices) {
-  // The prices of the store's few models, inline: a join would be evaluated per row.
+/** The prices of the store's few models as SQL `CASE` expressions (a join runs per row). */
+function priceCases(store: TraceStore, prices: ModelPrices | undefined) {
   const params: SqlValue[] = [];
   let pin = "NULL";
   let pout = "NULL";
@@ -189,33 +150,110 @@ function wholeScopes(store: TraceStore, by: "turn" | "conversation", prices?: Mo
       pout = `CASE model${cases[1]} END`;
     }
   }
+  return { params, pin, pout };
+}
+
+type Tally = { row: UsageRow; first: number };
+
+/**
+ * Usage from `usage_by`: its rows summed per key and priced in SQL, one short row per key
+ * back. With `since`, the groups whose spans all started after it are summed so, and the
+ * few that straddle it are summed from their spans.
+ */
+function fromUsageBy(
+  store: TraceStore,
+  by: UsageKey,
+  prices: ModelPrices | undefined,
+  since: number | undefined,
+): UsageRow[] {
+  const { params, pin, pout } = priceCases(store, prices);
+  const scope = by === "conversation" ? "conversation" : "turn";
+  const [hasKey, key] = by === "model"
+    ? ["model != ''", "model"]
+    : by === "extension"
+    ? ["1", "extension_id"]
+    : ["has_key", "key"];
+  const window = since === undefined ? "" : "AND last_ms >= ? AND first_ms >= ?";
   const rows = store.db.prepare(
-    `SELECT has_key AS h, key AS k, sum(spans) AS s, sum(input_tokens) AS i,
+    `SELECT ${hasKey} AS h, ${key} AS k, sum(spans) AS s, sum(input_tokens) AS i,
        sum(output_tokens) AS o, min(first_ms) AS f,
        sum(cost_usd + coalesce((uncosted_input * pin + uncosted_output * pout) / 1e6, 0)) AS c,
        max(costed_spans > 0 OR (spans > costed_spans AND pin IS NOT NULL)) AS known,
        sum(CASE WHEN pin IS NULL THEN spans - costed_spans ELSE 0 END) AS u
-     FROM (SELECT *, ${pin} AS pin, ${pout} AS pout FROM usage_by WHERE scope = ? AND spans > 0)
-     GROUP BY has_key, key ORDER BY f, k`,
-  ).all(...params, ...params, by);
-  const out = rows.map((row): UsageRow => ({
-    key: Number(row.h) === 1 ? String(row.k) : null,
-    spans: n(row.s),
-    inputTokens: n(row.i),
-    outputTokens: n(row.o),
-    costUsd: n(row.known) === 1 ? Math.round(n(row.c) * 1e12) / 1e12 : null,
-    unpricedSpans: n(row.u),
-  }));
-  // SQLite ordered by first start and key bytes; ties are rare, but keep the locale order.
-  const firsts = rows.map((row) => n(row.f));
-  for (let i = 1; i < out.length; i++) {
-    if (firsts[i] === firsts[i - 1]) {
-      return out.map((row, k) => ({ row, first: firsts[k] })).sort((a, b) =>
-        a.first - b.first || String(a.row.key).localeCompare(String(b.row.key))
-      ).map(({ row }) => row);
+     FROM (SELECT *, ${pin} AS pin, ${pout} AS pout FROM usage_by
+       WHERE scope = ? AND spans > 0 ${window})
+     GROUP BY 1, 2`,
+  ).all(...params, ...params, scope, ...(since === undefined ? [] : [since, since]));
+  const tallies = new Map<string | null, Tally>();
+  const tally = (id: string | null, first: number) => {
+    let t = tallies.get(id);
+    if (t === undefined) {
+      const row = { key: id, spans: 0, inputTokens: 0, outputTokens: 0, costUsd: null };
+      t = { row: { ...row, unpricedSpans: 0 }, first };
+      tallies.set(id, t);
+    }
+    t.first = Math.min(t.first, first);
+    return t;
+  };
+  for (const r of rows) {
+    const t = tally(Number(r.h) === 1 ? String(r.k) : null, n(r.f));
+    t.row.spans += n(r.s);
+    t.row.inputTokens += n(r.i);
+    t.row.outputTokens += n(r.o);
+    t.row.unpricedSpans += n(r.u);
+    if (n(r.known) === 1) t.row.costUsd = (t.row.costUsd ?? 0) + n(r.c);
+  }
+  if (since !== undefined) {
+    const straddling = store.db.prepare(
+      `SELECT * FROM usage_by WHERE scope = ? AND spans > 0 AND last_ms >= ? AND first_ms < ?`,
+    ).all(scope, since, since);
+    for (const row of straddling) {
+      // Its spans since the cutoff, through the turn index.
+      const hasId = Number(row.has_key) === 1;
+      const part = store.db.prepare(
+        `SELECT ${SUMS} FROM spans WHERE ${usageGroupSpans(scope, hasId)} AND ${USAGE_ROWS}
+           AND start_ms >= ? AND coalesce(model, '') = ? AND extension_id = ?`,
+      ).get(...(hasId ? [row.key] : []), since, row.model, row.extension_id);
+      if (part === undefined || n(part.spans) === 0) continue;
+      const id = by === "model"
+        ? (row.model === "" ? null : String(row.model))
+        : by === "extension"
+        ? String(row.extension_id)
+        : hasId
+        ? String(row.key)
+        : null;
+      const g = group(part, id, String(row.model));
+      const t = tally(id, g.first);
+      t.row.spans += g.spans;
+      t.row.inputTokens += g.input;
+      t.row.outputTokens += g.output;
+      let cost = g.cost;
+      let known = g.costed > 0;
+      const uncosted = g.spans - g.costed;
+      if (uncosted > 0) {
+        const price = g.model === "" ? undefined : prices?.priceOf(g.model);
+        if (price === undefined) t.row.unpricedSpans += uncosted;
+        else {
+          cost += (g.uncostedInput * price.input + g.uncostedOutput * price.output) / 1e6;
+          known = true;
+        }
+      }
+      if (known) t.row.costUsd = (t.row.costUsd ?? 0) + cost;
     }
   }
-  return out;
+  const out = [...tallies.values()].filter((t) => t.row.spans > 0);
+  if (by === "turn" || by === "conversation") {
+    out.sort((a, b) => a.first - b.first || String(a.row.key).localeCompare(String(b.row.key)));
+  } else {
+    out.sort((a, b) =>
+      b.row.inputTokens + b.row.outputTokens - (a.row.inputTokens + a.row.outputTokens) ||
+      String(a.row.key).localeCompare(String(b.row.key))
+    );
+  }
+  return out.map(({ row }) => {
+    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
+    return row;
+  });
 }
 
 /** The groups from the spans themselves, through the `spans_usage` index. */
@@ -278,11 +316,8 @@ function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): 
 export function queryUsage(store: TraceStore, options: UsageOptions = {}): UsageRow[] {
   const by = options.by ?? "model";
   const prices = options.prices;
-  if (
-    (by === "turn" || by === "conversation") && options.since === undefined && hasUsageBy(store)
-  ) {
-    return wholeScopes(store, by, prices);
-  }
+  const totals = options.since === undefined && (by === "model" || by === "extension");
+  if (!totals && hasUsageBy(store)) return fromUsageBy(store, by, prices, options.since);
   const rows = new Map<string | null, UsageRow & { first: number; known: boolean }>();
   for (const g of groups(store, by, options.since)) {
     let row = rows.get(g.key);
