@@ -81,7 +81,7 @@ export interface PruneStats {
  *
  * @example Keep one day
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * import { pruneTraceStore } from "@dispatch/journal-sink/genai";
  * const store = await openTraceStore(":memory:");
  * const day = 86_400_000;

@@ -297,7 +297,7 @@ function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): 
  *
  * @example Usage by model, priced
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * import { parsePrices, queryUsage } from "@dispatch/journal-sink/genai";
  * const store = await openTraceStore(":memory:");
  * store.ingest([
@@ -378,7 +378,7 @@ export function queryUsage(store: TraceStore, options: UsageOptions = {}): Usage
  *
  * @example
  * ```ts
- * import { openTraceStore } from "@dispatch/journal-sink";
+ * import { openTraceStore } from "@dispatch/journal-sink/collector";
  * import { queryTurnUsage } from "@dispatch/journal-sink/genai";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-close", spanId: "a", name: "chat", timestamp: 5, durationMs: 5,

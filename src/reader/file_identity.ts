@@ -19,7 +19,7 @@ export const FINGERPRINT_BYTES = 1024;
  *
  * @example
  * ```ts
- * import type { FilePosition } from "@dispatch/journal-sink";
+ * import type { FilePosition } from "@dispatch/journal-sink/collector";
  * const position: FilePosition = {
  *   key: "k1", head: new Uint8Array([123]), offset: 1, complete: false, path: "a.jsonl", seenMs: 0,
  * };
