@@ -28,7 +28,12 @@
  */
 
 export type { SqliteDatabase, SqlStatement, SqlValue } from "./src/collector/sqlite.ts";
-export { type IngestCounts, openTraceStore, TraceStore } from "./src/collector/trace_store.ts";
+export {
+  type IngestCounts,
+  openTraceStore,
+  type OpenTraceStoreOptions,
+  TraceStore,
+} from "./src/collector/trace_store.ts";
 export type { FilePosition } from "./src/reader/file_identity.ts";
 export { collectJournal, type CollectOptions, type CollectStats } from "./src/collector/collect.ts";
 export {

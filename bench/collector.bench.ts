@@ -21,6 +21,7 @@ import { TRACE_STORE_SCHEMA } from "../src/collector/schema.ts";
 import { otlpTraceId } from "../src/collector/trace_ids.ts";
 import { queryTurnUsage, queryUsage } from "../src/collector/usage.ts";
 import { pruneTraceStore } from "../src/collector/store_retention.ts";
+import { parsePrices } from "../src/collector/prices.ts";
 import { workload } from "./collector_workload.ts";
 import { OtlpMapper } from "../src/collector/otlp_mapping.ts";
 
@@ -201,6 +202,7 @@ try {
       `t${turns - 1000}`,
     )?.t,
   );
+  const prices = parsePrices({ "m-large": { input: 3, output: 15 } });
   const table: [string, { median: number; p95: number }][] = [
     [
       "--turn ID (tree of 4 spans + logs)",
@@ -219,7 +221,24 @@ try {
       "--usage --by turn --since (last 1000 turns)",
       time(() => queryUsage(store, { by: "turn", since: lastHour }), 20),
     ],
-    ["--usage --by conversation (all)", time(() => queryUsage(store, { by: "conversation" }), 5)],
+    [
+      "--usage --by model --since",
+      time(() => queryUsage(store, { by: "model", since: lastHour }), 20),
+    ],
+    [
+      "--usage --by extension --since",
+      time(() => queryUsage(store, { by: "extension", since: lastHour }), 20),
+    ],
+    [
+      "--usage --by conversation --since",
+      time(() => queryUsage(store, { by: "conversation", since: lastHour }), 20),
+    ],
+    ["--usage --by conversation (all)", time(() => queryUsage(store, { by: "conversation" }), 20)],
+    [
+      "--usage --by conversation (all, priced)",
+      time(() => queryUsage(store, { by: "conversation", prices }), 20),
+    ],
+    [`--usage --by turn (all ${turns})`, time(() => queryUsage(store, { by: "turn" }), 5)],
     [
       "turn token total (stats/spans)",
       time(() => queryTurnUsage(store, `t${(i++ * 7919) % turns}`), 500),

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import {
   appendFileSync,
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -42,6 +43,10 @@ function log(i: number, extra: Partial<LogRecord> = {}): LogRecord {
     extensionId: "host",
     ...extra,
   } as LogRecord;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 function line(record: LogRecord): string {
@@ -322,4 +327,74 @@ test("the collect command reports what it collected and rejects a missing --db",
   assert.match(out.join(""), /collected 1 records/);
   assert.equal(await collectCommand(["--once", path], io), 2);
   assert.match(err.join(""), /needs --db/);
+});
+
+test("a moved journal resumes where it was: the collect command collects nothing twice", async () => {
+  using tmp = tempDir();
+  const dir1 = join(tmp.dir, "dir1");
+  const dir2 = join(tmp.dir, "dir2");
+  const db = join(tmp.dir, "s.db");
+  mkdirSync(dir1);
+  writeFileSync(join(dir1, "agent.jsonl"), range(0, 23).map((i) => line(log(i))).join(""));
+  const out: string[] = [];
+  const io = {
+    write: (text: string) => void out.push(text),
+    error: (text: string) => void out.push(text),
+    color: false,
+  };
+  assert.equal(await collectCommand(["--once", "--db", db, join(dir1, "agent.jsonl")], io), 0);
+  assert.match(out.join(""), /collected 23 records/);
+  renameSync(dir1, dir2);
+  out.length = 0;
+  assert.equal(await collectCommand(["--once", "--db", db, join(dir2, "agent.jsonl")], io), 0);
+  assert.match(out.join(""), /collected 0 records/);
+  appendFileSync(join(dir2, "agent.jsonl"), line(log(23)));
+  out.length = 0;
+  assert.equal(await collectCommand(["--once", "--db", db, join(dir2, "agent.jsonl")], io), 0);
+  assert.match(out.join(""), /collected 1 records/);
+  const store = await openTraceStore(db);
+  assert.deepEqual(messages(store), expected(0, 24));
+  const positions = store.db.prepare("SELECT journal, path FROM positions").all();
+  assert.deepEqual(positions.map((p) => ({ ...p })), [
+    { journal: join(dir2, "agent.jsonl"), path: join(dir2, "agent.jsonl") },
+  ]);
+  store.close();
+});
+
+test("a renamed journal and its rotated generations keep their positions (library)", async () => {
+  using tmp = tempDir();
+  const store = await openTraceStore(":memory:");
+  const before = join(tmp.dir, "host.jsonl");
+  const after = join(tmp.dir, "agent.jsonl");
+  writeFileSync(`${before}.1`, range(0, 5).map((i) => line(log(i))).join(""));
+  writeFileSync(before, range(5, 9).map((i) => line(log(i))).join(""));
+  assert.equal((await collectJournal(before, { db: store, once: true })).records, 9);
+  renameSync(`${before}.1`, `${after}.1`);
+  renameSync(before, after);
+  appendFileSync(after, line(log(9)));
+  assert.equal((await collectJournal(after, { db: store, once: true })).records, 1);
+  assert.deepEqual(messages(store), expected(0, 10));
+  assert.equal(store.positions(before).length, 0, "the positions moved with the files");
+  assert.equal(store.positions(after).length, 2);
+  store.close();
+});
+
+test("two journals whose files start alike are each collected while both exist", async () => {
+  using tmp = tempDir();
+  const store = await openTraceStore(":memory:");
+  // The same first KiB (a long first record), then different records.
+  const first = line(log(0, { attributes: { pad: "x".repeat(1100) } }));
+  const a = join(tmp.dir, "a.jsonl");
+  const b = join(tmp.dir, "b.jsonl");
+  writeFileSync(a, first + line(log(1)));
+  writeFileSync(b, first + line(log(2)));
+  assert.equal((await collectJournal(a, { db: store, once: true })).records, 2);
+  assert.equal(
+    (await collectJournal(b, { db: store, once: true })).records,
+    2,
+    "a copy, not a move",
+  );
+  assert.equal((await collectJournal(a, { db: store, once: true })).records, 0);
+  assert.equal((await collectJournal(b, { db: store, once: true })).records, 0);
+  store.close();
 });

@@ -3,7 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createJournalSink, type LogRecord, readJournal, reconstructTraces } from "../mod.ts";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createFakeFs } from "../testing.ts";
+import { openSqlite } from "../src/collector/sqlite.ts";
+import { queryUsage } from "../src/collector/usage.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import {
   queryConversation,
@@ -287,6 +292,49 @@ test("the slowest spans stay exact across batches, a reopened store and retentio
       assert.deepEqual(querySlowestSpans(store, n).map((s) => s.spanId), exact(n), `top ${n}`);
     }
     store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a store opened read-only is never created, migrated nor written, and still answers", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "query-readonly-"));
+  try {
+    const missing = join(dir, "missing.db");
+    await assert.rejects(
+      openTraceStore(missing, { readOnly: true }),
+      /no trace store at .*missing\.db/,
+    );
+    assert.equal(existsSync(missing), false, "opening read-only created no file");
+    const path = join(dir, "v2.db");
+    const db = await openSqlite(path);
+    db.exec(readFileSync(new URL("./fixtures/trace_store_v2.sql", import.meta.url), "utf8"));
+    db.exec(`INSERT INTO turns (turn_id, first_ms, last_ms) VALUES ('t', 1, 5)`);
+    db.exec(`INSERT INTO spans (span_id, name, start_ms, end_ms, duration_ms, status, extension_id,
+        turn_id, attributes, links, input_tokens, turn_key) VALUES
+      ('a', 'chat', 1, 5, 4, 'ok', 'host', 't', '{"gen_ai.usage.input_tokens":3}', '[]', 3, 1)`);
+    db.close();
+    const store = await openTraceStore(path, { readOnly: true });
+    assert.equal(store.readOnly, true);
+    assert.equal(queryTurn(store, "t").spanCount, 1);
+    assert.deepEqual(queryUsage(store, { by: "turn" }).map((r) => [r.key, r.inputTokens]), [[
+      "t",
+      3,
+    ]]);
+    assert.throws(() =>
+      store.ingest([{
+        kind: "span-open",
+        spanId: "b",
+        name: "x",
+        timestamp: 2,
+        extensionId: "host",
+      }])
+    );
+    store.close();
+    const check = await openSqlite(path);
+    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 2, "not migrated");
+    assert.equal(check.prepare("SELECT count(*) AS n FROM spans").get()?.n, 1, "not written");
+    check.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

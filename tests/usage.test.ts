@@ -3,13 +3,14 @@
 // retention that deletes whole turns and conversations in small transactions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, createLogger, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { openSqlite } from "../src/collector/sqlite.ts";
+import { TRACE_STORE_SCHEMA_VERSION } from "../src/collector/schema.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
 import { queryConversation, queryOpenSpans, queryTurn } from "../src/collector/query.ts";
 import {
@@ -334,7 +335,10 @@ test("a version 1 store is migrated: usage, turns and queries work on its rows",
       VALUES (3, 'info', 'hi', 'host', 'c', 't')`);
     db.close();
     const store = await openTraceStore(path);
-    assert.equal(store.db.prepare("PRAGMA user_version").get()?.user_version, 2);
+    assert.equal(
+      store.db.prepare("PRAGMA user_version").get()?.user_version,
+      TRACE_STORE_SCHEMA_VERSION,
+    );
     assert.deepEqual(queryUsage(store).map((r) => [r.key, r.inputTokens, r.outputTokens]), [[
       "m",
       7,
@@ -349,6 +353,108 @@ test("a version 1 store is migrated: usage, turns and queries work on its rows",
     assert.deepEqual([log?.turn_key, turn?.first_ms, turn?.last_ms], [turn?.turn_key, 1, 5]);
     store.ingest([close("b", 9, { extensionId: "host", conversationId: "c", turnId: "t" })]);
     assert.equal(queryOpenSpans(store).length, 0, "the v1 open row is found by its span id");
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** What queryUsage answers from the spans alone (usage_by dropped inside a rolled-back transaction). */
+function fromSpans(store: TraceStore, options: Parameters<typeof queryUsage>[1]) {
+  store.db.exec("BEGIN; DROP TABLE usage_by");
+  try {
+    return queryUsage(store, options);
+  } finally {
+    store.db.exec("ROLLBACK");
+  }
+}
+
+test("usage kept per turn and conversation answers as the spans do, at every cutoff and after retention", async () => {
+  const store = await openTraceStore(":memory:");
+  const records: LogRecord[] = [];
+  // Turns that overlap in time, spans without a turn or a conversation, usage moved by a
+  // close that names the turn its open did not, models with and without costs.
+  for (let t = 0; t < 30; t++) {
+    const scope: Scope = t % 7 === 3
+      ? { extensionId: "host" }
+      : { extensionId: t % 2 ? "host" : "plugin", conversationId: `c${t % 4}`, turnId: `t${t}` };
+    for (let k = 0; k < 3; k++) {
+      const id = `s${t}-${k}`;
+      const start = T0 + t * 10 + k * 7;
+      const model = ["m1", "m2", undefined][(t + k) % 3];
+      records.push(open(id, start, k === 2 ? { extensionId: scope.extensionId } : scope, {
+        [MODEL]: model,
+        [IN]: 10 + t,
+      }));
+      records.push(
+        close(id, start + 25, scope, { [OUT]: k + 1, ...(t % 5 === 0 ? { [COST]: 0.5 } : {}) }),
+      );
+    }
+  }
+  // In two batches, so some closes find their opens in the store.
+  store.ingest(records.slice(0, 91));
+  store.ingest(records.slice(91));
+  const prices = parsePrices({ m1: { input: 1, output: 2 } });
+  const check = (label: string) => {
+    for (const by of ["model", "turn", "conversation", "extension"] as const) {
+      for (const since of [undefined, T0, T0 + 95, T0 + 151, T0 + 400]) {
+        const options = { by, since, prices };
+        assert.deepEqual(
+          queryUsage(store, options),
+          fromSpans(store, options),
+          `${label} ${by} ${since}`,
+        );
+      }
+    }
+  };
+  check("ingested");
+  assert.ok(queryUsage(store, { by: "turn", since: T0 + 151 }).length > 0);
+  pruneTraceStore(store, { retainMs: 1000, now: T0 + 1150 });
+  check("pruned by age");
+  pruneTraceStore(store, { maxConversations: 2 });
+  check("pruned by count");
+  store.close();
+});
+
+test("a version 2 store is migrated: positions by identity, usage per turn, collection resumes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usage-v2-"));
+  try {
+    const path = join(dir, "traces.db");
+    const journal = join(dir, "app.jsonl");
+    const first = JSON.stringify(open("a", T0, { extensionId: "host", turnId: "t" }, { [IN]: 4 })) +
+      "\n";
+    writeFileSync(journal, first);
+    const db = await openSqlite(path);
+    db.exec(readFileSync(new URL("./fixtures/trace_store_v2.sql", import.meta.url), "utf8"));
+    db.exec(`INSERT INTO spans (span_id, name, start_ms, status, extension_id, turn_id, attributes,
+        links, input_tokens) VALUES ('a', 'chat', ${T0}, 'open', 'host', 't', '{"gen_ai.usage.input_tokens":4}', '[]', 4)`);
+    const hex = Buffer.from(first).toString("hex");
+    db.exec(`INSERT INTO positions VALUES
+      ('${journal}', 'k1', '${hex}', ${first.length}, 0, '${journal}', ${Date.now()}),
+      ('/elsewhere/other.jsonl', 'k2', 'abcd', 2, 0, '/elsewhere/other.jsonl', ${Date.now()})`);
+    db.close();
+    const store = await openTraceStore(path);
+    assert.equal(
+      store.db.prepare("PRAGMA user_version").get()?.user_version,
+      TRACE_STORE_SCHEMA_VERSION,
+    );
+    assert.equal(store.positions(journal)[0]?.offset, first.length);
+    assert.equal(store.positions("/elsewhere/other.jsonl").length, 1);
+    assert.deepEqual(queryUsage(store, { by: "turn" }).map((r) => [r.key, r.inputTokens]), [[
+      "t",
+      4,
+    ]]);
+    appendFileSync(
+      journal,
+      JSON.stringify(close("a", T0 + 5, { extensionId: "host", turnId: "t" }, { [OUT]: 2 })) + "\n",
+    );
+    assert.equal((await collectJournal(journal, { db: store, once: true })).records, 1);
+    assert.deepEqual(
+      queryUsage(store, { by: "conversation" }).map((
+        r,
+      ) => [r.key, r.spans, r.inputTokens, r.outputTokens]),
+      [[null, 1, 4, 2]],
+    );
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

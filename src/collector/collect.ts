@@ -7,10 +7,12 @@
 
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
-import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
 import { tailPass } from "../reader/follow.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
+
+/** Bytes per batch by default (see {@linkcode CollectOptions.chunkSize}). */
+const COLLECT_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Options of {@linkcode collectJournal}.
@@ -43,8 +45,9 @@ export interface CollectOptions {
    */
   fs?: FsOps;
   /**
-   * Bytes read (and committed) per batch.
-   * @default {1048576}
+   * Bytes read (and committed) per batch at most: larger batches write each page of the
+   * tables and indexes fewer times (4 MiB ingests about 14 % faster than 1 MiB, measured).
+   * @default {4194304}
    */
   chunkSize?: number;
   /** Called after each committed batch (progress, tests). */
@@ -84,7 +87,10 @@ export interface CollectStats {
  * as it grows. Each batch of records is committed in one transaction together with the
  * read position (file identity by content fingerprint + byte offset), so a collector that
  * is killed at any point resumes where its last commit ended: no record lost, none
- * doubled.
+ * doubled. Positions belong to files, not paths: a journal moved or renamed (its
+ * directory too) resumes where it was under its new path. Two files whose first KiB is
+ * the same are one file to the collector when only one of them exists (one took the
+ * other's place): the second is read on from the first one's position.
  *
  * @param path The live journal's path, as given to `createJournalSink`.
  * @param options Where to store, once or follow.
@@ -112,7 +118,7 @@ export async function collectJournal(
 ): Promise<CollectStats> {
   const store = typeof options.db === "string" ? await openTraceStore(options.db) : options.db;
   const fs = options.fs ?? defaultFsOps();
-  const chunkSize = Math.max(1024, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const chunkSize = Math.max(1024, options.chunkSize ?? COLLECT_BATCH_BYTES);
   const pollMs = options.pollMs ?? 250;
   const stats: CollectStats = {
     records: 0,
@@ -129,7 +135,12 @@ export async function collectJournal(
       stats.passes++;
       let progressed = false;
       for await (
-        const batch of tailPass(path, positions, { fs, chunkSize, now: () => Date.now() })
+        const batch of tailPass(path, positions, {
+          fs,
+          chunkSize,
+          now: () => Date.now(),
+          movedFrom: (head) => store.positionOfFile(head),
+        })
       ) {
         const counts = store.commit(path, batch.records, batch.positions);
         stats.records += batch.records.length;

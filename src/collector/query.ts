@@ -6,77 +6,24 @@
  * @module
  */
 
-import type { LogEntry } from "../records.ts";
 import { reconstructTraces, type TraceForest, type TraceSpan } from "../traces.ts";
 import { SLOWEST_KEPT } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
+import {
+  logRowRecord,
+  parseColumn,
+  spanRowRecords,
+  type StoredRecord,
+  type StoreRow,
+} from "./store_records.ts";
 import type { TraceStore } from "./trace_store.ts";
 
-type Row = Record<string, SqlValue>;
-type Input = { kind: string; [field: string]: unknown };
+type Row = StoreRow;
 
-function parse(value: SqlValue | undefined): unknown {
-  return typeof value === "string" ? JSON.parse(value) : undefined;
-}
+const parse = parseColumn;
 
 function optional(target: Record<string, unknown>, key: string, value: SqlValue | undefined) {
   if (value !== null && value !== undefined) target[key] = value;
-}
-
-/** The records a span row stands for, so `reconstructTraces` links rows exactly as records. */
-function spanRecords(row: Row): Input[] {
-  const scope: Record<string, unknown> = {};
-  optional(scope, "conversationId", row.conversation_id);
-  optional(scope, "turnId", row.turn_id);
-  optional(scope, "parentSpanId", row.parent_span_id);
-  const base = {
-    spanId: String(row.span_id),
-    name: String(row.name),
-    extensionId: String(row.extension_id),
-  };
-  const close = (attributes: boolean): Input => {
-    const record: Input = {
-      kind: "span-close",
-      ...base,
-      timestamp: Number(row.end_ms),
-      durationMs: Number(row.duration_ms),
-      status: row.status === "error" ? "error" : "ok",
-    };
-    if (attributes) {
-      Object.assign(record, scope);
-      record.attributes = parse(row.attributes) ?? {};
-      record.links = parse(row.links) ?? [];
-    }
-    return record;
-  };
-  if (Number(row.close_without_open) === 1) return [close(true)];
-  const open: Input = {
-    kind: "span-open",
-    ...base,
-    timestamp: Number(row.start_ms),
-    ...scope,
-    attributes: parse(row.attributes) ?? {},
-    links: parse(row.links) ?? [],
-  };
-  const body = parse(row.body);
-  if (body !== undefined) open.body = body;
-  return row.status === "open" ? [open] : [open, close(false)];
-}
-
-function logRecord(row: Row): LogEntry {
-  const record: Record<string, unknown> = {
-    kind: "log",
-    level: row.level,
-    msg: row.msg,
-    timestamp: Number(row.timestamp_ms),
-    extensionId: row.extension_id,
-  };
-  optional(record, "conversationId", row.conversation_id);
-  optional(record, "turnId", row.turn_id);
-  optional(record, "spanId", row.span_id);
-  if (row.attributes !== null) record.attributes = parse(row.attributes);
-  if (row.body !== null) record.body = parse(row.body);
-  return record as unknown as LogEntry;
 }
 
 /**
@@ -114,9 +61,9 @@ function forestWhere(store: TraceStore, where: string, ...ids: string[]) {
   const scope = `turn_key IN (SELECT turn_key FROM turns WHERE ${where})`;
   const spans = store.db.prepare(`SELECT * FROM spans WHERE ${scope} ORDER BY id`).all(...ids);
   const logs = store.db.prepare(`SELECT * FROM logs WHERE ${scope} ORDER BY id`).all(...ids);
-  const records: Input[] = [];
-  for (const row of spans) records.push(...spanRecords(row));
-  for (const row of logs) records.push(logRecord(row) as unknown as Input);
+  const records: StoredRecord[] = [];
+  for (const row of spans) spanRowRecords(row, records);
+  for (const row of logs) records.push(logRowRecord(row));
   return reconstructTraces(records);
 }
 

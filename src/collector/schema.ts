@@ -10,7 +10,7 @@ import type { SqliteDatabase } from "./sqlite.ts";
  * The version of {@linkcode TRACE_STORE_SCHEMA}, kept in `PRAGMA user_version` so a later
  * release can migrate a store written by this one.
  */
-export const TRACE_STORE_SCHEMA_VERSION = 2;
+export const TRACE_STORE_SCHEMA_VERSION = 3;
 
 /** How many of the longest spans the store keeps flagged `slowest` (and `--slowest N` reads fast). */
 export const SLOWEST_KEPT = 1000;
@@ -18,6 +18,17 @@ export const SLOWEST_KEPT = 1000;
 /** The rows of `spans` that carry GenAI usage: the predicate of the `spans_usage` index. */
 export const USAGE_ROWS =
   "(input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)";
+
+/**
+ * The condition on `spans` for the rows of one `usage_by` group's turn or conversation
+ * (bound: the id when `hasKey`), through the turn index.
+ */
+export function usageGroupSpans(scope: "turn" | "conversation", hasKey: boolean): string {
+  const column = scope === "turn" ? "turn_id" : "conversation_id";
+  return hasKey
+    ? `turn_key IN (SELECT turn_key FROM turns WHERE ${column} = ?)`
+    : `(turn_key IS NULL OR turn_key IN (SELECT turn_key FROM turns WHERE ${column} IS NULL))`;
+}
 
 /**
  * The DDL of the trace store. Times are milliseconds since the Unix epoch; `attributes`,
@@ -45,8 +56,16 @@ export const USAGE_ROWS =
  *   ingested, so every span of the current top has it (`--slowest N` reads only those).
  * - `usage_totals`: those columns summed per model and extension, kept at ingest (and by
  *   retention), so usage over the whole store reads a handful of rows.
- * - `positions`: where the collector is in each generation of each journal, committed in
- *   the same transaction as the rows read from it.
+ * - `usage_by`: the same sums per turn id and per conversation id (`scope` `'turn'` or
+ *   `'conversation'`; `has_key = 0` for spans without one), model and extension, with the
+ *   first and last start of their spans, kept at ingest (and by retention): `--usage --by
+ *   turn|conversation` reads it instead of the spans, and `--since` only checks the spans
+ *   of the few groups that straddle the cutoff.
+ * - `positions`: where the collector is in each file of each journal, keyed by the file's
+ *   identity (`key`, matched by `head_hex`, its first KiB), committed in the same
+ *   transaction as the rows read from it. `journal` is the path it was last collected
+ *   under: a journal moved or renamed is recognised by its files' identity and its
+ *   positions move to the new path.
  *
  * Indexes are the ones the CLI's queries need, each measured against its ingest cost
  * (bench/RESULTS.md): by `turn_key` (`--turn`, `--conversation`), open spans by span id
@@ -138,16 +157,36 @@ CREATE TABLE IF NOT EXISTS usage_totals (
   PRIMARY KEY (model, extension_id)
 ) WITHOUT ROWID;
 
+-- Usage per turn and per conversation (and model and extension), kept at ingest.
+CREATE TABLE IF NOT EXISTS usage_by (
+  scope           TEXT    NOT NULL CHECK (scope IN ('turn', 'conversation')),
+  has_key         INTEGER NOT NULL,
+  key             TEXT    NOT NULL,
+  model           TEXT    NOT NULL,
+  extension_id    TEXT    NOT NULL,
+  first_ms        INTEGER,
+  last_ms         INTEGER,
+  spans           INTEGER NOT NULL,
+  input_tokens    INTEGER NOT NULL,
+  output_tokens   INTEGER NOT NULL,
+  cost_usd        REAL    NOT NULL,
+  costed_spans    INTEGER NOT NULL,
+  uncosted_input  INTEGER NOT NULL,
+  uncosted_output INTEGER NOT NULL,
+  PRIMARY KEY (scope, has_key, key, model, extension_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_by_last ON usage_by (scope, last_ms);
+
 CREATE TABLE IF NOT EXISTS positions (
+  key          TEXT    NOT NULL PRIMARY KEY,
   journal      TEXT    NOT NULL,
-  key          TEXT    NOT NULL,
   head_hex     TEXT    NOT NULL,
   byte_offset  INTEGER NOT NULL,
   complete     INTEGER NOT NULL DEFAULT 0,
   path         TEXT    NOT NULL,
-  seen_ms      INTEGER NOT NULL,
-  PRIMARY KEY (journal, key)
+  seen_ms      INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS positions_by_journal ON positions (journal);
 `;
 
 /**
@@ -173,15 +212,11 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
   );
-  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
-  if (version > TRACE_STORE_SCHEMA_VERSION) {
-    throw new Error(
-      `trace store schema version ${version} is newer than this journal-sink (${TRACE_STORE_SCHEMA_VERSION})`,
-    );
-  }
+  const version = schemaVersion(db);
   db.exec("BEGIN IMMEDIATE");
   try {
     if (version === 1) migrateFromVersion1(db);
+    if (version === 1 || version === 2) migrateFromVersion2(db);
     db.exec(TRACE_STORE_SCHEMA);
     db.exec(`PRAGMA user_version = ${TRACE_STORE_SCHEMA_VERSION}`);
     db.exec("COMMIT");
@@ -189,6 +224,39 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+function schemaVersion(db: SqliteDatabase): number {
+  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+  if (version > TRACE_STORE_SCHEMA_VERSION) {
+    throw new Error(
+      `trace store schema version ${version} is newer than this journal-sink (${TRACE_STORE_SCHEMA_VERSION})`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Checks, without writing, that `db` holds a trace store this release can read: one of
+ * its own schema version or an earlier one (a read-only opener never migrates).
+ *
+ * @param db An open connection (read-only, typically).
+ * @param path The database's path, for the message.
+ * @throws {Error} When it is newer, or is no trace store (an empty database).
+ *
+ * @example
+ * ```ts
+ * import { checkTraceStoreVersion } from "./schema.ts";
+ * import { openSqlite } from "./sqlite.ts";
+ * const db = await openSqlite(":memory:");
+ * let message = "";
+ * try { checkTraceStoreVersion(db, ":memory:"); } catch (error) { message = String(error); }
+ * if (!message.includes("no trace store")) throw new Error(message);
+ * db.close();
+ * ```
+ */
+export function checkTraceStoreVersion(db: SqliteDatabase, path: string): void {
+  if (schemaVersion(db) === 0) throw new Error(`no trace store at ${path} (an empty database)`);
 }
 
 /**
@@ -251,6 +319,36 @@ function migrateFromVersion1(db: SqliteDatabase): void {
       FROM spans WHERE ${USAGE_ROWS} GROUP BY 1, 2;
   `);
   flagSlowest(db);
+}
+
+/**
+ * Version 2 keyed positions by journal path (a moved journal was read again) and had no
+ * usage per turn and conversation.
+ */
+function migrateFromVersion2(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE positions_v3 (
+      key TEXT NOT NULL PRIMARY KEY, journal TEXT NOT NULL, head_hex TEXT NOT NULL,
+      byte_offset INTEGER NOT NULL, complete INTEGER NOT NULL DEFAULT 0, path TEXT NOT NULL,
+      seen_ms INTEGER NOT NULL);
+    INSERT OR REPLACE INTO positions_v3
+      SELECT key, journal, head_hex, byte_offset, complete, path, seen_ms FROM positions
+      ORDER BY seen_ms;
+    DROP TABLE positions;
+    ALTER TABLE positions_v3 RENAME TO positions;
+  `);
+  db.exec(TRACE_STORE_SCHEMA);
+  db.exec("DELETE FROM usage_by");
+  for (const [scope, column] of [["turn", "turn_id"], ["conversation", "conversation_id"]]) {
+    db.exec(`
+      INSERT INTO usage_by
+        SELECT '${scope}', ${column} IS NOT NULL, coalesce(${column}, ''), coalesce(model, ''),
+          extension_id, min(start_ms), max(start_ms), count(*), coalesce(sum(input_tokens), 0),
+          coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
+          coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
+          coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
+        FROM spans WHERE ${USAGE_ROWS} GROUP BY 2, 3, 4, 5`);
+  }
 }
 
 /**

@@ -94,12 +94,33 @@ function wrap(db: DriverDatabase): SqliteDatabase {
 }
 
 /**
- * Opens (creating if missing) the SQLite database at `path` with the running runtime's
- * own driver: `bun:sqlite` on Bun, `node:sqlite` on Node (≥ 22.5) and Deno (≥ 2.2). The
- * driver is imported on first use only.
+ * Options of {@linkcode openSqlite}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenSqliteOptions } from "./sqlite.ts";
+ * const options: OpenSqliteOptions = { readOnly: true };
+ * if (!options.readOnly) throw new Error("unreachable");
+ * ```
+ */
+export interface OpenSqliteOptions {
+  /**
+   * Open an existing database for reading only: the driver refuses writes, and a missing
+   * file is an error instead of a new empty database.
+   * @default {false}
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens (creating if missing, unless `readOnly`) the SQLite database at `path` with the
+ * runtime's own driver: `bun:sqlite` on Bun, `node:sqlite` on Node (≥ 22.5) and Deno
+ * (≥ 2.2). The driver is imported on first use only.
  *
  * @param path A file path, or `":memory:"`.
+ * @param options `readOnly`.
  * @returns The open connection.
+ * @throws {Error} `no SQLite database at PATH` when `readOnly` and it cannot be opened.
  *
  * @example An in-memory database
  * ```ts
@@ -110,13 +131,29 @@ function wrap(db: DriverDatabase): SqliteDatabase {
  * ```
  */
 // deno-lint-ignore require-await -- async keeps room for drivers that open asynchronously
-export async function openSqlite(path: string): Promise<SqliteDatabase> {
-  // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
-  // without an import that other runtimes' checkers or the JSR analyzer would try to resolve.
-  if (runtimeName === "bun") {
-    const bun = builtinModule<{ Database: new (path: string) => DriverDatabase }>("bun:sqlite");
-    return wrap(new bun.Database(path));
+export async function openSqlite(
+  path: string,
+  options: OpenSqliteOptions = {},
+): Promise<SqliteDatabase> {
+  const readOnly = options.readOnly === true;
+  try {
+    // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
+    // without an import that other runtimes' checkers or the JSR analyzer would resolve.
+    if (runtimeName === "bun") {
+      const bun = builtinModule<{
+        Database: new (path: string, options?: { readonly: boolean }) => DriverDatabase;
+      }>("bun:sqlite");
+      return wrap(readOnly ? new bun.Database(path, { readonly: true }) : new bun.Database(path));
+    }
+    const node = builtinModule<{
+      DatabaseSync: new (path: string, options?: { readOnly: boolean }) => unknown;
+    }>("node:sqlite");
+    const db = readOnly
+      ? new node.DatabaseSync(path, { readOnly: true })
+      : new node.DatabaseSync(path);
+    return wrap(db as DriverDatabase);
+  } catch (error) {
+    if (!readOnly) throw error;
+    throw new Error(`no SQLite database at ${path}`, { cause: error });
   }
-  const node = builtinModule<{ DatabaseSync: new (path: string) => unknown }>("node:sqlite");
-  return wrap(new node.DatabaseSync(path) as DriverDatabase);
 }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { flagSlowest, USAGE_ROWS } from "./schema.ts";
-import type { SqlValue } from "./sqlite.ts";
+import { flagSlowest, USAGE_ROWS, usageGroupSpans } from "./schema.ts";
+import type { SqlStatement, SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
 /**
@@ -105,6 +105,25 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
        uncosted_input = uncosted_input - ?, uncosted_output = uncosted_output - ?
      WHERE model = ? AND extension_id = ?`,
   );
+  /** A group left with fewer spans: its first and last start again from its spans. */
+  const restarts = new Map<string, SqlStatement>();
+  const restart = (key: SqlValue[]) => {
+    const [scope, hasKey, id, model, extension] = key;
+    const variant = `${scope} ${hasKey}`;
+    let statement = restarts.get(variant);
+    if (statement === undefined) {
+      const where = `${usageGroupSpans(scope as "turn", hasKey === 1)} AND ${USAGE_ROWS}
+        AND coalesce(model, '') = ? AND extension_id = ?`;
+      statement = db.prepare(
+        `UPDATE usage_by SET first_ms = (SELECT min(start_ms) FROM spans WHERE ${where}),
+           last_ms = (SELECT max(start_ms) FROM spans WHERE ${where})
+         WHERE scope = ? AND has_key = ? AND key = ? AND model = ? AND extension_id = ?`,
+      );
+      restarts.set(variant, statement);
+    }
+    const inGroup = hasKey === 1 ? [id, model, extension] : [model, extension];
+    statement.run(...inGroup, ...inGroup, ...key);
+  };
   const rowsOfTurn = db.prepare(
     `SELECT (SELECT count(*) FROM spans WHERE turn_key = ?1) +
        (SELECT count(*) FROM logs WHERE turn_key = ?1) AS n`,
@@ -136,8 +155,40 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
          FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 1, 2`,
       ).all();
       for (const u of usage) subtract.run(u.n, u.i, u.o, u.c, u.k, u.ui, u.uo, u.m, u.e);
-      if (usage.length > 0) db.exec("DELETE FROM usage_totals WHERE spans <= 0");
+      let shrunk: SqlValue[][] = [];
+      if (usage.length > 0) {
+        db.exec("DELETE FROM usage_totals WHERE spans <= 0");
+        // The same per turn and conversation, set-based: a retention pass meets many groups.
+        const deltas = [["turn", "turn_id"], ["conversation", "conversation_id"]].map((
+          [scope, column],
+        ) =>
+          `SELECT '${scope}', ${column} IS NOT NULL, coalesce(${column}, ''),
+             coalesce(model, ''), extension_id, count(*), coalesce(sum(input_tokens), 0),
+             coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
+             coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
+             coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
+           FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 2, 3, 4, 5`
+        ).join(" UNION ALL ");
+        db.exec(`CREATE TEMP TABLE IF NOT EXISTS usage_delta (s, h, k, m, e, n, i, o, c, q, ui, uo);
+          DELETE FROM temp.usage_delta;
+          INSERT INTO temp.usage_delta ${deltas};
+          UPDATE usage_by SET spans = spans - d.n, input_tokens = input_tokens - d.i,
+            output_tokens = output_tokens - d.o, cost_usd = cost_usd - d.c,
+            costed_spans = costed_spans - d.q, uncosted_input = uncosted_input - d.ui,
+            uncosted_output = uncosted_output - d.uo
+          FROM temp.usage_delta AS d WHERE usage_by.scope = d.s AND usage_by.has_key = d.h
+            AND usage_by.key = d.k AND usage_by.model = d.m AND usage_by.extension_id = d.e;
+          DELETE FROM usage_by WHERE spans <= 0
+            AND (scope, has_key, key, model, extension_id) IN (SELECT s, h, k, m, e FROM temp.usage_delta);`);
+        // The groups left with fewer spans: their first and last start again once those go.
+        shrunk = db.prepare(
+          `SELECT d.s, d.h, d.k, d.m, d.e FROM temp.usage_delta AS d JOIN usage_by AS u
+             ON u.scope = d.s AND u.has_key = d.h AND u.key = d.k AND u.model = d.m
+             AND u.extension_id = d.e`,
+        ).all().map((row) => [row.s, Number(row.h), row.k, row.m, row.e]);
+      }
       stats.spans += db.prepare(`DELETE FROM spans WHERE id IN (${list})`).run().changes;
+      for (const key of shrunk) restart(key);
     }
     const logIds = db.prepare(`SELECT id FROM logs WHERE ${logWhere}${cap}`).all().map((r) => r.id);
     if (logIds.length > 0) {

@@ -8,9 +8,10 @@
 import type { JournalRecord } from "../reader/journal_record.ts";
 import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
-import { applyTraceStoreSchema, SLOWEST_KEPT } from "./schema.ts";
+import { applyTraceStoreSchema, checkTraceStoreVersion, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { otlpTraceId } from "./trace_ids.ts";
+import { RecentMap } from "./recent_map.ts";
 
 /**
  * What {@linkcode TraceStore.ingest} did with a batch.
@@ -35,7 +36,7 @@ export interface IngestCounts {
   ignored: number;
 }
 
-/** How many open spans the store remembers between records. */
+/** How many open spans (trace ids, turn keys) the store remembers at least between records. */
 const OPEN_CACHE = 100_000;
 
 /** A record read back, before its fields are checked. */
@@ -51,6 +52,7 @@ interface OpenSpan {
   parent_span_id: string | null;
   extension_id: string;
   turn_key: number | null;
+  start: number;
   usage: SpanUsage;
 }
 
@@ -66,6 +68,42 @@ interface UsageDelta {
   costed: number;
   uncostedInput: number;
   uncostedOutput: number;
+  /** Earliest and latest start of the spans added (`usage_by` only). */
+  first: number;
+  last: number;
+}
+
+function emptyDelta(): UsageDelta {
+  return {
+    spans: 0,
+    input: 0,
+    output: 0,
+    cost: 0,
+    costed: 0,
+    uncostedInput: 0,
+    uncostedOutput: 0,
+    first: Infinity,
+    last: -Infinity,
+  };
+}
+
+function addDelta(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {
+  const input = usage.inputTokens ?? 0;
+  const output = usage.outputTokens ?? 0;
+  delta.spans += sign;
+  delta.input += sign * input;
+  delta.output += sign * output;
+  if (usage.costUsd !== null) {
+    delta.cost += sign * usage.costUsd;
+    delta.costed += sign;
+  } else {
+    delta.uncostedInput += sign * input;
+    delta.uncostedOutput += sign * output;
+  }
+  if (sign === 1) {
+    if (start < delta.first) delta.first = start;
+    if (start > delta.last) delta.last = start;
+  }
 }
 
 const TRACE_HEX = /^[0-9a-f]{32}$/;
@@ -91,6 +129,28 @@ function parse(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : undefined;
 }
 
+/** A statement compiled on its first use. */
+function prepareLater(db: SqliteDatabase, sql: string): SqlStatement {
+  let statement: SqlStatement | undefined;
+  const compiled = () => statement ??= db.prepare(sql);
+  return {
+    run: (...params) => compiled().run(...params),
+    get: (...params) => compiled().get(...params),
+    all: (...params) => compiled().all(...params),
+  };
+}
+
+function positionOf(row: Record<string, SqlValue>): FilePosition {
+  return {
+    key: String(row.key),
+    head: fromHex(String(row.head_hex)),
+    offset: Number(row.byte_offset),
+    complete: Number(row.complete) === 1,
+    path: String(row.path),
+    seenMs: Number(row.seen_ms),
+  };
+}
+
 /**
  * A SQLite store of logs and spans (see {@linkcode TRACE_STORE_SCHEMA}). Open one with
  * {@linkcode openTraceStore}; fill it with {@linkcode collectJournal} (or
@@ -114,13 +174,15 @@ export class TraceStore {
   #insertSpan: SqlStatement;
   #findOpen: SqlStatement;
   /** The open rows this store inserted, by span id: spares a SELECT and a parse per close. */
-  #opens = new Map<string, OpenSpan>();
+  #opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
   /** Trace ids of recent spans, so children find their parent's without an index. */
-  #traces = new Map<string, string>();
+  #traces = new RecentMap<string, string>(OPEN_CACHE);
   /** Usage to add to `usage_totals` at the end of the batch. */
   #usage = new Map<string, UsageDelta>();
+  /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
+  #scoped = new Map<string, UsageDelta>();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
-  #turnKeys = new Map<string, number>();
+  #turnKeys = new RecentMap<string, number>(OPEN_CACHE);
   /** First and last record time per turn key in this batch. */
   #turnTimes = new Map<number, { first: number; last: number }>();
   /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
@@ -131,52 +193,70 @@ export class TraceStore {
   #closeSpan: SqlStatement;
   #traceOf: SqlStatement;
   #addUsage: SqlStatement;
+  #addScoped: SqlStatement;
   #positions: SqlStatement;
+  #movedFrom: SqlStatement;
   #deletePositions: SqlStatement;
   #insertPosition: SqlStatement;
 
+  /** Opened with `readOnly`: the store is read, never written nor migrated. */
+  readonly readOnly: boolean;
+
   /**
    * Wraps a connection whose schema is in place (use {@linkcode openTraceStore}).
+   * Statements are compiled when first used, so a read-only store of an older schema
+   * version serves the queries its tables allow.
    *
    * @param db The connection.
+   * @param options `readOnly` when the connection is.
    */
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: { readOnly?: boolean } = {}) {
     this.db = db;
-    this.#insertLog = db.prepare(
+    this.readOnly = options.readOnly === true;
+    this.#insertLog = prepareLater(
+      db,
       `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
          span_id, trace_id, attributes, body, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findTurn = db.prepare(
+    this.#findTurn = prepareLater(
+      db,
       "SELECT turn_key FROM turns WHERE turn_id IS ? AND conversation_id IS ? ORDER BY turn_key LIMIT 1",
     );
-    this.#insertTurn = db.prepare(
+    this.#insertTurn = prepareLater(
+      db,
       "INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms) VALUES (?, ?, ?, ?)",
     );
-    this.#touchTurn = db.prepare(
+    this.#touchTurn = prepareLater(
+      db,
       "UPDATE turns SET first_ms = min(first_ms, ?), last_ms = max(last_ms, ?) WHERE turn_key = ?",
     );
-    this.#insertSpan = db.prepare(
+    this.#insertSpan = prepareLater(
+      db,
       `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
          status, extension_id, conversation_id, turn_id, attributes, links, body,
          close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key, slowest)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findOpen = db.prepare(
+    this.#findOpen = prepareLater(
+      db,
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
-         model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
+         start_ms, model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
-    this.#closeSpan = db.prepare(
+    this.#closeSpan = prepareLater(
+      db,
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
          output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
     // Only open spans are indexed by id: a parent still open is found, a closed one is
     // found in #traces while recent (a child opens while its parent runs).
-    this.#traceOf = db.prepare(
+    this.#traceOf = prepareLater(
+      db,
       "SELECT trace_id FROM spans WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
     );
-    this.#addUsage = db.prepare(
+    this.#addUsage = prepareLater(
+      db,
       `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
          cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (model, extension_id) DO UPDATE SET spans = spans + excluded.spans,
@@ -187,13 +267,39 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
-    this.#positions = db.prepare(
+    this.#addScoped = prepareLater(
+      db,
+      `INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
+         input_tokens, output_tokens, cost_usd, costed_spans, uncosted_input, uncosted_output)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, has_key, key, model, extension_id) DO UPDATE SET
+         first_ms = coalesce(min(first_ms, excluded.first_ms), first_ms, excluded.first_ms),
+         last_ms = coalesce(max(last_ms, excluded.last_ms), last_ms, excluded.last_ms),
+         spans = spans + excluded.spans,
+         input_tokens = input_tokens + excluded.input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens,
+         cost_usd = cost_usd + excluded.cost_usd,
+         costed_spans = costed_spans + excluded.costed_spans,
+         uncosted_input = uncosted_input + excluded.uncosted_input,
+         uncosted_output = uncosted_output + excluded.uncosted_output`,
+    );
+    this.#positions = prepareLater(
+      db,
       "SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions WHERE journal = ?",
     );
-    this.#deletePositions = db.prepare("DELETE FROM positions WHERE journal = ?");
-    this.#insertPosition = db.prepare(
-      `INSERT INTO positions (journal, key, head_hex, byte_offset, complete, path, seen_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    // Every position whose identity is a prefix of the head, longest first: a scan of a
+    // table of a few rows per journal.
+    this.#movedFrom = prepareLater(
+      db,
+      `SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions
+         WHERE head_hex != '' AND substr(?, 1, length(head_hex)) = head_hex
+         ORDER BY length(head_hex) DESC, seen_ms DESC LIMIT 1`,
+    );
+    this.#deletePositions = prepareLater(db, "DELETE FROM positions WHERE journal = ?");
+    this.#insertPosition = prepareLater(
+      db,
+      `INSERT OR REPLACE INTO positions (journal, key, head_hex, byte_offset, complete, path,
+         seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -213,40 +319,32 @@ export class TraceStore {
 
   #rememberTrace(spanId: string, traceId: string | undefined): void {
     if (traceId === undefined) return;
-    this.#traces.delete(spanId);
     this.#traces.set(spanId, traceId);
-    if (this.#traces.size > OPEN_CACHE) this.#traces.delete(this.#traces.keys().next().value!);
   }
 
-  /** Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals. */
-  #countUsage(usage: SpanUsage, extensionId: string, sign: 1 | -1): void {
+  /**
+   * Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals: per model
+   * and extension, and per turn and per conversation.
+   */
+  #countUsage(
+    usage: SpanUsage,
+    extensionId: string,
+    sign: 1 | -1,
+    turn: string | null,
+    conversation: string | null,
+    start: number,
+  ): void {
     if (!hasUsage(usage)) return;
-    const key = `${usage.model ?? ""}\u0000${extensionId}`;
-    let delta = this.#usage.get(key);
-    if (delta === undefined) {
-      delta = {
-        spans: 0,
-        input: 0,
-        output: 0,
-        cost: 0,
-        costed: 0,
-        uncostedInput: 0,
-        uncostedOutput: 0,
-      };
-      this.#usage.set(key, delta);
-    }
-    const input = usage.inputTokens ?? 0;
-    const output = usage.outputTokens ?? 0;
-    delta.spans += sign;
-    delta.input += sign * input;
-    delta.output += sign * output;
-    if (usage.costUsd !== null) {
-      delta.cost += sign * usage.costUsd;
-      delta.costed += sign;
-    } else {
-      delta.uncostedInput += sign * input;
-      delta.uncostedOutput += sign * output;
-    }
+    const model = usage.model ?? "";
+    const add = (map: Map<string, UsageDelta>, key: string) => {
+      let delta = map.get(key);
+      if (delta === undefined) map.set(key, delta = emptyDelta());
+      addDelta(delta, usage, sign, start);
+    };
+    add(this.#usage, `${model}\u0000${extensionId}`);
+    // JSON keys: ids may hold any character.
+    add(this.#scoped, JSON.stringify(["turn", turn, model, extensionId]));
+    add(this.#scoped, JSON.stringify(["conversation", conversation, model, extensionId]));
   }
 
   /**
@@ -263,9 +361,6 @@ export class TraceStore {
         ? this.#insertTurn.run(turn, conversation, time, time).lastInsertRowid
         : Number(row.turn_key);
       this.#turnKeys.set(scope, key);
-      if (this.#turnKeys.size > OPEN_CACHE) {
-        this.#turnKeys.delete(this.#turnKeys.keys().next().value!);
-      }
     }
     const times = this.#turnTimes.get(key);
     if (times === undefined) this.#turnTimes.set(key, { first: time, last: time });
@@ -302,6 +397,26 @@ export class TraceStore {
       );
     }
     this.#usage.clear();
+    for (const [key, d] of this.#scoped) {
+      const [scope, id, model, extensionId] = JSON.parse(key) as (string | null)[];
+      this.#addScoped.run(
+        scope,
+        id === null ? 0 : 1,
+        id ?? "",
+        model,
+        extensionId,
+        d.first === Infinity ? null : d.first,
+        d.last === -Infinity ? null : d.last,
+        d.spans,
+        d.input,
+        d.output,
+        d.cost,
+        d.costed,
+        d.uncostedInput,
+        d.uncostedOutput,
+      );
+    }
+    this.#scoped.clear();
   }
 
   /**
@@ -368,14 +483,32 @@ export class TraceStore {
    * @returns One position per known file.
    */
   positions(journal: string): FilePosition[] {
-    return this.#positions.all(journal).map((row) => ({
-      key: String(row.key),
-      head: fromHex(String(row.head_hex)),
-      offset: Number(row.byte_offset),
-      complete: Number(row.complete) === 1,
-      path: String(row.path),
-      seenMs: Number(row.seen_ms),
-    }));
+    return this.#positions.all(journal).map(positionOf);
+  }
+
+  /**
+   * The position, under any journal, of the file whose data starts with `head` (the
+   * longest identity that is a prefix of it): a journal moved or renamed finds its files'
+   * positions here (`tailPass`'s `movedFrom`).
+   *
+   * @param head The file's first bytes.
+   * @returns The position, or `undefined` for a file never collected.
+   *
+   * @example
+   * ```ts
+   * import { openTraceStore } from "@dispatch/journal-sink/collector";
+   * const store = await openTraceStore(":memory:");
+   * const head = new TextEncoder().encode('{"kind":"log"}\n');
+   * store.commit("/old/app.jsonl", [], [
+   *   { key: "k", head, offset: head.length, complete: false, path: "/old/app.jsonl", seenMs: 0 },
+   * ]);
+   * if (store.positionOfFile(head)?.offset !== head.length) throw new Error("not found");
+   * store.close();
+   * ```
+   */
+  positionOfFile(head: Uint8Array): FilePosition | undefined {
+    const row = this.#movedFrom.get(toHex(head));
+    return row === undefined ? undefined : positionOf(row);
   }
 
   /** Releases the connection. */
@@ -394,6 +527,7 @@ export class TraceStore {
       this.#opens.clear();
       this.#traces.clear();
       this.#usage.clear();
+      this.#scoped.clear();
       this.#turnKeys.clear();
       this.#turnTimes.clear();
       this.#longest = undefined;
@@ -413,7 +547,14 @@ export class TraceStore {
     const traceId = this.#traceId(r);
     const extensionId = String(r.extensionId ?? "");
     this.#rememberTrace(String(r.spanId), traceId);
-    this.#countUsage(usage, extensionId, 1);
+    this.#countUsage(
+      usage,
+      extensionId,
+      1,
+      text(r.turnId),
+      text(r.conversationId),
+      time - (duration ?? 0),
+    );
     return [
       r.spanId,
       text(r.parentSpanId),
@@ -491,6 +632,7 @@ export class TraceStore {
       parent_span_id: text(row.parent_span_id),
       extension_id: String(row.extension_id),
       turn_key: row.turn_key === null ? null : Number(row.turn_key),
+      start: Number(row.start_ms),
       usage: {
         model: text(row.model),
         inputTokens: num(row.input_tokens),
@@ -571,7 +713,7 @@ export class TraceStore {
           null,
         ];
         this.#rememberTrace(r.spanId, traceId);
-        this.#countUsage(usage, extensionId, 1);
+        this.#countUsage(usage, extensionId, 1, text(r.turnId), text(r.conversationId), time);
         this.#opens.delete(r.spanId);
         const span: OpenSpan = {
           id: -1,
@@ -582,6 +724,7 @@ export class TraceStore {
           parent_span_id: text(r.parentSpanId),
           extension_id: extensionId,
           turn_key: turnKey,
+          start: time,
           usage,
         };
         pending.push({ row, span });
@@ -665,9 +808,10 @@ export class TraceStore {
           continue;
         }
       }
-      if (usage !== open.usage) {
-        this.#countUsage(open.usage, open.extension_id, -1);
-        this.#countUsage(usage, open.extension_id, 1);
+      if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
+        const { extension_id: extension, start } = open;
+        this.#countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
+        this.#countUsage(usage, extension, 1, turn, conversation, start);
       }
       counts.spanCloses++;
     }
@@ -679,7 +823,6 @@ export class TraceStore {
       if (span !== undefined) {
         span.id = lastInsertRowid;
         this.#opens.set(row[0] as string, span);
-        if (this.#opens.size > OPEN_CACHE) this.#opens.delete(this.#opens.keys().next().value!);
       }
     }
     this.#flushBatch();
@@ -688,11 +831,35 @@ export class TraceStore {
 }
 
 /**
- * Opens (creating if needed) the SQLite trace store at `path`, with the schema in place.
+ * Options of {@linkcode openTraceStore}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenTraceStoreOptions } from "@dispatch/journal-sink/collector";
+ * const options: OpenTraceStoreOptions = { readOnly: true };
+ * if (!options.readOnly) throw new Error("unreachable");
+ * ```
+ */
+export interface OpenTraceStoreOptions {
+  /**
+   * Read an existing store only (queries, the viewer): never created, migrated or written
+   * (the driver refuses writes, and `PRAGMA query_only` besides), while a collector may
+   * keep filling it. A missing store is an error.
+   * @default {false}
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the SQLite trace store at `path`, with the schema in place
+ * (an older store is migrated), or, `readOnly`, an existing store as it is.
  * The runtime's own SQLite is loaded on this first call, not before.
  *
  * @param path The database file, or `":memory:"`.
+ * @param options `readOnly`.
  * @returns The store; `close()` it when done.
+ * @throws {Error} `no trace store at PATH` when `readOnly` and there is none; when the store
+ *   was written by a newer schema version.
  *
  * @example
  * ```ts
@@ -702,7 +869,26 @@ export class TraceStore {
  * store.close();
  * ```
  */
-export async function openTraceStore(path: string): Promise<TraceStore> {
+export async function openTraceStore(
+  path: string,
+  options: OpenTraceStoreOptions = {},
+): Promise<TraceStore> {
+  if (options.readOnly) {
+    let db: SqliteDatabase;
+    try {
+      db = await openSqlite(path, { readOnly: true });
+    } catch (error) {
+      throw new Error(`no trace store at ${path}`, { cause: error });
+    }
+    try {
+      db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;");
+      checkTraceStoreVersion(db, path);
+      return new TraceStore(db, { readOnly: true });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
   const db = await openSqlite(path);
   try {
     applyTraceStoreSchema(db);

@@ -7,7 +7,7 @@
 
 import type { TurnUsage } from "../genai/usage.ts";
 import type { ModelPrices } from "./prices.ts";
-import { USAGE_ROWS } from "./schema.ts";
+import { USAGE_ROWS, usageGroupSpans } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -88,24 +88,176 @@ interface Group {
 
 const n = (value: SqlValue | undefined) => Number(value ?? 0);
 
+const SUMS = `count(*) AS spans, coalesce(sum(input_tokens), 0) AS input_tokens,
+  coalesce(sum(output_tokens), 0) AS output_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
+  count(cost_usd) AS costed_spans,
+  coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS uncosted_input,
+  coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uncosted_output,
+  min(start_ms) AS first_ms`;
+
+function group(row: Record<string, SqlValue>, key: string | null, model: string): Group {
+  return {
+    key,
+    model,
+    spans: n(row.spans),
+    input: n(row.input_tokens),
+    output: n(row.output_tokens),
+    cost: n(row.cost_usd),
+    costed: n(row.costed_spans),
+    uncostedInput: n(row.uncosted_input),
+    uncostedOutput: n(row.uncosted_output),
+    first: n(row.first_ms),
+  };
+}
+
+/** Whether the store keeps `usage_by` (schema 3 on; an older store opened read-only does not). */
+function hasUsageBy(store: TraceStore): boolean {
+  return store.db.prepare(
+    "SELECT 1 AS y FROM sqlite_master WHERE type = 'table' AND name = 'usage_by'",
+  ).get() !== undefined;
+}
+
 function groups(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   if (since === undefined && (by === "model" || by === "extension")) {
     // Kept at ingest: a handful of rows, whatever the store's size.
-    return store.db.prepare("SELECT * FROM usage_totals").all().map((row) => ({
-      key: by === "model"
-        ? (row.model === "" ? null : String(row.model))
-        : String(row.extension_id),
-      model: String(row.model),
-      spans: n(row.spans),
-      input: n(row.input_tokens),
-      output: n(row.output_tokens),
-      cost: n(row.cost_usd),
-      costed: n(row.costed_spans),
-      uncostedInput: n(row.uncosted_input),
-      uncostedOutput: n(row.uncosted_output),
-      first: 0,
-    }));
+    return store.db.prepare("SELECT * FROM usage_totals").all().map((row) =>
+      group(
+        { ...row, first_ms: 0 },
+        by === "model" ? (row.model === "" ? null : String(row.model)) : String(row.extension_id),
+        String(row.model),
+      )
+    );
   }
+  return scanSpans(store, by, since);
+}
+
+/** The prices of the store's few models as SQL `CASE` expressions (a join runs per row). */
+function priceCases(store: TraceStore, prices: ModelPrices | undefined) {
+  const params: SqlValue[] = [];
+  let pin = "NULL";
+  let pout = "NULL";
+  if (prices !== undefined) {
+    const cases: [string, string] = ["", ""];
+    for (const { model } of store.db.prepare("SELECT DISTINCT model FROM usage_totals").all()) {
+      const price = model === "" ? undefined : prices.priceOf(String(model));
+      if (price === undefined) continue;
+      cases[0] += ` WHEN ? THEN ${Number(price.input)}`;
+      cases[1] += ` WHEN ? THEN ${Number(price.output)}`;
+      params.push(String(model));
+    }
+    if (params.length > 0) {
+      pin = `CASE model${cases[0]} END`;
+      pout = `CASE model${cases[1]} END`;
+    }
+  }
+  return { params, pin, pout };
+}
+
+type Tally = { row: UsageRow; first: number };
+
+/**
+ * Usage from `usage_by`: its rows summed per key and priced in SQL, one short row per key
+ * back. With `since`, the groups whose spans all started after it are summed so, and the
+ * few that straddle it are summed from their spans.
+ */
+function fromUsageBy(
+  store: TraceStore,
+  by: UsageKey,
+  prices: ModelPrices | undefined,
+  since: number | undefined,
+): UsageRow[] {
+  const { params, pin, pout } = priceCases(store, prices);
+  const scope = by === "conversation" ? "conversation" : "turn";
+  const [hasKey, key] = by === "model"
+    ? ["model != ''", "model"]
+    : by === "extension"
+    ? ["1", "extension_id"]
+    : ["has_key", "key"];
+  const window = since === undefined ? "" : "AND last_ms >= ? AND first_ms >= ?";
+  const rows = store.db.prepare(
+    `SELECT ${hasKey} AS h, ${key} AS k, sum(spans) AS s, sum(input_tokens) AS i,
+       sum(output_tokens) AS o, min(first_ms) AS f,
+       sum(cost_usd + coalesce((uncosted_input * pin + uncosted_output * pout) / 1e6, 0)) AS c,
+       max(costed_spans > 0 OR (spans > costed_spans AND pin IS NOT NULL)) AS known,
+       sum(CASE WHEN pin IS NULL THEN spans - costed_spans ELSE 0 END) AS u
+     FROM (SELECT *, ${pin} AS pin, ${pout} AS pout FROM usage_by
+       WHERE scope = ? AND spans > 0 ${window})
+     GROUP BY 1, 2`,
+  ).all(...params, ...params, scope, ...(since === undefined ? [] : [since, since]));
+  const tallies = new Map<string | null, Tally>();
+  const tally = (id: string | null, first: number) => {
+    let t = tallies.get(id);
+    if (t === undefined) {
+      const row = { key: id, spans: 0, inputTokens: 0, outputTokens: 0, costUsd: null };
+      t = { row: { ...row, unpricedSpans: 0 }, first };
+      tallies.set(id, t);
+    }
+    t.first = Math.min(t.first, first);
+    return t;
+  };
+  for (const r of rows) {
+    const t = tally(Number(r.h) === 1 ? String(r.k) : null, n(r.f));
+    t.row.spans += n(r.s);
+    t.row.inputTokens += n(r.i);
+    t.row.outputTokens += n(r.o);
+    t.row.unpricedSpans += n(r.u);
+    if (n(r.known) === 1) t.row.costUsd = (t.row.costUsd ?? 0) + n(r.c);
+  }
+  if (since !== undefined) {
+    const straddling = store.db.prepare(
+      `SELECT * FROM usage_by WHERE scope = ? AND spans > 0 AND last_ms >= ? AND first_ms < ?`,
+    ).all(scope, since, since);
+    for (const row of straddling) {
+      // Its spans since the cutoff, through the turn index.
+      const hasId = Number(row.has_key) === 1;
+      const part = store.db.prepare(
+        `SELECT ${SUMS} FROM spans WHERE ${usageGroupSpans(scope, hasId)} AND ${USAGE_ROWS}
+           AND start_ms >= ? AND coalesce(model, '') = ? AND extension_id = ?`,
+      ).get(...(hasId ? [row.key] : []), since, row.model, row.extension_id);
+      if (part === undefined || n(part.spans) === 0) continue;
+      const id = by === "model"
+        ? (row.model === "" ? null : String(row.model))
+        : by === "extension"
+        ? String(row.extension_id)
+        : hasId
+        ? String(row.key)
+        : null;
+      const g = group(part, id, String(row.model));
+      const t = tally(id, g.first);
+      t.row.spans += g.spans;
+      t.row.inputTokens += g.input;
+      t.row.outputTokens += g.output;
+      let cost = g.cost;
+      let known = g.costed > 0;
+      const uncosted = g.spans - g.costed;
+      if (uncosted > 0) {
+        const price = g.model === "" ? undefined : prices?.priceOf(g.model);
+        if (price === undefined) t.row.unpricedSpans += uncosted;
+        else {
+          cost += (g.uncostedInput * price.input + g.uncostedOutput * price.output) / 1e6;
+          known = true;
+        }
+      }
+      if (known) t.row.costUsd = (t.row.costUsd ?? 0) + cost;
+    }
+  }
+  const out = [...tallies.values()].filter((t) => t.row.spans > 0);
+  if (by === "turn" || by === "conversation") {
+    out.sort((a, b) => a.first - b.first || String(a.row.key).localeCompare(String(b.row.key)));
+  } else {
+    out.sort((a, b) =>
+      b.row.inputTokens + b.row.outputTokens - (a.row.inputTokens + a.row.outputTokens) ||
+      String(a.row.key).localeCompare(String(b.row.key))
+    );
+  }
+  return out.map(({ row }) => {
+    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
+    return row;
+  });
+}
+
+/** The groups from the spans themselves, through the `spans_usage` index. */
+function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   const column = {
     model: "model",
     turn: "turn_id",
@@ -113,26 +265,16 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
     extension: "extension_id",
   }[by];
   const rows = store.db.prepare(
-    `SELECT ${column} AS key, coalesce(model, '') AS m, count(*) AS spans,
-       coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
-       coalesce(sum(cost_usd), 0) AS cost, count(cost_usd) AS costed,
-       coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS ui,
-       coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uo,
-       min(start_ms) AS first
+    `SELECT ${column} AS key, coalesce(model, '') AS m, ${SUMS}
      FROM spans WHERE ${USAGE_ROWS} AND start_ms >= ? GROUP BY 1, 2`,
   ).all(since ?? -Number.MAX_VALUE);
-  return rows.map((row) => ({
-    key: row.key === null || (by === "model" && row.key === "") ? null : String(row.key),
-    model: String(row.m),
-    spans: n(row.spans),
-    input: n(row.input),
-    output: n(row.output),
-    cost: n(row.cost),
-    costed: n(row.costed),
-    uncostedInput: n(row.ui),
-    uncostedOutput: n(row.uo),
-    first: n(row.first),
-  }));
+  return rows.map((row) =>
+    group(
+      row,
+      row.key === null || (by === "model" && row.key === "") ? null : String(row.key),
+      String(row.m),
+    )
+  );
 }
 
 /**
@@ -144,8 +286,10 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
  * span's start.
  *
  * Without `since`, `by: "model"` and `by: "extension"` read the totals the store keeps at
- * ingest (a few rows); otherwise the spans with usage are read through the `spans_usage`
- * index, in time proportional to their number.
+ * ingest (a few rows); `by: "turn"` and `by: "conversation"` read the totals it keeps per
+ * turn and conversation (one row per key, model and extension). With `since`, those per-turn
+ * (or per-conversation) rows whose spans all started after it are taken whole, and only the
+ * few that straddle it are summed from their spans.
  *
  * @param store The trace store.
  * @param options Grouping, time window, prices.
@@ -172,6 +316,8 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
 export function queryUsage(store: TraceStore, options: UsageOptions = {}): UsageRow[] {
   const by = options.by ?? "model";
   const prices = options.prices;
+  const totals = options.since === undefined && (by === "model" || by === "extension");
+  if (!totals && hasUsageBy(store)) return fromUsageBy(store, by, prices, options.since);
   const rows = new Map<string | null, UsageRow & { first: number; known: boolean }>();
   for (const g of groups(store, by, options.since)) {
     let row = rows.get(g.key);

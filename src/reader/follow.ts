@@ -48,6 +48,24 @@ export interface TailOptions {
   chunkSize: number;
   /** Wall clock, for forgetting files. */
   now: () => number;
+  /**
+   * A file not among `positions` may be one read under another name (its journal was
+   * moved or renamed): the position recorded elsewhere whose identity the file carries.
+   * It is taken over only when no file with that identity is left at its recorded path
+   * (then the file moved; otherwise it is a copy, or another journal that starts alike,
+   * and is read from its start).
+   */
+  movedFrom?: (head: Uint8Array) => FilePosition | undefined;
+}
+
+/** Whether the file a position was recorded at still starts with its identity. */
+async function stillAt(fs: FsOps, position: FilePosition): Promise<boolean> {
+  const head = await readHead(fs, {
+    path: position.path,
+    n: 0,
+    gzip: position.path.endsWith(".gz"),
+  });
+  return startsWith(head, position.head);
 }
 
 interface Parsed {
@@ -111,8 +129,9 @@ function newKey(now: number): string {
  * after its known position. `positions` is updated in place as batches are yielded.
  *
  * - A file is matched to its position by the first bytes of its data, so a rename
- *   (rotation, logrotate) or a gzip compression keeps its place; an unknown file is read
- *   from its start.
+ *   (rotation, logrotate) or a gzip compression keeps its place; a file moved from another
+ *   journal's path keeps it too when `movedFrom` knows it; an unknown file is read from its
+ *   start.
  * - Only whole lines are consumed. The live file's unterminated tail is left for the next
  *   pass (the writer may be mid-line); a rotated file's is consumed when it is a whole
  *   record whose newline was lost, and left (not counted) when torn.
@@ -145,6 +164,13 @@ export async function* tailPass(
     const head = await readHead(fs, generation);
     if (head.length === 0) continue;
     let position = matchPosition(positions, head);
+    if (!position && options.movedFrom) {
+      const moved = options.movedFrom(head);
+      if (moved && (moved.path === generation.path || !(await stillAt(fs, moved)))) {
+        position = { ...moved };
+        positions.push(position);
+      }
+    }
     if (!position) {
       position = {
         key: newKey(now),

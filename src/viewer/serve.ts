@@ -178,7 +178,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   const requestedPort = options.port ?? 4319;
   let source: ViewerSource;
   if (options.db !== undefined) {
-    source = openStoreSource(options.db);
+    source = await openStoreSource(options.db);
   } else {
     const journal = openJournalSource(options.journal!, {
       maxTurns: options.maxTurns,

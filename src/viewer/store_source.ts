@@ -1,6 +1,6 @@
 /**
  * The viewer's source over a SQLite trace store that `collect` keeps filling: opened
- * read-only (the driver refuses writes, and `query_only` besides), asked with SQL that
+ * read-only (`openTraceStore(path, { readOnly: true })`), asked with SQL that
  * touches one page of turns at a time, so a store of a million records lists at once.
  *
  * Token totals are read from the stored `attributes` JSON, so the list does not depend on
@@ -10,6 +10,15 @@
  */
 
 import { reconstructTraces } from "../traces.ts";
+import type { SqlStatement, SqlValue } from "../collector/sqlite.ts";
+import {
+  logRowRecord,
+  parseColumn,
+  spanRowRecords,
+  type StoredRecord,
+  type StoreRow,
+} from "../collector/store_records.ts";
+import { openTraceStore } from "../collector/trace_store.ts";
 import type { ViewerSource } from "./viewer_source.ts";
 import {
   flattenForest,
@@ -22,115 +31,10 @@ import {
   type TurnSummary,
 } from "./view_model.ts";
 
-type Value = string | number | bigint | null | Uint8Array;
-type Row = Record<string, Value>;
-
-interface Statement {
-  get(...params: Value[]): unknown;
-  all(...params: Value[]): unknown[];
-}
-interface ReadOnlyDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): Statement;
-  close(): void;
-}
-
-/**
- * Opens `path` read-only with the runtime's own SQLite (`bun:sqlite` or `node:sqlite`).
- * A missing file is an error here, never a new empty store.
- */
-function openReadOnly(path: string): ReadOnlyDatabase {
-  const process = (globalThis as {
-    process: { getBuiltinModule(id: string): unknown };
-  }).process;
-  const fs = process.getBuiltinModule("node:fs") as { existsSync(path: string): boolean };
-  if (!fs.existsSync(path)) throw new Error(`no trace store at ${path}`);
-  if ("Bun" in globalThis) {
-    const bun = process.getBuiltinModule("bun:sqlite") as {
-      Database: new (path: string, options: { readonly: boolean }) => ReadOnlyDatabase;
-    };
-    return new bun.Database(path, { readonly: true });
-  }
-  const node = process.getBuiltinModule("node:sqlite") as {
-    DatabaseSync: new (path: string, options: { readOnly: boolean }) => ReadOnlyDatabase;
-  };
-  return new node.DatabaseSync(path, { readOnly: true });
-}
-
-function parse(value: Value | undefined): unknown {
-  if (typeof value !== "string") return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-}
-
-function optional(target: Record<string, unknown>, key: string, value: Value | undefined) {
-  if (value !== null && value !== undefined) target[key] = value;
-}
-
-type Input = { kind: string; [field: string]: unknown };
-
-/** The records a span row stands for, so `reconstructTraces` links rows as it links records. */
-function spanRecords(row: Row, into: Input[]): void {
-  const attributes = parse(row.attributes) ?? {};
-  const links = parse(row.links) ?? [];
-  const withoutOpen = Number(row.close_without_open) === 1;
-  if (!withoutOpen) {
-    const open: Input = {
-      kind: "span-open",
-      spanId: String(row.span_id),
-      name: String(row.name),
-      extensionId: String(row.extension_id),
-      timestamp: Number(row.start_ms),
-      attributes,
-      links,
-    };
-    optional(open, "conversationId", row.conversation_id);
-    optional(open, "turnId", row.turn_id);
-    optional(open, "parentSpanId", row.parent_span_id);
-    const body = parse(row.body);
-    if (body !== undefined) open.body = body;
-    into.push(open);
-    if (row.status === "open") return;
-  }
-  const close: Input = {
-    kind: "span-close",
-    spanId: String(row.span_id),
-    name: String(row.name),
-    extensionId: String(row.extension_id),
-    timestamp: Number(row.end_ms),
-    durationMs: Number(row.duration_ms),
-    status: row.status === "error" ? "error" : "ok",
-  };
-  if (withoutOpen) {
-    optional(close, "conversationId", row.conversation_id);
-    optional(close, "turnId", row.turn_id);
-    optional(close, "parentSpanId", row.parent_span_id);
-    close.attributes = attributes;
-    close.links = links;
-  }
-  into.push(close);
-}
-
-function logRecord(row: Row): Input {
-  const record: Input = {
-    kind: "log",
-    level: row.level,
-    msg: row.msg,
-    timestamp: Number(row.timestamp_ms),
-    extensionId: row.extension_id,
-  };
-  optional(record, "conversationId", row.conversation_id);
-  optional(record, "turnId", row.turn_id);
-  optional(record, "spanId", row.span_id);
-  const attributes = parse(row.attributes);
-  if (attributes !== undefined) record.attributes = attributes;
-  const body = parse(row.body);
-  if (body !== undefined) record.body = body;
-  return record;
-}
+type Value = SqlValue;
+type Row = StoreRow;
+type Statement = SqlStatement;
+const parse = parseColumn;
 
 const SPAN_COLUMNS =
   "span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms, status, extension_id, conversation_id, turn_id, attributes, links, body, close_without_open";
@@ -148,9 +52,9 @@ function contains(text: string): string {
  * @param path The SQLite file `collect` fills.
  * @returns The source; `close()` releases the connection.
  */
-export function openStoreSource(path: string): ViewerSource {
-  const db = openReadOnly(path);
-  db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 2000;");
+export async function openStoreSource(path: string): Promise<ViewerSource> {
+  const { db } = await openTraceStore(path, { readOnly: true });
+  db.exec("PRAGMA busy_timeout = 2000;");
   const tokens = (name: string) => `coalesce(json_extract(s.attributes, '$."${name}"'), 0)`;
   const detail = db.prepare(
     `SELECT s.turn_id AS turn_id, min(s.start_ms) AS start,
@@ -202,9 +106,9 @@ export function openStoreSource(path: string): ViewerSource {
       id,
     ) as Row[];
     if (spans.length === 0 && logs.length === 0) return undefined;
-    const records: Input[] = [];
-    for (const row of spans) spanRecords(row, records);
-    for (const row of logs) records.push(logRecord(row));
+    const records: StoredRecord[] = [];
+    for (const row of spans) spanRowRecords(row, records);
+    for (const row of logs) records.push(logRowRecord(row));
     const view = flattenForest(reconstructTraces(records));
     const traces = new Map<string, string>();
     for (const row of spans) {

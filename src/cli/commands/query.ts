@@ -207,7 +207,7 @@ object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<reg
       import("../../collector/trace_store.ts"),
       import("../../collector/query.ts"),
     ]);
-    const store = await openTraceStore(db);
+    const store = await openTraceStore(db, { readOnly: true });
     try {
       const json = o.json === true;
       if (o.usage === true) {
