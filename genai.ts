@@ -2,7 +2,8 @@
  * The OpenTelemetry GenAI semantic conventions for journal spans, and the usage and cost
  * accounting over them: attribute names, helpers that open `chat {model}`,
  * `execute_tool {tool}` and `invoke_agent {name}` spans on a {@linkcode createLogger} logger,
- * and the trace store's usage report, prices and retention. No dependencies.
+ * and a per-turn usage tally over records. No dependencies, and no store code: the usage and
+ * cost report over the SQLite store, prices and retention are in `./collector`.
  *
  * @example A turn with a model call and a tool call
  * ```ts
@@ -35,22 +36,3 @@ export {
   type ToolCall,
 } from "./src/genai/spans.ts";
 export { readUsage, type SpanUsage, type TurnUsage, TurnUsageTally } from "./src/genai/usage.ts";
-export {
-  formatUsageTable,
-  queryTurnUsage,
-  queryUsage,
-  type UsageKey,
-  type UsageOptions,
-  type UsageRow,
-} from "./src/collector/usage.ts";
-export {
-  type ModelPrice,
-  type ModelPrices,
-  parsePrices,
-  type PricesFile,
-} from "./src/collector/prices.ts";
-export {
-  type PruneOptions,
-  type PruneStats,
-  pruneTraceStore,
-} from "./src/collector/store_retention.ts";

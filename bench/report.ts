@@ -5,7 +5,7 @@
 // e.g. `npm run bench -- --runs=9`.
 import { execFileSync } from "node:child_process";
 import { cpus, release, totalmem } from "node:os";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname ?? ".", "..");
@@ -184,5 +184,14 @@ for (const [name] of runtimes) {
   );
 }
 lines.push("");
-writeFileSync(join(root, "bench", "RESULTS.md"), lines.join("\n"));
+// Sections this report does not write (the collector's, the viewer's: their own benches fill them)
+// are kept as they are, after the ones it writes.
+const resultsPath = join(root, "bench", "RESULTS.md");
+const written = new Set(lines.filter((l) => l.startsWith("## ")));
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+const kept = previous.split(/\n(?=## )/).filter((section) =>
+  section.startsWith("## ") && !written.has(section.split("\n")[0]) &&
+  !/^## (node|bun|deno) /.test(section)
+);
+writeFileSync(resultsPath, [lines.join("\n"), ...kept.map((s) => s.trimEnd() + "\n")].join("\n"));
 console.log(lines.join("\n"));

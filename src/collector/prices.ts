@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { PricesFile } from "@dispatch/journal-sink/genai";
+ * import type { PricesFile } from "@dispatch/journal-sink/collector";
  * const prices: PricesFile = {
  *   "gpt-4o": { input: 2.5, output: 10, match: "^(openai/)?gpt-4o(-\\d{4}-\\d{2}-\\d{2})?$" },
  *   "claude-sonnet-4-5": { input: 3, output: 15 },
@@ -29,7 +29,7 @@ export type PricesFile = Record<string, ModelPrice>;
  *
  * @example
  * ```ts
- * import type { ModelPrice } from "@dispatch/journal-sink/genai";
+ * import type { ModelPrice } from "@dispatch/journal-sink/collector";
  * const price: ModelPrice = { input: 3, output: 15 };
  * if (price.input * 2 !== 6) throw new Error("unreachable");
  * ```
@@ -48,7 +48,7 @@ export interface ModelPrice {
  *
  * @example
  * ```ts
- * import { parsePrices } from "@dispatch/journal-sink/genai";
+ * import { parsePrices } from "@dispatch/journal-sink/collector";
  * const prices = parsePrices({ "m": { input: 1, output: 2 } });
  * if (prices.priceOf("m")?.output !== 2 || prices.priceOf("other") !== undefined) throw new Error("lookup");
  * ```
@@ -80,7 +80,7 @@ function finite(value: unknown, where: string): number {
  *
  * @example A dated model priced through a pattern
  * ```ts
- * import { parsePrices } from "@dispatch/journal-sink/genai";
+ * import { parsePrices } from "@dispatch/journal-sink/collector";
  * const prices = parsePrices({ "gpt-4o": { input: 2.5, output: 10, match: "^gpt-4o-\\d{4}-\\d{2}-\\d{2}$" } });
  * if (prices.priceOf("gpt-4o-2024-08-06")?.input !== 2.5) throw new Error("pattern");
  * ```

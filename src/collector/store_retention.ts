@@ -15,7 +15,7 @@ import type { TraceStore } from "./trace_store.ts";
  *
  * @example `collect --retain 7d --max-conversations 100`
  * ```ts
- * import type { PruneOptions } from "@dispatch/journal-sink/genai";
+ * import type { PruneOptions } from "@dispatch/journal-sink/collector";
  * const options: PruneOptions = { retainMs: 7 * 86_400_000, maxConversations: 100 };
  * if (options.maxConversations !== 100) throw new Error("unreachable");
  * ```
@@ -46,7 +46,7 @@ export interface PruneOptions {
  *
  * @example
  * ```ts
- * import type { PruneStats } from "@dispatch/journal-sink/genai";
+ * import type { PruneStats } from "@dispatch/journal-sink/collector";
  * const stats: PruneStats = { turns: 1, conversations: 0, spans: 4, logs: 5, transactions: 1 };
  * if (stats.spans !== 4) throw new Error("unreachable");
  * ```
@@ -82,7 +82,7 @@ export interface PruneStats {
  * @example Keep one day
  * ```ts
  * import { openTraceStore } from "@dispatch/journal-sink/collector";
- * import { pruneTraceStore } from "@dispatch/journal-sink/genai";
+ * import { pruneTraceStore } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * const day = 86_400_000;
  * store.ingest([

@@ -16,7 +16,7 @@ import type { TraceStore } from "./trace_store.ts";
  *
  * @example
  * ```ts
- * import type { UsageKey } from "@dispatch/journal-sink/genai";
+ * import type { UsageKey } from "@dispatch/journal-sink/collector";
  * const by: UsageKey = "turn";
  * if (by !== "turn") throw new Error("unreachable");
  * ```
@@ -28,7 +28,7 @@ export type UsageKey = "model" | "turn" | "conversation" | "extension";
  *
  * @example
  * ```ts
- * import type { UsageOptions } from "@dispatch/journal-sink/genai";
+ * import type { UsageOptions } from "@dispatch/journal-sink/collector";
  * const options: UsageOptions = { by: "model", since: Date.now() - 86_400_000 };
  * if (options.by !== "model") throw new Error("unreachable");
  * ```
@@ -50,7 +50,7 @@ export interface UsageOptions {
  *
  * @example
  * ```ts
- * import type { UsageRow } from "@dispatch/journal-sink/genai";
+ * import type { UsageRow } from "@dispatch/journal-sink/collector";
  * const row: UsageRow = { key: "gpt-4o", spans: 2, inputTokens: 900, outputTokens: 120, costUsd: 0.00345, unpricedSpans: 0 };
  * if (row.key !== "gpt-4o") throw new Error("unreachable");
  * ```
@@ -298,7 +298,7 @@ function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): 
  * @example Usage by model, priced
  * ```ts
  * import { openTraceStore } from "@dispatch/journal-sink/collector";
- * import { parsePrices, queryUsage } from "@dispatch/journal-sink/genai";
+ * import { parsePrices, queryUsage } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([
  *   { kind: "span-open", spanId: "a", name: "chat m", timestamp: 0, extensionId: "host",
@@ -379,7 +379,7 @@ export function queryUsage(store: TraceStore, options: UsageOptions = {}): Usage
  * @example
  * ```ts
  * import { openTraceStore } from "@dispatch/journal-sink/collector";
- * import { queryTurnUsage } from "@dispatch/journal-sink/genai";
+ * import { queryTurnUsage } from "@dispatch/journal-sink/collector";
  * const store = await openTraceStore(":memory:");
  * store.ingest([{ kind: "span-close", spanId: "a", name: "chat", timestamp: 5, durationMs: 5,
  *   status: "ok", extensionId: "host", turnId: "t1", attributes: { "gen_ai.usage.output_tokens": 40 } }]);
@@ -412,7 +412,7 @@ export function queryTurnUsage(store: TraceStore, turnId: string): TurnUsage {
  *
  * @example
  * ```ts
- * import { formatUsageTable } from "@dispatch/journal-sink/genai";
+ * import { formatUsageTable } from "@dispatch/journal-sink/collector";
  * const text = formatUsageTable(
  *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.003, unpricedSpans: 0 }],
  *   "model",
