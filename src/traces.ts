@@ -269,57 +269,57 @@ export function reconstructTraces<R extends TraceInput>(
 
 /** Accumulates records; {@linkcode TraceBuilder.build} links them into trees. */
 class TraceBuilder {
-  #spans: TraceSpan[] = [];
+  private spans: TraceSpan[] = [];
   /** Every span of an id, in the order they were opened. */
-  #byId = new Map<string, TraceSpan[]>();
-  #logs: LogEntry[] = [];
-  #turnLogs = new Map<string, TurnLogs>();
-  #last: number | undefined;
+  private byId = new Map<string, TraceSpan[]>();
+  private logs: LogEntry[] = [];
+  private turnLogs = new Map<string, TurnLogs>();
+  private last: number | undefined;
 
   add(input: TraceInput): void {
     const record = input as TraceInput & Record<string, unknown>;
     const time = record.timestamp;
     if (typeof time === "number" && Number.isFinite(time)) {
-      if (this.#last === undefined || time > this.#last) this.#last = time;
+      if (this.last === undefined || time > this.last) this.last = time;
     }
     if (record.kind === "log") {
-      if (typeof record.spanId === "string") this.#logs.push(record as unknown as LogEntry);
-      else if (typeof record.turnId === "string") this.#addTurnLog(record as unknown as LogEntry);
+      if (typeof record.spanId === "string") this.logs.push(record as unknown as LogEntry);
+      else if (typeof record.turnId === "string") this.addTurnLog(record as unknown as LogEntry);
       return;
     }
     if (typeof record.spanId !== "string" || typeof record.timestamp !== "number") return;
     if (record.kind === "span-open") {
-      this.#addSpan(fromOpen(record as unknown as SpanOpen));
+      this.addSpan(fromOpen(record as unknown as SpanOpen));
     } else if (record.kind === "span-close") {
-      this.#close(record as unknown as SpanClose);
+      this.close(record as unknown as SpanClose);
     }
   }
 
-  #addTurnLog(entry: LogEntry): void {
+  private addTurnLog(entry: LogEntry): void {
     const turnId = entry.turnId as string;
-    let turn = this.#turnLogs.get(turnId);
+    let turn = this.turnLogs.get(turnId);
     if (!turn) {
       turn = { turnId, logs: [] };
       if (entry.conversationId !== undefined) turn.conversationId = entry.conversationId;
-      this.#turnLogs.set(turnId, turn);
+      this.turnLogs.set(turnId, turn);
     }
     turn.logs.push(entry);
   }
 
-  #addSpan(span: TraceSpan): void {
-    const same = this.#byId.get(span.spanId);
+  private addSpan(span: TraceSpan): void {
+    const same = this.byId.get(span.spanId);
     if (same) {
       for (const other of same) mark(other, "duplicate-id");
       mark(span, "duplicate-id");
       same.push(span);
     } else {
-      this.#byId.set(span.spanId, [span]);
+      this.byId.set(span.spanId, [span]);
     }
-    this.#spans.push(span);
+    this.spans.push(span);
   }
 
-  #close(record: SpanClose): void {
-    const same = this.#byId.get(record.spanId) ?? [];
+  private close(record: SpanClose): void {
+    const same = this.byId.get(record.spanId) ?? [];
     for (let i = same.length - 1; i >= 0; i--) {
       if (same[i].status === "open") {
         applyClose(same[i], record);
@@ -336,12 +336,12 @@ class TraceBuilder {
     });
     applyClose(span, record);
     mark(span, "close-without-open");
-    this.#addSpan(span);
+    this.addSpan(span);
   }
 
   /** The span an id names for `child`: the latest of that id started no later than it. */
-  #resolve(id: string, child: TraceSpan): TraceSpan | undefined {
-    const candidates = this.#byId.get(id);
+  private resolve(id: string, child: TraceSpan): TraceSpan | undefined {
+    const candidates = this.byId.get(id);
     if (!candidates) return undefined;
     let chosen = candidates[0];
     for (const candidate of candidates) {
@@ -353,12 +353,12 @@ class TraceBuilder {
   build(): TraceForest {
     const roots: TraceSpan[] = [];
     const parents = new Map<TraceSpan, TraceSpan>();
-    for (const span of this.#spans) {
+    for (const span of this.spans) {
       if (span.parentSpanId === undefined) {
         roots.push(span);
         continue;
       }
-      const parent = this.#resolve(span.parentSpanId, span);
+      const parent = this.resolve(span.parentSpanId, span);
       if (!parent) {
         if (span.parentSpanId === span.spanId) mark(span, "parent-cycle");
         else mark(span, "missing-parent");
@@ -381,8 +381,8 @@ class TraceBuilder {
       parent.children.push(span);
     }
     const orphanLogs: LogEntry[] = [];
-    for (const entry of this.#logs) {
-      const owners = this.#byId.get(entry.spanId as string);
+    for (const entry of this.logs) {
+      const owners = this.byId.get(entry.spanId as string);
       if (!owners) {
         orphanLogs.push(entry);
         continue;
@@ -391,24 +391,24 @@ class TraceBuilder {
       for (const candidate of owners) if (candidate.start <= entry.timestamp) owner = candidate;
       owner.logs.push(entry);
     }
-    for (const span of this.#spans) {
+    for (const span of this.spans) {
       span.children.sort(byStart);
       span.logs.sort(byTime);
     }
     inheritTraceIds(roots);
     roots.sort(byStart);
     orphanLogs.sort(byTime);
-    const turnLogs = [...this.#turnLogs.values()];
+    const turnLogs = [...this.turnLogs.values()];
     for (const turn of turnLogs) turn.logs.sort(byTime);
     turnLogs.sort((a, b) => a.logs[0].timestamp - b.logs[0].timestamp);
     const forest: TraceForest = {
       roots,
-      open: this.#spans.filter((span) => span.status === "open").sort(byStart),
+      open: this.spans.filter((span) => span.status === "open").sort(byStart),
       orphanLogs,
       turnLogs,
-      spanCount: this.#spans.length,
+      spanCount: this.spans.length,
     };
-    if (this.#last !== undefined) forest.lastTimestamp = this.#last;
+    if (this.last !== undefined) forest.lastTimestamp = this.last;
     return forest;
   }
 }

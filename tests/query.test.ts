@@ -283,7 +283,7 @@ test("the slowest spans stay exact across batches, a reopened store and retentio
     store.close();
     store = await openTraceStore(db); // the longest durations are reloaded from the store
     store.ingest(closes(3000, 1500));
-    const { pruneTraceStore } = await import("../genai.ts");
+    const { pruneTraceStore } = await import("../collector.ts");
     pruneTraceStore(store, { retainMs: 2000 * 1000, now: T0 + 4500 * 1000 }); // keeps 2500..4499
     const exact = (n: number) =>
       store.db.prepare("SELECT span_id FROM spans ORDER BY duration_ms DESC, id LIMIT ?").all(n)

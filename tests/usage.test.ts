@@ -19,9 +19,8 @@ import {
   pruneTraceStore,
   queryTurnUsage,
   queryUsage,
-  startChat,
-  startToolCall,
-} from "../genai.ts";
+} from "../collector.ts";
+import { startChat, startToolCall } from "../genai.ts";
 
 const T0 = 1_700_000_000_000;
 type Scope = { extensionId: string; conversationId?: string; turnId?: string };

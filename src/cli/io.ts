@@ -87,9 +87,9 @@ export function processIo(): CliIo {
 
 /** Lines gathered into large writes: one write per ~64 KiB instead of one per record. */
 export class Output {
-  #io: CliIo;
-  #buffer: string[] = [];
-  #size = 0;
+  private io: CliIo;
+  private buffer: string[] = [];
+  private size = 0;
 
   /**
    * Creates the instance.
@@ -97,7 +97,7 @@ export class Output {
    * @param io Where the text goes.
    */
   constructor(io: CliIo) {
-    this.#io = io;
+    this.io = io;
   }
 
   /**
@@ -107,9 +107,9 @@ export class Output {
    * @returns A promise when the batch was written and stdout asks to wait.
    */
   line(text: string): void | Promise<void> {
-    this.#buffer.push(text, "\n");
-    this.#size += text.length + 1;
-    if (this.#size >= 65536) return this.flush();
+    this.buffer.push(text, "\n");
+    this.size += text.length + 1;
+    if (this.size >= 65536) return this.flush();
   }
 
   /**
@@ -118,10 +118,10 @@ export class Output {
    * @returns A promise when stdout asks to wait.
    */
   flush(): void | Promise<void> {
-    if (this.#size === 0) return;
-    const text = this.#buffer.join("");
-    this.#buffer = [];
-    this.#size = 0;
-    return this.#io.write(text);
+    if (this.size === 0) return;
+    const text = this.buffer.join("");
+    this.buffer = [];
+    this.size = 0;
+    return this.io.write(text);
   }
 }

@@ -226,15 +226,15 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  * ```
  */
 export class OtlpMapper {
-  #envelope: Envelope;
-  #logs: Record<string, unknown>[] = [];
-  #spans: Record<string, unknown>[] = [];
-  #opens = new Map<string, Loose>();
-  #events = new Map<string, { events: Record<string, unknown>[]; dropped: number }>();
-  #traces = new Map<string, string>();
-  #latest = -Infinity;
-  #logsAsEvents: boolean;
-  #lookup = (spanId: string) => this.#traces.get(spanId);
+  private envelope: Envelope;
+  private logs: Record<string, unknown>[] = [];
+  private spans: Record<string, unknown>[] = [];
+  private opens = new Map<string, Loose>();
+  private events = new Map<string, { events: Record<string, unknown>[]; dropped: number }>();
+  private traces = new Map<string, string>();
+  private latest = -Infinity;
+  private logsAsEvents: boolean;
+  private lookup = (spanId: string) => this.traces.get(spanId);
 
   /**
    * Creates a mapper with an empty memory.
@@ -242,7 +242,7 @@ export class OtlpMapper {
    * @param options Service name and resource attributes.
    */
   constructor(options: OtlpOptions = {}) {
-    this.#envelope = {
+    this.envelope = {
       resource: {
         attributes: toOtlpAttributes({
           "service.name": options.serviceName ?? "journal-sink",
@@ -251,12 +251,12 @@ export class OtlpMapper {
       },
       scope: { name: OTLP_SCOPE_NAME },
     };
-    this.#logsAsEvents = options.logsAsSpanEvents ?? true;
+    this.logsAsEvents = options.logsAsSpanEvents ?? true;
   }
 
   /** Spans opened and not yet closed, as far as this mapper knows. */
   get pendingSpans(): number {
-    return this.#opens.size;
+    return this.opens.size;
   }
 
   /**
@@ -270,21 +270,21 @@ export class OtlpMapper {
     const record = input as Loose;
     const time = record.timestamp;
     if (typeof time !== "number" || !Number.isFinite(time)) return;
-    if (time > this.#latest) this.#latest = time;
+    if (time > this.latest) this.latest = time;
     if (record.kind === "log") {
-      this.#logs.push(this.#logRecord(record, time));
-      if (this.#logsAsEvents && typeof record.spanId === "string") this.#event(record, time);
+      this.logs.push(this.logRecord(record, time));
+      if (this.logsAsEvents && typeof record.spanId === "string") this.event(record, time);
       return;
     }
     if (typeof record.spanId !== "string") return;
     if (record.kind === "span-open") {
-      const trace = otlpTraceId(record, this.#lookup);
-      if (trace) remember(this.#traces, record.spanId, trace);
-      remember(this.#opens, record.spanId, record);
+      const trace = otlpTraceId(record, this.lookup);
+      if (trace) remember(this.traces, record.spanId, trace);
+      remember(this.opens, record.spanId, record);
     } else if (record.kind === "span-close") {
-      const open = this.#opens.get(record.spanId);
-      this.#opens.delete(record.spanId);
-      this.#spans.push(this.#span(open, record, time));
+      const open = this.opens.get(record.spanId);
+      this.opens.delete(record.spanId);
+      this.spans.push(this.span(open, record, time));
     }
   }
 
@@ -298,22 +298,22 @@ export class OtlpMapper {
    * @returns How many spans were moved.
    */
   closeOpenSpans(): number {
-    const opens = [...this.#opens.values()];
-    this.#opens.clear();
+    const opens = [...this.opens.values()];
+    this.opens.clear();
     for (const open of opens) {
       const start = open.timestamp as number;
-      this.#spans.push(this.#span(open, undefined, Math.max(start, this.#latest)));
+      this.spans.push(this.span(open, undefined, Math.max(start, this.latest)));
     }
     return opens.length;
   }
 
-  #event(record: Loose, time: number): void {
+  private event(record: Loose, time: number): void {
     const spanId = record.spanId as string;
-    if (!this.#opens.has(spanId)) return;
-    let held = this.#events.get(spanId);
+    if (!this.opens.has(spanId)) return;
+    let held = this.events.get(spanId);
     if (!held) {
       held = { events: [], dropped: 0 };
-      remember(this.#events, spanId, held);
+      remember(this.events, spanId, held);
     }
     if (held.events.length >= MAX_EVENTS) {
       held.dropped++;
@@ -340,12 +340,12 @@ export class OtlpMapper {
    * @returns The request body.
    */
   takeLogs(): OtlpLogsRequest {
-    const logRecords = this.#logs.splice(0);
+    const logRecords = this.logs.splice(0);
     if (logRecords.length === 0) return { resourceLogs: [] };
     return {
       resourceLogs: [{
-        resource: this.#envelope.resource,
-        scopeLogs: [{ scope: this.#envelope.scope, logRecords }],
+        resource: this.envelope.resource,
+        scopeLogs: [{ scope: this.envelope.scope, logRecords }],
       }],
     };
   }
@@ -357,17 +357,17 @@ export class OtlpMapper {
    * @returns The request body.
    */
   takeTraces(): OtlpTracesRequest {
-    const spans = this.#spans.splice(0);
+    const spans = this.spans.splice(0);
     if (spans.length === 0) return { resourceSpans: [] };
     return {
       resourceSpans: [{
-        resource: this.#envelope.resource,
-        scopeSpans: [{ scope: this.#envelope.scope, spans }],
+        resource: this.envelope.resource,
+        scopeSpans: [{ scope: this.envelope.scope, spans }],
       }],
     };
   }
 
-  #logRecord(record: Loose, time: number): Record<string, unknown> {
+  private logRecord(record: Loose, time: number): Record<string, unknown> {
     const level = typeof record.level === "string" ? record.level : "info";
     const attributes = scopeAttributes(record);
     attributes.push(...toOtlpAttributes(record.attributes as Record<string, unknown>));
@@ -383,20 +383,20 @@ export class OtlpMapper {
       attributes,
     };
     if (typeof record.spanId === "string") {
-      out.traceId = otlpTraceId(record, this.#lookup);
+      out.traceId = otlpTraceId(record, this.lookup);
       out.spanId = otlpSpanId(record.spanId);
       if (out.spanId !== record.spanId) {
         attributes.push({ key: "journal.span_id", value: { stringValue: record.spanId } });
       }
     } else {
-      const trace = otlpTraceId(record, this.#lookup);
+      const trace = otlpTraceId(record, this.lookup);
       if (trace) out.traceId = trace;
     }
     return out;
   }
 
   /** One OTLP span from its open and close (a lone close, or an open still open). */
-  #span(open: Loose | undefined, closed: Loose | undefined, end: number) {
+  private span(open: Loose | undefined, closed: Loose | undefined, end: number) {
     const close = (closed ?? open) as Loose;
     const spanId = close.spanId as string;
     const duration = typeof close.durationMs === "number" ? close.durationMs : 0;
@@ -408,8 +408,8 @@ export class OtlpMapper {
       ? close.parentSpanId
       : undefined;
     const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
-    const traceId = this.#traces.get(spanId) ?? otlpTraceId(scoped, this.#lookup) as string;
-    remember(this.#traces, spanId, traceId);
+    const traceId = this.traces.get(spanId) ?? otlpTraceId(scoped, this.lookup) as string;
+    remember(this.traces, spanId, traceId);
     const merged: Record<string, unknown> = {
       ...(open?.attributes as Record<string, unknown> | undefined),
       ...(closed?.attributes as Record<string, unknown> | undefined),
@@ -443,14 +443,14 @@ export class OtlpMapper {
         linkAttributes.push({ key: "journal.link.reason", value: { stringValue: link.reason } });
       }
       links.push({
-        traceId: validTraceId(link.traceId) ?? this.#traces.get(link.spanId) ?? otlpTraceId(
+        traceId: validTraceId(link.traceId) ?? this.traces.get(link.spanId) ?? otlpTraceId(
           {
             kind: "log",
             spanId: link.spanId,
             turnId: link.turnId ?? scoped.turnId,
             conversationId: scoped.conversationId,
           },
-          this.#lookup,
+          this.lookup,
         ),
         spanId: otlpSpanId(link.spanId),
         attributes: linkAttributes,
@@ -473,9 +473,9 @@ export class OtlpMapper {
         : { code: 1 },
     };
     if (parentSpanId !== undefined) span.parentSpanId = otlpSpanId(parentSpanId);
-    const held = this.#events.get(spanId);
+    const held = this.events.get(spanId);
     if (held) {
-      this.#events.delete(spanId);
+      this.events.delete(spanId);
       span.events = held.events;
       if (held.dropped > 0) span.droppedEventsCount = held.dropped;
     }

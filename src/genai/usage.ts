@@ -110,8 +110,8 @@ export interface TurnUsage {
  * ```
  */
 export class TurnUsageTally {
-  #open = new Map<string, { turnId: string; attributes: Record<string, unknown> }>();
-  #turns = new Map<string, TurnUsage>();
+  private open = new Map<string, { turnId: string; attributes: Record<string, unknown> }>();
+  private turns = new Map<string, TurnUsage>();
 
   /**
    * Counts one record; records of other kinds, or without a `turnId`, are ignored.
@@ -126,15 +126,15 @@ export class TurnUsageTally {
       ? r.attributes as Record<string, unknown>
       : {};
     if (r.kind === "span-open") {
-      if (typeof r.turnId === "string") this.#open.set(spanId, { turnId: r.turnId, attributes });
+      if (typeof r.turnId === "string") this.open.set(spanId, { turnId: r.turnId, attributes });
       return;
     }
     if (r.kind !== "span-close") return;
-    const open = this.#open.get(spanId);
-    this.#open.delete(spanId);
+    const open = this.open.get(spanId);
+    this.open.delete(spanId);
     const turnId = open?.turnId ?? r.turnId;
     if (typeof turnId !== "string") return;
-    this.#count(turnId, open === undefined ? attributes : { ...open.attributes, ...attributes });
+    this.count(turnId, open === undefined ? attributes : { ...open.attributes, ...attributes });
   }
 
   /**
@@ -144,23 +144,23 @@ export class TurnUsageTally {
    */
   totals(): Map<string, TurnUsage> {
     const out = new Map<string, TurnUsage>();
-    for (const [turnId, usage] of this.#turns) out.set(turnId, { ...usage });
-    const done = this.#turns;
-    this.#turns = out;
-    for (const { turnId, attributes } of this.#open.values()) this.#count(turnId, attributes);
-    this.#turns = done;
+    for (const [turnId, usage] of this.turns) out.set(turnId, { ...usage });
+    const done = this.turns;
+    this.turns = out;
+    for (const { turnId, attributes } of this.open.values()) this.count(turnId, attributes);
+    this.turns = done;
     return out;
   }
 
-  #count(turnId: string, attributes: Record<string, unknown>): void {
+  private count(turnId: string, attributes: Record<string, unknown>): void {
     const usage = readUsage(attributes);
     if (usage.inputTokens === null && usage.outputTokens === null && usage.costUsd === null) {
       return;
     }
-    let turn = this.#turns.get(turnId);
+    let turn = this.turns.get(turnId);
     if (turn === undefined) {
       turn = { spans: 0, inputTokens: 0, outputTokens: 0, costUsd: null };
-      this.#turns.set(turnId, turn);
+      this.turns.set(turnId, turn);
     }
     turn.spans++;
     turn.inputTokens += usage.inputTokens ?? 0;

@@ -14,28 +14,28 @@ import { reportSkipped } from "../report.ts";
 
 /** Keeps the last `capacity` items in a fixed array. */
 class Ring<T> {
-  #items: T[] = [];
-  #start = 0;
-  #capacity: number;
+  private items: T[] = [];
+  private start = 0;
+  private capacity: number;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.capacity = capacity;
   }
 
   push(item: T): void {
-    if (this.#capacity === 0) return;
-    if (this.#items.length < this.#capacity) {
-      this.#items.push(item);
+    if (this.capacity === 0) return;
+    if (this.items.length < this.capacity) {
+      this.items.push(item);
       return;
     }
-    this.#items[this.#start] = item;
-    this.#start = (this.#start + 1) % this.#capacity;
+    this.items[this.start] = item;
+    this.start = (this.start + 1) % this.capacity;
   }
 
   take(): T[] {
-    const items = [...this.#items.slice(this.#start), ...this.#items.slice(0, this.#start)];
-    this.#items = [];
-    this.#start = 0;
+    const items = [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+    this.items = [];
+    this.start = 0;
     return items;
   }
 }
