@@ -3,7 +3,8 @@
 // writer fills at 10k records/s for a minute.
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
-// memory bounds MAX_RECORDS=50000, MAX_TURNS=10000.
+// memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, and HEAP_LOG=1 (the child prints
+// its V8 heap every 5 s).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -191,6 +192,25 @@ if (argv.includes("--serve-child")) {
     maxTurns: bound("MAX_TURNS"),
   });
   console.log(viewer.url);
+  if (env.HEAP_LOG === "1") {
+    // Where the RSS goes: V8's heap (used / reserved) and memory outside it, every 5 s.
+    const memory = (globalThis as unknown as {
+      process: {
+        memoryUsage(): Record<
+          "rss" | "heapUsed" | "heapTotal" | "external" | "arrayBuffers",
+          number
+        >;
+      };
+    }).process;
+    setInterval(() => {
+      const m = memory.memoryUsage();
+      const mib = (n: number) => (n / 1048576).toFixed(0);
+      console.error(
+        `  child: rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} heapTotal ${mib(m.heapTotal)} ` +
+          `external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB`,
+      );
+    }, 5_000);
+  }
 } else {
   const dir = mkdtempSync(join(tmpdir(), "viewer-bench-"));
   const browser = await launch();

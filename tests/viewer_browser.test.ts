@@ -4,16 +4,17 @@
 // a skip is fine; the server side is proven on every runtime by viewer_server.test.ts.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type JournalSink } from "../mod.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
-import { HOSTILE, lateTurn, viewerRecords } from "./fixtures/viewer_journal.ts";
+import { HOSTILE, lateTurn, readmeTurn, viewerRecords } from "./fixtures/viewer_journal.ts";
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
 const CHROMIUM = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOT = new URL("../docs/viewer.png", import.meta.url).pathname;
+/** `UPDATE_SCREENSHOTS=1` rewrites the README's screenshot; otherwise it goes to a temp dir. */
+const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
 const missing = !existsSync(CHROMIUM);
 const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
   ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
@@ -194,9 +195,6 @@ test("the waterfall marks the error span, and the detail pane shows the body and
     (nodes: Element[]) => nodes.map((n) => n.textContent),
   );
   assert.deepEqual(logs, ["upstream returned 503"]);
-  // The screenshot the docs show: light scheme, the failed turn, its failed tool call selected.
-  await page.setViewport({ width: 1280, height: 440 });
-  await page.screenshot({ path: SCREENSHOT });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -276,6 +274,94 @@ test(
     const response = await page.goto(`http://rebind.test:${viewer.port}/api/turns`);
     assert.equal(response.status(), 421);
     assert.doesNotMatch(await response.text(), /t-fail/);
+    await page.close();
+  },
+);
+
+test(
+  "an open turn that did not change is neither refetched nor redrawn while other turns arrive",
+  { skip, timeout: 60_000 },
+  async () => {
+    const page = await open("/?turn=t-fail", "turn");
+    const answers: number[] = [];
+    page.on("response", (response: { url(): string; status(): number }) => {
+      if (response.url().includes("/api/turn?")) answers.push(response.status());
+    });
+    await page.evaluate(
+      () => ((document.querySelector(".row") as unknown as { mark: number }).mark = 1),
+    );
+    const marked = () =>
+      page.evaluate(() => (document.querySelector(".row") as unknown as { mark?: number }).mark);
+    for (let i = 0; i < 3; i++) {
+      for (const record of lateTurn(Date.now())) sink.emit({ ...record, turnId: `t-busy-${i}` });
+      sink.flush();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(answers, [], "no request for the turn while it did not change");
+    assert.equal(await marked(), 1, "the rows were not redrawn");
+    // A record of this turn does get through, within about a second.
+    const started = Date.now();
+    sink.emit({
+      kind: "log",
+      level: "warn",
+      msg: "late retry note",
+      timestamp: Date.now(),
+      spanId: "f-root",
+      extensionId: "host",
+      conversationId: "c1",
+      turnId: "t-fail",
+    });
+    sink.flush();
+    await page.waitForFunction(
+      () => (document.querySelector(".row") as unknown as { mark?: number }).mark === undefined,
+      { timeout: 5_000 },
+    );
+    assert.ok(Date.now() - started < 3_000, `redrawn after ${Date.now() - started} ms`);
+    assert.deepEqual(answers, [200]);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  },
+);
+
+/** Width and height from a PNG's IHDR chunk, after checking the signature. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+test(
+  "the README screenshot: a failed turn still running, its model call's prompt in the detail pane",
+  { skip, timeout: 60_000 },
+  async () => {
+    for (const record of readmeTurn(Date.now())) sink.emit(record);
+    sink.flush();
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`${viewer.url}/api/turn?id=t-readme`)).status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const page = await open("/?turn=t-readme&span=r-llm1", "turn");
+    await page.setViewport({ width: 1100, height: 640, deviceScaleFactor: 2 });
+    await page.waitForFunction(() => document.querySelectorAll(".row").length === 6);
+    const shown = await page.evaluate(() => ({
+      error: document.querySelectorAll(".row.error").length,
+      open: document.querySelectorAll(".row.open").length,
+      body: document.querySelector("#detail pre.body")?.textContent ?? "",
+    }));
+    assert.deepEqual({ ...shown, body: shown.body.includes("Will it rain in Paris") }, {
+      error: 2,
+      open: 2,
+      body: true,
+    });
+    const path = UPDATE_SCREENSHOTS
+      ? new URL("../docs/viewer.png", import.meta.url).pathname
+      : join(dir, "viewer.png");
+    await page.screenshot({ path });
+    const bytes = readFileSync(path);
+    assert.deepEqual(pngSize(bytes), { width: 2200, height: 1280 });
+    assert.ok(bytes.length > 20_000, `${bytes.length} bytes: not a blank page`);
+    assert.deepEqual(page.errors, []);
     await page.close();
   },
 );

@@ -463,3 +463,69 @@ test("the page, script and stylesheet come with a CSP that allows only the serve
     }
   }
 });
+
+/** Status and ETag of one `/api/turn` request, conditional when `tag` is given. */
+async function turnTag(viewer: ViewerServer, id: string, tag?: string) {
+  const response = await fetch(`${viewer.url}/api/turn?id=${id}`, {
+    headers: tag === undefined ? {} : { "if-none-match": tag },
+  });
+  await response.arrayBuffer();
+  return { status: response.status, tag: response.headers.get("etag") ?? "" };
+}
+
+test("an unchanged turn is answered 304 while other turns change, a changed one 200 with a new tag", async () => {
+  using tmp = tempDir();
+  const path = join(tmp.dir, "agent.jsonl");
+  const sink = createJournalSink({ path, fsync: "none" });
+  for (const record of viewerRecords(NOW)) sink.emit(record);
+  sink.flush();
+  await using viewer = await serveJournal(path);
+  await eventually(() => turns(viewer), (list) => list.length === 4);
+  const first = await turnTag(viewer, "t-fail");
+  assert.equal(first.status, 200);
+  assert.match(first.tag, /^"v\d+"$/);
+  const before = await getJson<{ version: string }>(viewer, "/api/version");
+  const own = () => getJson<{ version: string }>(viewer, "/api/version?turn=t-fail");
+  const ownBefore = await own();
+  for (const record of lateTurn(NOW + 1)) sink.emit(record);
+  sink.flush();
+  await eventually(() => turns(viewer), (list) => list.length === 5);
+  const after = await getJson<{ version: string }>(viewer, "/api/version");
+  assert.notEqual(after.version, before.version, "the journal as a whole changed");
+  assert.equal((await own()).version, ownBefore.version, "t-fail did not");
+  assert.deepEqual(await turnTag(viewer, "t-fail", first.tag), { status: 304, tag: first.tag });
+  sink.emit({
+    kind: "log",
+    level: "info",
+    msg: "late word",
+    timestamp: NOW + 2,
+    spanId: "f-root",
+    extensionId: "host",
+    conversationId: "c1",
+    turnId: "t-fail",
+  });
+  sink.close();
+  const changed = await eventually(
+    () => turnTag(viewer, "t-fail", first.tag),
+    (answer) => answer.status === 200,
+  );
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.tag, first.tag);
+  assert.notEqual((await own()).version, ownBefore.version);
+  assert.equal((await turnTag(viewer, "t-fail", changed.tag)).status, 304);
+});
+
+test("over a store, a turn's tag follows its content: 304 when it did not change", async () => {
+  using tmp = tempDir();
+  const path = join(tmp.dir, "agent.jsonl");
+  const db = join(tmp.dir, "traces.db");
+  writeJournal(path, viewerRecords(NOW));
+  await collectJournal(path, { db, once: true });
+  await using viewer = await serve({ db, port: 0 });
+  const first = await turnTag(viewer, "t-fail");
+  assert.equal(first.status, 200);
+  appendFileSync(path, lateTurn(NOW + 1).map(line).join(""));
+  await collectJournal(path, { db, once: true });
+  assert.deepEqual(await turnTag(viewer, "t-fail", first.tag), { status: 304, tag: first.tag });
+  assert.equal((await turnTag(viewer, "t-fail", '"v0"')).status, 200, "a stale tag gets the turn");
+});

@@ -49,9 +49,18 @@ interface TurnState {
   /** The turn's records, or undefined once evicted (then read from the journal). */
   records: Loose[] | undefined;
   traceIds: string[] | undefined;
+  /** The source's version when a record of this turn last arrived. */
+  changed: number;
 }
 
 const MAX_NAMES = 32;
+
+/**
+ * Bytes the follower reads at once. Each read allocates a buffer this size however little
+ * is new: at the reader's 1 MiB default, a busy journal left 5–37 MiB of read buffers
+ * waiting for the collector; at 64 KiB, 0–5 MiB (bench/viewer.bench.ts, `HEAP_LOG=1`).
+ */
+const FOLLOW_CHUNK_BYTES = 64 * 1024;
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
@@ -74,7 +83,7 @@ export function openJournalSource(
   options: JournalSourceOptions = {},
 ): ViewerSource & { readonly started: Promise<void> } {
   const maxTurns = Math.max(1, options.maxTurns ?? 10_000);
-  const maxRecords = Math.max(0, options.maxRecords ?? 50_000);
+  const maxRecords = Math.max(0, options.maxRecords ?? 10_000);
   const turns = new Map<string, TurnState>();
   let kept = 0;
   let version = 0;
@@ -108,7 +117,9 @@ export function openJournalSource(
         cached.delete(oldest);
       }
     }
-    while (kept > maxRecords && cached.size > 0) {
+    // The most recently active turn keeps its records past the bound (up to four times it):
+    // the turn just written is the one most likely opened, however big it is.
+    while (kept > maxRecords && (cached.size > 1 || kept > 4 * maxRecords)) {
       const [oldest, dropped] = cached.entries().next().value!;
       cached.delete(oldest);
       kept -= dropped.records!.length;
@@ -141,6 +152,7 @@ export function openJournalSource(
         openSpans: undefined,
         records: forgotten.has(turnId) ? undefined : [],
         traceIds: undefined,
+        changed: 0,
       };
     }
     const turn = state.summary;
@@ -198,7 +210,7 @@ export function openJournalSource(
       kept++;
     }
     touch(turnId, state);
-    version++;
+    state.changed = ++version;
   };
 
   // `started` settles once the journal is known to be readable (its first record, or the
@@ -219,6 +231,7 @@ export function openJournalSource(
           pollMs: options.pollMs ?? 200,
           fs: options.fs,
           onIdle: begin,
+          chunkSize: FOLLOW_CHUNK_BYTES,
         })
       ) {
         if (count === 0) begin();
@@ -269,6 +282,11 @@ export function openJournalSource(
   return {
     started,
     version: () => (failure ? `failed` : String(version)),
+    turnVersion(id: string): string | undefined {
+      // A turn no longer in the index may still be in the journal: unknown, not unchanged.
+      const state = turns.get(id);
+      return failure || !state ? undefined : String(state.changed);
+    },
     turns(query: TurnQuery): TurnPage {
       if (failure) throw failure;
       const matching: TurnSummary[] = [];

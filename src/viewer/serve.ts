@@ -8,6 +8,8 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
@@ -49,7 +51,7 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Journal source only: turn summaries kept in memory. @default {10000} */
   maxTurns?: number;
-  /** Journal source only: records kept in memory to draw turns without rereading. @default {50000} */
+  /** Journal source only: records kept in memory to draw turns without rereading. @default {10000} */
   maxRecords?: number;
   /** Journal source only: how often to look for new records, ms. @default {200} */
   pollMs?: number;
@@ -194,7 +196,15 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     source = journal;
   }
   let allowed = new Set<string>();
-  let last: { key: string; text: string } | undefined;
+  /** The last turn or trace answered: a big one is not rebuilt while nothing changed. */
+  let last:
+    | { key: string; tag: string; bytes: Uint8Array; gzip: Uint8Array | undefined }
+    | undefined;
+  const encoder = new TextEncoder();
+  const notModified = (response: ServerResponse, tag: string) => {
+    response.writeHead(304, { ...SECURITY_HEADERS, etag: tag });
+    response.end();
+  };
 
   const send = (
     request: IncomingMessage,
@@ -204,7 +214,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     text: string,
     extra: Record<string, string> = {},
   ) => {
-    const bytes = new TextEncoder().encode(text);
+    const bytes = encoder.encode(text);
     response.writeHead(status, {
       ...SECURITY_HEADERS,
       "content-type": type,
@@ -242,7 +252,13 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         response.writeHead(204, SECURITY_HEADERS);
         return void response.end();
       case "/api/version":
-        return json(request, response, { version: source.version(), now: Date.now() });
+        // `?turn=<id>`: that turn's own version instead, when the source knows it, so a page
+        // showing one turn refetches only when that turn changed.
+        return json(request, response, {
+          version: (params.has("turn") ? source.turnVersion?.(params.get("turn")!) : undefined) ??
+            source.version(),
+          now: Date.now(),
+        });
       case "/api/turns": {
         const page = source.turns(turnQuery(params));
         return json(request, response, { ...page, version: source.version(), now: Date.now() });
@@ -251,25 +267,48 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
       case "/api/trace": {
         const id = params.get("id");
         if (!id) return plain(request, response, 400, "missing id");
-        const version = source.version();
-        // The page refetches what it shows whenever anything changed: the last answer is
-        // kept, so a big turn is not rebuilt while nothing was written.
-        const key = `${url.pathname}\n${id}\n${version}`;
-        if (last?.key !== key) {
+        const asked = request.headers["if-none-match"];
+        const version = source.version(); // read before building: a later change is not lost
+        // The turn's own version when the source knows it: an unchanged turn is answered
+        // 304 without being built, however busy the rest of the journal is.
+        const own = url.pathname === "/api/turn" ? source.turnVersion?.(id) : undefined;
+        if (own !== undefined && asked === `"v${own}"`) return notModified(response, asked);
+        const key = `${url.pathname}\n${id}\n${own ?? `*${version}`}`;
+        let answer = last;
+        if (answer?.key !== key) {
           const view = url.pathname === "/api/turn"
             ? await source.turn(id)
             : await source.trace(id);
           if (!view) return plain(request, response, 404, "no such turn or trace");
-          last = { key, text: JSON.stringify({ ...view, version }) };
+          const text = JSON.stringify(view);
+          // Without a version of its own, the tag is the content's: still no redraw when
+          // nothing in it changed.
+          const tag = own !== undefined
+            ? `"v${own}"`
+            : `"h${createHash("sha1").update(text).digest("base64url")}"`;
+          answer = last = { key, tag, bytes: encoder.encode(text), gzip: undefined };
         }
-        // `now` (the server's clock, for open spans) goes last, outside the kept text.
-        return send(
-          request,
-          response,
-          200,
-          "application/json; charset=utf-8",
-          `${last.text.slice(0, -1)},"now":${Date.now()}}`,
-        );
+        if (asked === answer.tag) return notModified(response, answer.tag);
+        // A big turn is megabytes of JSON that compress ~15 times: through a browser's
+        // network stack, sending them plain took longer than building them.
+        const zipped = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))
+          // Level 1: 3 MB in ~5 ms (CompressionStream's default level took ~100 ms).
+          ? (answer.gzip ??= gzipSync(answer.bytes, { level: 1 }))
+          : undefined;
+        const body = zipped ?? answer.bytes;
+        response.writeHead(200, {
+          ...SECURITY_HEADERS,
+          "content-type": "application/json; charset=utf-8",
+          "content-length": String(body.length),
+          ...(zipped ? { "content-encoding": "gzip" } : {}),
+          vary: "accept-encoding",
+          etag: answer.tag,
+          // Outside the kept body: the version it reflects (what `/api/version?turn=` says)
+          // and the server's clock (open spans grow to it).
+          "x-viewer-version": own ?? version,
+          "x-viewer-now": String(Date.now()),
+        });
+        return void response.end(request.method === "HEAD" ? undefined : body);
       }
       default:
         return plain(request, response, 404, "not found");

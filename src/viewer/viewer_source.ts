@@ -11,6 +11,12 @@ import type { TraceView, TurnPage, TurnQuery } from "./view_model.ts";
 export interface ViewerSource {
   /** A token that changes whenever new records have arrived (the page polls it). */
   version(): string;
+  /**
+   * A token that changes whenever a record of this turn arrives, or `undefined` when the
+   * source cannot tell (the server then compares the turn's content instead). It lets the
+   * server answer an unchanged turn with 304 without building it.
+   */
+  turnVersion?(turnId: string): string | undefined;
   /** One page of the turn list, newest first. */
   turns(query: TurnQuery): TurnPage;
   /** One turn's spans, or `undefined` when no record names it. */

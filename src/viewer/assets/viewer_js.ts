@@ -20,6 +20,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
   const live = document.getElementById("live");
   const params = new URLSearchParams(location.search);
   let version = null;
+  let versionUrl = "/api/version"; // a turn's page asks for that turn's version only
   let refresh = null;
   let tick = null;
   let clockSkew = 0; // server time minus browser time, so open spans grow to the server's "now"
@@ -36,14 +37,28 @@ export const VIEWER_JS: string = String.raw`"use strict";
   function now() {
     return Date.now() + clockSkew;
   }
-  function getJSON(url) {
-    return fetch(url, { headers: { accept: "application/json" } }).then(function (response) {
+  /**
+   * The answer's JSON; with meta, { value, tag, version } from its headers, or null when
+   * the server says 304 (what the page shows is still current).
+   */
+  function getJSON(url, etag, meta) {
+    const headers = { accept: "application/json" };
+    if (etag) headers["if-none-match"] = etag;
+    return fetch(url, { headers: headers, cache: "no-store" }).then(function (response) {
+      if (response.status === 304) return null;
       if (!response.ok) {
         return response.text().then(function (text) {
           throw new Error(response.status + " " + text.trim());
         });
       }
-      return response.json();
+      const serverNow = Number(response.headers.get("x-viewer-now"));
+      if (serverNow) clockSkew = serverNow - Date.now();
+      if (!meta) return response.json();
+      const tag = response.headers.get("etag");
+      const version = response.headers.get("x-viewer-version");
+      return response.json().then(function (value) {
+        return { value: value, tag: tag, version: version };
+      });
     });
   }
   function pad(n, width) {
@@ -65,8 +80,13 @@ export const VIEWER_JS: string = String.raw`"use strict";
     if (m < 60) return m + "m " + Math.floor((ms % 60000) / 1000) + "s";
     return Math.floor(m / 60) + "h " + (m % 60) + "m";
   }
+  /** 1234567 → "1,234,567". By hand: the first toLocaleString call loads ICU data (~45 ms). */
   function fmtNum(n) {
-    return Number(n || 0).toLocaleString("en-US");
+    const value = Number(n || 0);
+    if (!isFinite(value) || Math.abs(value) >= 1e21) return String(value);
+    const parts = String(Math.abs(value)).split(".");
+    const whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return (value < 0 ? "-" : "") + whole + (parts.length > 1 ? "." + parts[1] : "");
   }
   function valueText(value) {
     if (typeof value === "string") return value;
@@ -87,10 +107,13 @@ export const VIEWER_JS: string = String.raw`"use strict";
   /** Polling rather than server-sent events: one tiny request a second, nothing to hold open. */
   function startPolling() {
     setInterval(function () {
-      getJSON("/api/version").then(function (answer) {
+      getJSON(versionUrl).then(function (answer) {
         setLive(true);
         clockSkew = answer.now - Date.now();
-        if (version !== null && answer.version !== version && refresh) refresh();
+        if (version !== null && answer.version !== version && refresh) {
+          version = answer.version;
+          refresh();
+        }
       }, function () {
         setLive(false);
       });
@@ -312,10 +335,12 @@ export const VIEWER_JS: string = String.raw`"use strict";
   // ---------------------------------------------------------------- waterfall
   function turnView(kind, id) {
     crumb.textContent = kind + " " + id;
+    if (kind === "turn") versionUrl = "/api/version?turn=" + encodeURIComponent(id);
     document.title = "journal-sink: " + kind + " " + id;
     let data = null;
     let selected = -1;
     let loaded = false;
+    let spanRange = null; // the time axis: computed once per answer, again each second while spans are open
     const wanted = params.get("span");
     clear(app);
     const bar = el("div", "turnbar");
@@ -351,15 +376,14 @@ export const VIEWER_JS: string = String.raw`"use strict";
         if (span.start > t1) t1 = span.start;
       });
       if (!isFinite(t0)) t0 = t1 = current;
-      return { t0: t0, total: Math.max(t1 - t0, 1) };
+      return { t0: t0, total: Math.max(t1 - t0, 1), current: current };
     }
     function labelWidth() {
       return Math.max(160, Math.min(360, Math.floor(rows.clientWidth * 0.36)));
     }
-    function drawAxis(r) {
+    function drawAxis(r, lw, axisWidth) {
       clear(axis);
-      const lw = labelWidth();
-      const width = Math.max(1, axis.clientWidth - lw - 84);
+      const width = Math.max(1, axisWidth - lw - 84);
       for (let i = 0; i < 5; i++) {
         const tick = el("div", "tick", fmtDuration((r.total * i) / 4));
         tick.style.left = (lw + (width * i) / 4) + "px";
@@ -368,14 +392,15 @@ export const VIEWER_JS: string = String.raw`"use strict";
     }
     function drawRows() {
       if (!data) return;
-      const r = range();
-      drawAxis(r);
-      clear(inner);
-      inner.style.height = data.spans.length * ROW_H + "px";
+      const r = spanRange || (spanRange = range());
+      // Every geometry read before any write: one layout per draw, not one per row.
+      const lw = labelWidth();
+      const axisWidth = axis.clientWidth;
       const first = Math.max(0, Math.floor(rows.scrollTop / ROW_H) - 10);
       const last = Math.min(data.spans.length, first + Math.ceil(rows.clientHeight / ROW_H) + 20);
-      const lw = labelWidth();
-      const current = now();
+      drawAxis(r, lw, axisWidth);
+      const fragment = document.createDocumentFragment();
+      const current = r.current; // open bars end where the axis does
       for (let i = first; i < last; i++) {
         const span = data.spans[i];
         const row = el("div", "row " + span.status + (i === selected ? " selected" : ""));
@@ -412,8 +437,11 @@ export const VIEWER_JS: string = String.raw`"use strict";
           track.appendChild(m);
         }
         row.append(label, track);
-        inner.appendChild(row);
+        fragment.appendChild(row);
       }
+      clear(inner);
+      inner.style.height = data.spans.length * ROW_H + "px";
+      inner.appendChild(fragment);
     }
     function select(index, scroll) {
       if (!data || data.spans.length === 0) return;
@@ -545,7 +573,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
         input += Number(span.attributes["gen_ai.usage.input_tokens"]) || 0;
         output += Number(span.attributes["gen_ai.usage.output_tokens"]) || 0;
       });
-      const r = range();
+      const r = spanRange || (spanRange = range());
       clear(stats);
       function stat(label, value) {
         const s = el("span", "stat", label + " ");
@@ -562,10 +590,15 @@ export const VIEWER_JS: string = String.raw`"use strict";
       if (input || output) stat("tokens in / out", fmtNum(input) + " / " + fmtNum(output));
       if (data.spans.length) stat("started", fmtTime(r.t0));
     }
+    let tag = null;
     function load() {
-      return getJSON("/api/" + kind + "?id=" + encodeURIComponent(id)).then(function (answer) {
-        version = answer.version;
-        clockSkew = answer.now - Date.now();
+      const url = "/api/" + kind + "?id=" + encodeURIComponent(id);
+      return getJSON(url, tag, true).then(function (got) {
+        if (got === null) return; // 304: this turn did not change, nothing to redraw
+        const answer = got.value;
+        tag = got.tag;
+        if (got.version !== null) version = got.version;
+        spanRange = null;
         const keep = data && selected >= 0 ? data.spans[selected].spanId : wanted;
         data = answer;
         selected = 0;
@@ -620,6 +653,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
     tick = function () {
       if (!data) return;
       if (data.spans.some(function (span) { return span.status === "open"; })) {
+        spanRange = null;
         summary();
         drawRows();
       }
