@@ -26,16 +26,6 @@ export interface CutLine {
   cut: boolean;
 }
 
-interface Field {
-  /** Reads and writes the field in the copy being cut. */
-  get(): unknown;
-  set(value: string): void;
-  /** Bytes of the field's JSON in the line, as of the last measure. */
-  bytes: number;
-  /** Already cut as far as it goes. */
-  done: boolean;
-}
-
 /**
  * Makes `line` (the serialized `record`) fit in `maxBytes` of UTF-8. A string field keeps
  * its beginning and ends in `…[cut N bytes]`; any other value (an object, an array) is
@@ -60,68 +50,89 @@ interface Field {
  * ```
  */
 export function cutToFit(record: unknown, line: string, maxBytes: number): CutLine {
-  let bytes = utf8Length(line);
+  // A line longer in UTF-16 units than the limit is over it in bytes too: measuring a huge
+  // line exactly costs a pass over it, and only the excess is needed, a lower bound will do
+  // (the loop measures the cut line again).
+  let bytes = line.length > maxBytes ? line.length : byteLength(line);
   if (bytes <= maxBytes) return { line, cut: false };
   if (typeof record !== "object" || record === null) return lastResort(record, bytes, maxBytes);
   const copy: Record<string, unknown> = { ...(record as Record<string, unknown>) };
   const fields: Field[] = [];
-  if ("body" in copy) fields.push(field(() => copy.body, (v) => void (copy.body = v)));
+  if ("body" in copy) fields.push(field(copy.body, (v) => void (copy.body = v)));
   const attributes = copy.attributes;
   if (typeof attributes === "object" && attributes !== null && !Array.isArray(attributes)) {
     const attrs: Record<string, unknown> = { ...(attributes as Record<string, unknown>) };
     copy.attributes = attrs;
     for (const key of Object.keys(attrs)) {
-      fields.push(field(() => attrs[key], (v) => void (attrs[key] = v)));
+      fields.push(field(attrs[key], (v) => void (attrs[key] = v)));
     }
   }
   // msg last: of equal size, a payload goes before the message.
   const msgField = typeof copy.msg === "string"
-    ? field(() => copy.msg, (v) => void (copy.msg = v))
+    ? field(copy.msg, (v) => void (copy.msg = v))
     : undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const excess = bytes - maxBytes;
     const target = largest(fields) ?? (msgField && !msgField.done ? msgField : undefined);
     if (target === undefined) break;
-    cutField(target, excess);
+    // Bytes per UTF-16 unit of the line: turns the excess in bytes into units to cut.
+    cutField(target, Math.ceil(excess / Math.max(1, bytes / line.length)));
     line = serialize(copy);
-    bytes = utf8Length(line);
+    bytes = byteLength(line);
     if (bytes <= maxBytes) return { line, cut: true };
   }
   return lastResort(record, bytes, maxBytes);
 }
 
-function field(get: () => unknown, set: (value: string) => void): Field {
-  return { get, set, bytes: jsonBytes(get()), done: false };
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** UTF-8 bytes of `text`; a native regexp pass settles the common all-ASCII case. */
+function byteLength(text: string): number {
+  return ASCII.test(text) ? text.length : utf8Length(text);
 }
 
-function jsonBytes(value: unknown): number {
-  return utf8Length(serialize(value)) - 1;
+interface Field {
+  /** What is left of the field's text (a string itself, anything else its JSON), unmarked. */
+  text: string;
+  /** UTF-8 bytes cut from it so far. */
+  cutBytes: number;
+  /** Writes the cut text into the copy. */
+  set(value: string): void;
+  /** Size of the field in the line, in UTF-16 units (what orders the cuts). */
+  size: number;
+  /** Already cut as far as it goes. */
+  done: boolean;
+}
+
+function field(value: unknown, set: (value: string) => void): Field {
+  const text = typeof value === "string" ? value : serialize(value).slice(0, -1);
+  return { text, cutBytes: 0, set, size: text.length, done: false };
 }
 
 function largest(fields: Field[]): Field | undefined {
   let best: Field | undefined;
   for (const f of fields) {
-    if (!f.done && f.bytes > (best?.bytes ?? 64)) best = f;
+    if (!f.done && f.size > (best?.size ?? 64)) best = f;
   }
   return best;
 }
 
-/** Shortens the field by at least `excess` bytes of its JSON, or as far as it goes. */
-function cutField(f: Field, excess: number): void {
-  const value = f.get();
-  const text = typeof value === "string" ? value : serialize(value).slice(0, -1);
-  const textBytes = utf8Length(text);
-  // Room for the marker and the quotes and escapes the cut text may still carry.
-  const keepBytes = Math.max(0, f.bytes - excess - 48);
-  // Characters to keep, scaled from bytes (JSON escapes make a byte count an estimate;
-  // the caller measures again and cuts again if needed).
-  let keep = Math.floor(text.length * Math.min(1, keepBytes / Math.max(1, f.bytes)));
+/**
+ * Shortens the field by about `excessUnits` UTF-16 units, or as far as it goes, leaving
+ * room for the marker. An estimate (escapes, characters of different widths): the caller
+ * measures the line again and cuts again.
+ */
+function cutField(f: Field, excessUnits: number): void {
+  const text = f.text;
+  let keep = Math.max(0, f.size - excessUnits - 48);
+  if (keep >= text.length) keep = Math.max(0, text.length - 1);
   if (keep > 0 && isHighSurrogate(text.charCodeAt(keep - 1))) keep--;
   const kept = text.slice(0, keep);
-  const cutBytes = textBytes - utf8Length(kept);
-  const next = kept + marker(cutBytes);
+  f.cutBytes += byteLength(text.slice(keep));
+  const next = kept + marker(f.cutBytes);
   f.set(next);
-  f.bytes = jsonBytes(next);
+  f.text = kept;
+  f.size = next.length;
   if (keep === 0) f.done = true;
 }
 
