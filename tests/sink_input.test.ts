@@ -260,3 +260,26 @@ test("check() and onOpenError report a real unwritable path with the runtime's e
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a record whose kind getter throws an error that cannot be shown is still only a counted drop", () => {
+  const fs = createFakeFs();
+  const collected = collectErrors();
+  const sink = createJournalSink({ path: "j", fs, onError: collected.onError });
+  const unshowable = {
+    toString: () => {
+      throw new Error("no");
+    },
+  };
+  const record = Object.defineProperty({}, "kind", {
+    get() {
+      throw unshowable;
+    },
+  });
+  assert.doesNotThrow(() => sink.emit(asRecord(record)));
+  sink.close();
+  assert.equal(sink.stats.dropped, 1);
+  assert.match(
+    (collected.errors[0].error as Error).message,
+    /record cannot be read \(an error that cannot be shown\)/,
+  );
+});

@@ -193,7 +193,7 @@ class FileJournalSink implements JournalSink {
     try {
       defect = recordDefect(record, this.acceptUnknownKinds);
     } catch (error) {
-      this.refuse(record, "unreadable", `record cannot be read (${String(error)})`);
+      this.refuse(record, "unreadable", `record cannot be read (${safeText(error)})`);
       return;
     }
     if (defect !== undefined) {
@@ -441,6 +441,15 @@ class FileJournalSink implements JournalSink {
   private checkExternalRotation(): void {
     if (this.closed) return;
     if (this.file.checkExternal() === "moved") this.reopen();
+  }
+}
+
+/** `String(value)`, unless even that throws (a hostile error). */
+function safeText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return "an error that cannot be shown";
   }
 }
 
