@@ -84,6 +84,8 @@ export function cutToFit(record: unknown, line: string, maxBytes: number): CutLi
   return lastResort(record, bytes, maxBytes);
 }
 
+// Every ASCII unit, control characters included: they are one byte each too.
+// deno-lint-ignore no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** UTF-8 bytes of `text`; a native regexp pass settles the common all-ASCII case. */
