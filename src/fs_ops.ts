@@ -110,7 +110,9 @@ const ERRNO_NAMES: Record<string, string> = {
 };
 
 /**
- * The `code` of a file-system error (`"ENOSPC"`, `"EIO"`…), or `"UNKNOWN"`.
+ * The `code` of a file-system error (`"ENOSPC"`, `"EIO"`…), or `"UNKNOWN"`. A permission
+ * Deno was not granted (`--allow-read`, `--allow-write` missing: a `NotCapable` error) is
+ * `"ENOTCAPABLE"`; an OS permission failure is `"EACCES"` or `"EPERM"` on every runtime.
  *
  * @param error Whatever an `FsOps` method threw.
  * @returns The POSIX-style code.
@@ -127,6 +129,11 @@ export function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "string" && code !== "") return code;
+    // Deno: a permission the process was not granted (`--allow-write` missing) is a
+    // NotCapable error (PermissionDenied before Deno 2), with no code of its own.
+    const name = (error as { name?: unknown }).name;
+    if (name === "NotCapable") return "ENOTCAPABLE";
+    if (name === "PermissionDenied") return "EACCES";
     // Deno leaves `code` off some errors (EFBIG): read the errno from "(os error 27)".
     const errno = /\(os error (\d+)\)/.exec(String((error as { message?: unknown }).message));
     if (errno && ERRNO_NAMES[errno[1]]) return ERRNO_NAMES[errno[1]];

@@ -251,6 +251,19 @@ const hostileRecord = fc
     })
   );
 
+/** Whether `value` is a readable log record with every required field (the reader's rule). */
+function isCompleteLog(value: unknown): boolean {
+  try {
+    const r = value as Record<string, unknown>;
+    return typeof value === "object" && value !== null && r.kind === "log" &&
+      ["debug", "info", "warn", "error"].includes(r.level as string) &&
+      typeof r.msg === "string" && Number.isFinite(r.timestamp) &&
+      typeof r.extensionId === "string";
+  } catch {
+    return false;
+  }
+}
+
 /** Anything at all in emit's place, records and non-records. */
 const anyEmitted = fc.oneof(
   hostileRecord,
@@ -314,15 +327,18 @@ test("a sink fed hostile input never throws and writes one valid line per record
       sink.close();
       const { written, dropped } = sink.stats;
       assert.equal(written + dropped, values.length, "every emit is written or dropped");
-      const objects = values.filter((v) => typeof v === "object" && v !== null).length;
-      assert.equal(written, objects, "objects are written, everything else is a drop");
+      // Complete log records are written; everything else (non-objects, objects without
+      // a known kind and its fields, unreadable objects) is a counted drop.
+      const complete = values.filter(isCompleteLog).length;
+      assert.equal(written, complete, "complete records are written, everything else is a drop");
       const lines = fs.paths().flatMap((path) => fs.text(path).split("\n").slice(0, -1));
       assert.equal(lines.length, written, "one line per written record");
       for (const line of lines) JSON.parse(line);
       for (const path of fs.paths()) {
         assert.ok(fs.text(path) === "" || fs.text(path).endsWith("\n"), path);
       }
-      assert.ok(reports <= 2, "non-records are reported once, not per record");
+      // One report per kind of defect (non-object, unreadable, each missing field), not per record.
+      assert.ok(reports <= 8, `${reports} reports`);
     }),
     { numRuns: RUNS },
   );
@@ -370,7 +386,13 @@ test("100,000-deep nesting of arrays and of objects, with a cycle at the bottom,
 
 test("a 16 MiB string, a 10-million-slot sparse array and a huge array are written whole", () => {
   const fs = createFakeFs();
-  const sink = createJournalSink({ path: "j", fs, maxFiles: 10, maxBytes: 8 * 1024 * 1024 });
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    maxFiles: 10,
+    maxBytes: 8 * 1024 * 1024,
+    maxRecordBytes: 64 * 1024 * 1024, // whole, not cut: this is about serializing them
+  });
   const huge = "é".repeat(8 * 1024 * 1024);
   const sparse: unknown[] = [];
   sparse.length = 10_000_000;
@@ -430,7 +452,7 @@ test("a __proto__ key is written as data, read back as data, and pollutes nothin
   assert.equal(({} as any).polluted, undefined);
 });
 
-test("records that are themselves hostile (revoked Proxy, throwing kind getter) still make a line", () => {
+test("records that are themselves hostile (revoked Proxy, throwing kind getter) are counted drops, never exceptions", () => {
   const fs = createFakeFs();
   const reports: unknown[] = [];
   const sink = createJournalSink({ path: "j", fs, onError: (error) => void reports.push(error) });
@@ -447,12 +469,25 @@ test("records that are themselves hostile (revoked Proxy, throwing kind getter) 
   for (const value of ["text", 42, undefined, Symbol("s"), () => 1, 1n, true]) {
     assert.doesNotThrow(() => sink.emit(value as unknown as LogRecord));
   }
+  // A complete record whose payload is hostile is still written, with markers.
+  const body = Object.defineProperty({}, "bad", {
+    enumerable: true,
+    get() {
+      throw new Error("no body for you");
+    },
+  });
+  sink.emit(logEntry("payload", { body }));
   sink.close();
-  assert.equal(sink.stats.written, 4);
-  assert.equal(sink.stats.dropped, 7);
+  assert.equal(sink.stats.written, 1);
+  assert.equal(sink.stats.dropped, 11);
   const lines = fs.text("j").split("\n").slice(0, -1).map((line) => JSON.parse(line));
-  assert.equal(lines.length, 4);
-  assert.equal(lines[1].kind, "[Throws: no kind for you]");
-  assert.equal(lines[2].message, "a bare Error as the record");
-  assert.equal(reports.length, 1, "seven drops of one kind, one report");
+  assert.deepEqual(lines.map((line) => line.body), [{ bad: "[Throws: no body for you]" }]);
+  const messages = reports.map((error) => (error as Error).message);
+  assert.equal(messages.length, 3, "unreadable, no kind, not an object: one report each");
+  assert.match(messages[0], /record cannot be read \(TypeError: .*revoked/);
+  assert.match(
+    messages[1],
+    /invalid record: kind must be "log", "span-open" or "span-close", got an object|got undefined/,
+  );
+  assert.match(messages[2], /emit of a non-object/);
 });

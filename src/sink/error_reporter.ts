@@ -3,10 +3,43 @@ import { JournalSinkError } from "./journal_sink_error.ts";
 /** Receives the sink's failures. */
 export type ErrorHandler = (error: unknown, record?: unknown) => void;
 
-/** The default handler: one `console.warn` line with the `[journal-sink]` prefix. */
+/**
+ * The default handler: one `console.warn` line with the `[journal-sink]` prefix, ending in
+ * the underlying error's message (Deno's "run again with the --allow-write flag"), which
+ * otherwise only `error.cause` holds.
+ */
 export function warnOnConsole(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  console.warn(`[journal-sink] ${message}`);
+  console.warn(`[journal-sink] ${describeError(error)}`);
+}
+
+/**
+ * An error's message followed by its cause's, once: `message: cause message`.
+ *
+ * @param error What the sink reports (normally a `JournalSinkError`).
+ * @returns One line.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause === undefined) return error.message;
+  const code = (error as { code?: unknown }).code;
+  const said = causeMessage(cause, typeof code === "string" ? code : "");
+  return said === "" || error.message.includes(said) ? error.message : `${error.message}: ${said}`;
+}
+
+/**
+ * The message of an underlying error without the code its report already shows: Node's
+ * "EISDIR: illegal operation on a directory, open 'x'" becomes "illegal operation on a
+ * directory, open 'x'" when the report says `(EISDIR)`.
+ *
+ * @param cause The underlying error.
+ * @param code The code the report shows.
+ * @returns Its message, or `""` when it has none.
+ */
+export function causeMessage(cause: unknown, code: string): string {
+  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "";
+  if (code !== "" && message.startsWith(`${code}: `)) return message.slice(code.length + 2);
+  return message;
 }
 
 /**
@@ -24,8 +57,13 @@ export class ErrorReporter {
     this.handler = handler;
   }
 
-  report(error: JournalSinkError, record?: unknown): void {
-    const key = `${error.operation}:${error.code}`;
+  /**
+   * Reports `error` unless its kind (by default its operation and code) is in an open
+   * episode. A `key` of its own (`emit:EINVAL:log.msg`) makes a kind that no success ends:
+   * reported once for the sink's life.
+   */
+  report(error: JournalSinkError, record?: unknown, key?: string): void {
+    key ??= `${error.operation}:${error.code}`;
     const repeats = this.open.get(key);
     if (repeats !== undefined) {
       this.open.set(key, repeats + 1);

@@ -27,6 +27,8 @@ export class JournalFile {
   size = 0;
   /** The error of the last failed `append`, for the caller's report. */
   failure: unknown = undefined;
+  /** The error of the last failed `open`, for `check()` and `onOpenError: "throw"`. */
+  openFailure: unknown = undefined;
 
   private readonly path: string;
   private readonly dir: string;
@@ -93,8 +95,11 @@ export class JournalFile {
     return true;
   }
 
-  /** Opens the file, creating it (and its directory); on failure reports and returns false. */
-  open(): boolean {
+  /**
+   * Opens the file, creating it (and its directory); on failure reports (unless `quiet`:
+   * the caller throws it instead) and returns false, the error kept in `openFailure`.
+   */
+  open(quiet = false): boolean {
     const { fs, path } = this;
     let existed = false;
     try {
@@ -105,9 +110,12 @@ export class JournalFile {
     try {
       this.handle = this.openCreatingDir();
     } catch (error) {
-      this.ledger.failed("open", error, "cannot open journal: records dropped");
+      this.openFailure = error;
+      if (quiet) this.ledger.errors++;
+      else this.ledger.failed("open", error, "cannot open journal: records dropped");
       return false;
     }
+    this.openFailure = undefined;
     this.isOpen = true;
     this.ledger.recovered("open");
     let clean: boolean | undefined;

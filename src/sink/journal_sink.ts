@@ -12,10 +12,14 @@ import { errorCode } from "../fs_ops.ts";
 import type { LogRecord, LogSink } from "../records.ts";
 import { decideWrite } from "../rotation.ts";
 import { flushOnExit } from "../runtime/exit_hooks.ts";
+import { describeDefect, type RecordDefect, recordDefect } from "../record_check.ts";
+import { cutToFit } from "../record_cut.ts";
 import { serialize } from "../serialize.ts";
 import { Batch } from "./batch.ts";
 import { GenerationUpkeep } from "./generation_upkeep.ts";
 import { JournalFile } from "./journal_file.ts";
+import { causeMessage } from "./error_reporter.ts";
+import { JournalSinkError } from "./journal_sink_error.ts";
 import { type JournalSinkOptions, resolveSinkOptions } from "./options.ts";
 import { SinkLedger } from "./sink_ledger.ts";
 import { ExternalRotationWatch, ROTATION_RETRY_MS, TimeRotation } from "./watchers.ts";
@@ -26,7 +30,9 @@ import { ExternalRotationWatch, ROTATION_RETRY_MS, TimeRotation } from "./watche
  * @example
  * ```ts
  * import type { JournalSinkStats } from "@dispatch/journal-sink";
- * const stats: JournalSinkStats = { written: 1, dropped: 0, bytes: 60, rotations: 0, errors: 0 };
+ * const stats: JournalSinkStats = {
+ *   written: 1, dropped: 0, bytes: 60, rotations: 0, errors: 0, truncated: 0,
+ * };
  * if (stats.written !== 1) throw new Error("unreachable");
  * ```
  */
@@ -41,6 +47,8 @@ export interface JournalSinkStats {
   rotations: number;
   /** Failed file-system operations, whether or not they cost a record. */
   errors: number;
+  /** Records written cut down to `maxRecordBytes` (also counted in `written`). */
+  truncated: number;
 }
 
 /**
@@ -64,6 +72,30 @@ export interface JournalSink extends LogSink {
   close(): void;
   /** A snapshot of the counters. */
   readonly stats: JournalSinkStats;
+  /**
+   * Throws a {@linkcode JournalSinkError} (operation `open`, the failure's code, the
+   * underlying error as `cause`) when the journal cannot be opened, trying to open it (and
+   * create its directory) first if it is not open; returns quietly when it is open. Lets a
+   * host learn at start that nothing would be written, instead of a warning and drops.
+   * After `close()` it throws with code `ECLOSED`.
+   *
+   * @example Failing fast at start
+   * ```ts
+   * import { createJournalSink, JournalSinkError } from "@dispatch/journal-sink";
+   * import { createFakeFs } from "@dispatch/journal-sink/testing";
+   * const fs = createFakeFs();
+   * fs.fail("open", "EACCES");
+   * const sink = createJournalSink({ path: "app.jsonl", fs, onError: () => {} });
+   * let code = "";
+   * try {
+   *   sink.check();
+   * } catch (error) {
+   *   code = (error as JournalSinkError).code;
+   * }
+   * if (code !== "EACCES") throw new Error("not reported");
+   * ```
+   */
+  check(): void;
   /** Same as `close()`, so `using sink = createJournalSink(…)` closes it. */
   [Symbol.dispose](): void;
   /**
@@ -88,6 +120,10 @@ export interface JournalSink extends LogSink {
  */
 class FileJournalSink implements JournalSink {
   private readonly maxBytes: number;
+  private readonly maxRecordBytes: number;
+  /** Lines longer than this many characters may exceed `maxRecordBytes` (3 bytes a unit). */
+  private readonly cutAbove: number;
+  private readonly acceptUnknownKinds: boolean;
   private readonly path: string;
   private readonly clock: Clock;
   private readonly ledger: SinkLedger;
@@ -104,6 +140,9 @@ class FileJournalSink implements JournalSink {
   constructor(given: JournalSinkOptions) {
     const options = resolveSinkOptions(given);
     this.maxBytes = options.maxBytes;
+    this.maxRecordBytes = options.maxRecordBytes;
+    this.cutAbove = Math.floor(options.maxRecordBytes / 3);
+    this.acceptUnknownKinds = options.acceptUnknownKinds;
     this.path = options.path;
     this.clock = options.clock;
     this.ledger = new SinkLedger(options.path, options.onError);
@@ -115,7 +154,11 @@ class FileJournalSink implements JournalSink {
       ? new Batch(buffer.maxBytes, buffer.flushIntervalMs, () => this.writeBatch())
       : undefined;
     this.unhookExit = this.batch ? flushOnExit(this) : undefined;
-    file.open();
+    if (!file.open(options.openErrorThrows) && options.openErrorThrows) {
+      this.closed = true;
+      this.unhookExit?.();
+      throw this.openError();
+    }
     this.upkeep.maintain(true);
     if (options.every !== undefined) {
       this.timeRotation = new TimeRotation(
@@ -133,8 +176,8 @@ class FileJournalSink implements JournalSink {
   }
 
   get stats(): JournalSinkStats {
-    const { written, dropped, bytes, rotations, errors } = this.ledger;
-    return { written, dropped, bytes, rotations, errors };
+    const { written, dropped, bytes, rotations, errors, truncated } = this.ledger;
+    return { written, dropped, bytes, rotations, errors, truncated };
   }
 
   emit(record: LogRecord): void {
@@ -146,7 +189,19 @@ class FileJournalSink implements JournalSink {
       this.drop(record, "EINVAL", "emit of a non-object: record dropped");
       return;
     }
-    const line = serialize(record);
+    let defect;
+    try {
+      defect = recordDefect(record, this.acceptUnknownKinds);
+    } catch (error) {
+      this.refuse(record, "unreadable", `record cannot be read (${safeText(error)})`);
+      return;
+    }
+    if (defect !== undefined) {
+      this.refuseDefect(record, defect);
+      return;
+    }
+    let line = serialize(record);
+    if (line.length > this.cutAbove) line = this.cut(record, line);
     const file = this.file;
     if (!file.isOpen && !file.open()) {
       this.ledger.dropped++;
@@ -211,6 +266,14 @@ class FileJournalSink implements JournalSink {
     return this.upkeep.idle();
   }
 
+  check(): void {
+    if (this.closed) {
+      throw new JournalSinkError("open", "ECLOSED", `journal sink is closed [${this.path}]`);
+    }
+    if (this.file.isOpen || this.file.open(true)) return;
+    throw this.openError();
+  }
+
   /** Called by the exit hooks: write the batch, and sync unless the policy is "none". */
   flushOnExit(): void {
     if (this.closed) return;
@@ -268,6 +331,60 @@ class FileJournalSink implements JournalSink {
     this.ledger.report("append", errorCode(error), `append failed: ${what}`, error, record);
   }
 
+  /** The line is longer than `maxRecordBytes` may allow: cut it to fit, counted. */
+  private cut(record: object, line: string): string {
+    let result;
+    try {
+      result = cutToFit(record, line, this.maxRecordBytes);
+    } catch {
+      // A getter that throws on the second read: keep only what can be read.
+      result = cutToFit(undefined, line, this.maxRecordBytes);
+    }
+    if (result.cut) this.ledger.truncated++;
+    return result.line;
+  }
+
+  /** Why the journal cannot be opened, as the error `check()` throws. */
+  private openError(): JournalSinkError {
+    const cause = this.file.openFailure;
+    const code = errorCode(cause);
+    return new JournalSinkError(
+      "open",
+      code,
+      `cannot open journal (${code}) [${this.path}]: ${causeMessage(cause, code)}`,
+      cause,
+    );
+  }
+
+  private refuseDefect(record: object, defect: RecordDefect): void {
+    let message = `invalid record: ${defect.field} must be ${defect.expected}`;
+    let kind = "other";
+    try {
+      message = describeDefect(record, defect);
+      const given = (record as { kind?: unknown }).kind;
+      if (given === "log" || given === "span-open" || given === "span-close") kind = given;
+    } catch {
+      // A getter that throws on the second read: the plain message will do.
+    }
+    this.refuse(record, `${kind}.${defect.field}`, message);
+  }
+
+  /**
+   * A record the reader would reject: a counted drop. Each defect (kind and field) is a bug
+   * in the caller, not a passing fault that a good record ends, so it is reported once.
+   */
+  private refuse(record: unknown, defect: string, message: string): void {
+    this.ledger.dropped++;
+    this.ledger.report(
+      "emit",
+      "EINVAL",
+      `${message}: record dropped`,
+      undefined,
+      record,
+      `emit:EINVAL:${defect.slice(0, 60)}`,
+    );
+  }
+
   private drop(record: unknown, code: string, message: string): void {
     this.ledger.dropped++;
     this.ledger.report("emit", code, message, undefined, record);
@@ -291,7 +408,7 @@ class FileJournalSink implements JournalSink {
       this.ledger.report(
         "rotate",
         errorCode(error),
-        "rotation failed: still appending to the live file",
+        "rotation failed: still appending to the live file, which grows past maxBytes until a rotation succeeds",
         error,
       );
       this.rotationBlockedUntil = now + ROTATION_RETRY_MS;
@@ -324,6 +441,15 @@ class FileJournalSink implements JournalSink {
   private checkExternalRotation(): void {
     if (this.closed) return;
     if (this.file.checkExternal() === "moved") this.reopen();
+  }
+}
+
+/** `String(value)`, unless even that throws (a hostile error). */
+function safeText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return "an error that cannot be shown";
   }
 }
 

@@ -11,6 +11,7 @@ import { type CompleteFs, completeFs } from "../complete_fs.ts";
 import { type FsOps, parentDir } from "../fs_ops.ts";
 import { type ErrorHandler, warnOnConsole } from "./error_reporter.ts";
 import { type Naming, NAMINGS } from "../naming.ts";
+import { MIN_RECORD_BYTES } from "../record_cut.ts";
 import { type RotateEvery, rotationPeriodMs } from "../time_rotation.ts";
 
 /**
@@ -159,6 +160,34 @@ export interface JournalSinkOptions {
    * @default {3000}
    */
   externalRotationCheckMs?: number;
+  /**
+   * The longest line, in bytes, a record may take. A longer record is still written, as one
+   * valid line within the limit: its largest fields (`body`, attribute values, then `msg`)
+   * are cut and end in `…[cut N bytes]` (an object or array becomes the beginning of its
+   * JSON text, marked the same way), and `stats.truncated` counts it. At least 4096.
+   * The default matches what OTLP collectors accept in one request by default, so every
+   * record of the journal can still be exported, while keeping a 64 MiB attribute from
+   * becoming a 64 MiB generation.
+   * @default {4194304} (4 MiB)
+   */
+  maxRecordBytes?: number;
+  /**
+   * Write records whose `kind` is not `"log"`, `"span-open"` or `"span-close"` (a host's own
+   * kinds; the reader passes them through), needing only a non-empty string `kind`. Off by
+   * default: such a record is almost always a mistake (`emit({})`), and is dropped and
+   * reported (`EINVAL`). Records of the three kinds are always checked for their fields.
+   * @default {false}
+   */
+  acceptUnknownKinds?: boolean;
+  /**
+   * What a journal that cannot be opened at creation does: `"report"` drops records,
+   * reports once through `onError` and retries the open on later emits; `"throw"` makes
+   * `createJournalSink` throw a {@linkcode JournalSinkError} (operation `open`, the
+   * failure's code, its cause), so a host learns at start that nothing will be written.
+   * `sink.check()` asks the same question later.
+   * @default {"report"}
+   */
+  onOpenError?: "report" | "throw";
 }
 
 /**
@@ -225,6 +254,18 @@ export function checkOptions(options: JournalSinkOptions): void {
   if (externalRotationCheckMs !== undefined && !(externalRotationCheckMs > 0)) {
     throw new RangeError("journal-sink: `externalRotationCheckMs` must be a positive number");
   }
+  const { maxRecordBytes, acceptUnknownKinds, onOpenError } = options;
+  if (maxRecordBytes !== undefined && !(maxRecordBytes >= MIN_RECORD_BYTES)) {
+    throw new RangeError(
+      `journal-sink: \`maxRecordBytes\` must be a number of at least ${MIN_RECORD_BYTES}`,
+    );
+  }
+  if (acceptUnknownKinds !== undefined && typeof acceptUnknownKinds !== "boolean") {
+    throw new TypeError("journal-sink: `acceptUnknownKinds` must be a boolean");
+  }
+  if (onOpenError !== undefined && onOpenError !== "report" && onOpenError !== "throw") {
+    throw new RangeError('journal-sink: `onOpenError` must be "report" or "throw"');
+  }
 }
 
 /** Every option with its default applied: what the sink's parts are built from. */
@@ -249,6 +290,9 @@ export interface ResolvedSinkOptions {
   /** How often to look for external rotation; `Infinity` when the `FsOps` cannot tell. */
   externalCheckMs: number;
   compress: boolean;
+  maxRecordBytes: number;
+  acceptUnknownKinds: boolean;
+  openErrorThrows: boolean;
 }
 
 /** The defaults, in one place (the option docs above say the same). */
@@ -261,6 +305,7 @@ export const SINK_DEFAULTS = {
   bufferFlushIntervalMs: 1000,
   naming: "suffix",
   externalRotationCheckMs: 3000,
+  maxRecordBytes: 4 * 1024 * 1024,
 } as const;
 
 /**
@@ -298,5 +343,8 @@ export function resolveSinkOptions(options: JournalSinkOptions): ResolvedSinkOpt
       ? options.externalRotationCheckMs ?? SINK_DEFAULTS.externalRotationCheckMs
       : Infinity,
     compress: options.compress === "gzip",
+    maxRecordBytes: options.maxRecordBytes ?? SINK_DEFAULTS.maxRecordBytes,
+    acceptUnknownKinds: options.acceptUnknownKinds ?? false,
+    openErrorThrows: options.onOpenError === "throw",
   };
 }

@@ -16,6 +16,7 @@ export class SinkLedger {
   bytes = 0;
   rotations = 0;
   errors = 0;
+  truncated = 0;
   private readonly reporter: ErrorReporter;
   private readonly path: string;
 
@@ -24,17 +25,22 @@ export class SinkLedger {
     this.reporter = new ErrorReporter(onError);
   }
 
-  /** Reports `message` about `operation` (with the journal's path), passing `record` on. */
+  /**
+   * Reports `message` about `operation` (with the journal's path), passing `record` on.
+   * `key` groups reports other than by operation and code (see `ErrorReporter.report`).
+   */
   report(
     operation: string,
     code: string,
     message: string,
     cause?: unknown,
     record?: unknown,
+    key?: string,
   ): void {
     this.reporter.report(
       new JournalSinkError(operation, code, `${message} (${code}) [${this.path}]`, cause),
       record,
+      key,
     );
   }
 
