@@ -152,6 +152,7 @@ export class TurnUsageTally {
     return out;
   }
 
+  /** Adds one span's usage, if it carries any, to its turn's totals. */
   private count(turnId: string, attributes: Record<string, unknown>): void {
     const usage = readUsage(attributes);
     if (usage.inputTokens === null && usage.outputTokens === null && usage.costUsd === null) {
