@@ -59,8 +59,13 @@ interface OpenSpan {
 /** The parameters of one `spans` INSERT; attributes and links as values until written. */
 type PendingRow = unknown[];
 
-/** Sums of usage columns added (or, negative, removed) per `usage_totals` key. */
+/** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
 interface UsageDelta {
+  /** `usage_by`'s scope (`null` for `usage_totals`) and key (a turn or conversation id). */
+  scope: "turn" | "conversation" | null;
+  id: string | null;
+  model: string;
+  extensionId: string;
   spans: number;
   input: number;
   output: number;
@@ -73,18 +78,35 @@ interface UsageDelta {
   last: number;
 }
 
-function emptyDelta(): UsageDelta {
-  return {
-    spans: 0,
-    input: 0,
-    output: 0,
-    cost: 0,
-    costed: 0,
-    uncostedInput: 0,
-    uncostedOutput: 0,
-    first: Infinity,
-    last: -Infinity,
-  };
+/** The delta of `key` in `map`, created empty when new. */
+function usageDelta(
+  map: Map<string, UsageDelta>,
+  key: string,
+  scope: UsageDelta["scope"],
+  id: string | null,
+  model: string,
+  extensionId: string,
+): UsageDelta {
+  let delta = map.get(key);
+  if (delta === undefined) {
+    delta = {
+      scope,
+      id,
+      model,
+      extensionId,
+      spans: 0,
+      input: 0,
+      output: 0,
+      cost: 0,
+      costed: 0,
+      uncostedInput: 0,
+      uncostedOutput: 0,
+      first: Infinity,
+      last: -Infinity,
+    };
+    map.set(key, delta);
+  }
+  return delta;
 }
 
 function addDelta(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {
@@ -177,6 +199,8 @@ export class TraceStore {
   #opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
   /** Trace ids of recent spans, so children find their parent's without an index. */
   #traces = new RecentMap<string, string>(OPEN_CACHE);
+  /** Trace ids of recent turns: derived by a hash that every record of a turn would repeat. */
+  #turnTraces = new RecentMap<string, string>(OPEN_CACHE);
   /** Usage to add to `usage_totals` at the end of the batch. */
   #usage = new Map<string, UsageDelta>();
   /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
@@ -314,7 +338,17 @@ export class TraceStore {
   #traceId(r: Loose): string | undefined {
     const own = r.traceId;
     if (typeof own === "string" && TRACE_HEX.test(own)) return own;
-    return otlpTraceId(r, this.#lookup);
+    const turn = r.turnId;
+    if (own !== undefined || typeof turn !== "string") return otlpTraceId(r, this.#lookup);
+    // The turn rule of otlpTraceId: the trace depends on the conversation and turn only.
+    const conversation = typeof r.conversationId === "string" ? r.conversationId : "";
+    const key = `${conversation.length}:${conversation}${turn}`;
+    let trace = this.#turnTraces.get(key);
+    if (trace === undefined) {
+      trace = otlpTraceId(r, this.#lookup) as string;
+      this.#turnTraces.set(key, trace);
+    }
+    return trace;
   }
 
   #rememberTrace(spanId: string, traceId: string | undefined): void {
@@ -336,15 +370,25 @@ export class TraceStore {
   ): void {
     if (!hasUsage(usage)) return;
     const model = usage.model ?? "";
-    const add = (map: Map<string, UsageDelta>, key: string) => {
-      let delta = map.get(key);
-      if (delta === undefined) map.set(key, delta = emptyDelta());
-      addDelta(delta, usage, sign, start);
-    };
-    add(this.#usage, `${model}\u0000${extensionId}`);
-    // JSON keys: ids may hold any character.
-    add(this.#scoped, JSON.stringify(["turn", turn, model, extensionId]));
-    add(this.#scoped, JSON.stringify(["conversation", conversation, model, extensionId]));
+    // Length-prefixed keys: ids may hold any character, and no pair of fields spells another.
+    const tail = `${model.length}:${model}${extensionId}`;
+    addDelta(usageDelta(this.#usage, tail, null, null, model, extensionId), usage, sign, start);
+    const turnKey = turn === null ? `t-${tail}` : `t${turn.length}:${turn}${tail}`;
+    addDelta(
+      usageDelta(this.#scoped, turnKey, "turn", turn, model, extensionId),
+      usage,
+      sign,
+      start,
+    );
+    const conversationKey = conversation === null
+      ? `c-${tail}`
+      : `c${conversation.length}:${conversation}${tail}`;
+    addDelta(
+      usageDelta(this.#scoped, conversationKey, "conversation", conversation, model, extensionId),
+      usage,
+      sign,
+      start,
+    );
   }
 
   /**
@@ -382,11 +426,10 @@ export class TraceStore {
   #flushBatch(): void {
     for (const [key, times] of this.#turnTimes) this.#touchTurn.run(times.first, times.last, key);
     this.#turnTimes.clear();
-    for (const [key, d] of this.#usage) {
-      const split = key.indexOf("\u0000");
+    for (const d of this.#usage.values()) {
       this.#addUsage.run(
-        key.slice(0, split),
-        key.slice(split + 1),
+        d.model,
+        d.extensionId,
         d.spans,
         d.input,
         d.output,
@@ -397,14 +440,13 @@ export class TraceStore {
       );
     }
     this.#usage.clear();
-    for (const [key, d] of this.#scoped) {
-      const [scope, id, model, extensionId] = JSON.parse(key) as (string | null)[];
+    for (const d of this.#scoped.values()) {
       this.#addScoped.run(
-        scope,
-        id === null ? 0 : 1,
-        id ?? "",
-        model,
-        extensionId,
+        d.scope,
+        d.id === null ? 0 : 1,
+        d.id ?? "",
+        d.model,
+        d.extensionId,
         d.first === Infinity ? null : d.first,
         d.last === -Infinity ? null : d.last,
         d.spans,
