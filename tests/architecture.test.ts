@@ -73,13 +73,17 @@ const IMPORT =
   /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Every module's local imports (relative specifiers), resolved to root-relative paths. */
+/** A module's text without its comments and doc examples (they are neither code nor imports). */
+function code(file: string): string {
+  return readFileSync(join(ROOT, file), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/^\s*\/\/.*$/gm, "");
+}
+
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sources()) {
-    const text = readFileSync(join(ROOT, file), "utf8")
-      // Comments and doc examples are not imports.
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/^\s*\/\/.*$/gm, "");
+    const text = code(file);
     const targets: string[] = [];
     for (const match of text.matchAll(IMPORT)) {
       const specifier = match[1] ?? match[2];
@@ -129,6 +133,23 @@ test("the collector imports nothing from the CLI", () => {
       if (target.startsWith("src/cli/") && !KNOWN_EXCEPTIONS.has(edge)) found.push(edge);
     }
   }
+  assert.deepEqual(found, []);
+});
+
+test("runtime probes live in src/runtime/ and src/adapters/ only", () => {
+  const probe =
+    /globalThis\.(?:Deno|Bun|process)\b|\)\.(?:Deno|Bun|process)\b|typeof (?:Deno|Bun)\b|\b(?:Deno|Bun)\.[a-z]|getBuiltinModule/;
+  const found = sources().filter((file) =>
+    file.startsWith("src/") && !file.startsWith("src/runtime/") &&
+    !file.startsWith("src/adapters/") && probe.test(code(file))
+  );
+  assert.deepEqual(found, []);
+});
+
+test("classes keep one private-member convention: TS private, never #private", () => {
+  const hashPrivate =
+    /(?:\bthis|\))\.#[A-Za-z_]|^\s*(?:(?:static|readonly|async)\s+)*#[A-Za-z_]\w*\s*[=:;(<]/m;
+  const found = sources().filter((file) => hashPrivate.test(code(file)));
   assert.deepEqual(found, []);
 });
 

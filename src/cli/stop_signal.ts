@@ -6,6 +6,7 @@
  */
 
 import type { CliIo } from "./io.ts";
+import { builtinModule, currentProcess } from "../runtime/runtime.ts";
 
 /**
  * The signal that stops a following command: the caller's, or one aborted by the first
@@ -18,19 +19,14 @@ export function stopSignal(io: CliIo): { signal: AbortSignal; release: () => voi
   if (io.signal) return { signal: io.signal, release: () => {} };
   const controller = new AbortController();
   const stop = () => controller.abort();
-  const proc = (globalThis as {
-    process?: {
-      on?(event: string, listener: () => void): void;
-      off?(event: string, listener: () => void): void;
-    };
-  }).process;
-  proc?.on?.("SIGINT", stop);
-  proc?.on?.("SIGTERM", stop);
+  const proc = currentProcess();
+  proc?.on("SIGINT", stop);
+  proc?.on("SIGTERM", stop);
   return {
     signal: controller.signal,
     release: () => {
-      proc?.off?.("SIGINT", stop);
-      proc?.off?.("SIGTERM", stop);
+      proc?.removeListener("SIGINT", stop);
+      proc?.removeListener("SIGTERM", stop);
     },
   };
 }
@@ -43,11 +39,9 @@ export function stopSignal(io: CliIo): { signal: AbortSignal; release: () => voi
  * @returns The absolute path (the path unchanged where `node:path` is unavailable).
  */
 export function absolutePath(path: string): string {
-  const proc = (globalThis as {
-    process?: { getBuiltinModule?(name: string): unknown };
-  }).process;
-  const nodePath = proc?.getBuiltinModule?.("node:path") as
-    | { resolve(...paths: string[]): string }
-    | undefined;
-  return nodePath ? nodePath.resolve(path) : path;
+  try {
+    return builtinModule<{ resolve(...paths: string[]): string }>("node:path").resolve(path);
+  } catch {
+    return path;
+  }
 }

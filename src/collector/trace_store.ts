@@ -192,36 +192,36 @@ function positionOf(row: Record<string, SqlValue>): FilePosition {
 export class TraceStore {
   /** The connection, for plain SQL. */
   readonly db: SqliteDatabase;
-  #insertLog: SqlStatement;
-  #insertSpan: SqlStatement;
-  #findOpen: SqlStatement;
+  private insertLog: SqlStatement;
+  private insertSpan: SqlStatement;
+  private findOpen: SqlStatement;
   /** The open rows this store inserted, by span id: spares a SELECT and a parse per close. */
-  #opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
+  private opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
   /** Trace ids of recent spans, so children find their parent's without an index. */
-  #traces = new RecentMap<string, string>(OPEN_CACHE);
+  private traces = new RecentMap<string, string>(OPEN_CACHE);
   /** Trace ids of recent turns: derived by a hash that every record of a turn would repeat. */
-  #turnTraces = new RecentMap<string, string>(OPEN_CACHE);
+  private turnTraces = new RecentMap<string, string>(OPEN_CACHE);
   /** Usage to add to `usage_totals` at the end of the batch. */
-  #usage = new Map<string, UsageDelta>();
+  private usage = new Map<string, UsageDelta>();
   /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
-  #scoped = new Map<string, UsageDelta>();
+  private scoped = new Map<string, UsageDelta>();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
-  #turnKeys = new RecentMap<string, number>(OPEN_CACHE);
+  private turnKeys = new RecentMap<string, number>(OPEN_CACHE);
   /** First and last record time per turn key in this batch. */
-  #turnTimes = new Map<number, { first: number; last: number }>();
+  private turnTimes = new Map<number, { first: number; last: number }>();
   /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
-  #longest: number[] | undefined;
-  #findTurn: SqlStatement;
-  #insertTurn: SqlStatement;
-  #touchTurn: SqlStatement;
-  #closeSpan: SqlStatement;
-  #traceOf: SqlStatement;
-  #addUsage: SqlStatement;
-  #addScoped: SqlStatement;
-  #positions: SqlStatement;
-  #movedFrom: SqlStatement;
-  #deletePositions: SqlStatement;
-  #insertPosition: SqlStatement;
+  private longest: number[] | undefined;
+  private findTurn: SqlStatement;
+  private insertTurn: SqlStatement;
+  private touchTurn: SqlStatement;
+  private closeSpan: SqlStatement;
+  private traceOf: SqlStatement;
+  private addUsage: SqlStatement;
+  private addScoped: SqlStatement;
+  private selectPositions: SqlStatement;
+  private movedFrom: SqlStatement;
+  private deletePositions: SqlStatement;
+  private insertPosition: SqlStatement;
 
   /** Opened with `readOnly`: the store is read, never written nor migrated. */
   readonly readOnly: boolean;
@@ -237,37 +237,37 @@ export class TraceStore {
   constructor(db: SqliteDatabase, options: { readOnly?: boolean } = {}) {
     this.db = db;
     this.readOnly = options.readOnly === true;
-    this.#insertLog = prepareLater(
+    this.insertLog = prepareLater(
       db,
       `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
          span_id, trace_id, attributes, body, turn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findTurn = prepareLater(
+    this.findTurn = prepareLater(
       db,
       "SELECT turn_key FROM turns WHERE turn_id IS ? AND conversation_id IS ? ORDER BY turn_key LIMIT 1",
     );
-    this.#insertTurn = prepareLater(
+    this.insertTurn = prepareLater(
       db,
       "INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms) VALUES (?, ?, ?, ?)",
     );
-    this.#touchTurn = prepareLater(
+    this.touchTurn = prepareLater(
       db,
       "UPDATE turns SET first_ms = min(first_ms, ?), last_ms = max(last_ms, ?) WHERE turn_key = ?",
     );
-    this.#insertSpan = prepareLater(
+    this.insertSpan = prepareLater(
       db,
       `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
          status, extension_id, conversation_id, turn_id, attributes, links, body,
          close_without_open, model, input_tokens, output_tokens, cost_usd, turn_key, slowest)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#findOpen = prepareLater(
+    this.findOpen = prepareLater(
       db,
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
          start_ms, model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
-    this.#closeSpan = prepareLater(
+    this.closeSpan = prepareLater(
       db,
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
@@ -275,11 +275,11 @@ export class TraceStore {
     );
     // Only open spans are indexed by id: a parent still open is found, a closed one is
     // found in #traces while recent (a child opens while its parent runs).
-    this.#traceOf = prepareLater(
+    this.traceOf = prepareLater(
       db,
       "SELECT trace_id FROM spans WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
     );
-    this.#addUsage = prepareLater(
+    this.addUsage = prepareLater(
       db,
       `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
          cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -291,7 +291,7 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
-    this.#addScoped = prepareLater(
+    this.addScoped = prepareLater(
       db,
       `INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
          input_tokens, output_tokens, cost_usd, costed_spans, uncosted_input, uncosted_output)
@@ -307,60 +307,61 @@ export class TraceStore {
          uncosted_input = uncosted_input + excluded.uncosted_input,
          uncosted_output = uncosted_output + excluded.uncosted_output`,
     );
-    this.#positions = prepareLater(
+    this.selectPositions = prepareLater(
       db,
       "SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions WHERE journal = ?",
     );
     // Every position whose identity is a prefix of the head, longest first: a scan of a
     // table of a few rows per journal.
-    this.#movedFrom = prepareLater(
+    this.movedFrom = prepareLater(
       db,
       `SELECT key, head_hex, byte_offset, complete, path, seen_ms FROM positions
          WHERE head_hex != '' AND substr(?, 1, length(head_hex)) = head_hex
          ORDER BY length(head_hex) DESC, seen_ms DESC LIMIT 1`,
     );
-    this.#deletePositions = prepareLater(db, "DELETE FROM positions WHERE journal = ?");
-    this.#insertPosition = prepareLater(
+    this.deletePositions = prepareLater(db, "DELETE FROM positions WHERE journal = ?");
+    this.insertPosition = prepareLater(
       db,
       `INSERT OR REPLACE INTO positions (journal, key, head_hex, byte_offset, complete, path,
          seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
-  #lookup = (spanId: string): string | undefined => {
-    const known = this.#traces.get(spanId);
+  private lookup = (spanId: string): string | undefined => {
+    const known = this.traces.get(spanId);
     if (known !== undefined) return known;
-    const trace = this.#traceOf.get(spanId)?.trace_id;
+    const trace = this.traceOf.get(spanId)?.trace_id;
     return typeof trace === "string" ? trace : undefined;
   };
 
   /** The record's own `traceId` when it has a valid one, else the derived one. */
-  #traceId(r: Loose): string | undefined {
+  private traceId(r: Loose): string | undefined {
     const own = r.traceId;
     if (typeof own === "string" && TRACE_HEX.test(own)) return own;
     const turn = r.turnId;
-    if (own !== undefined || typeof turn !== "string") return otlpTraceId(r, this.#lookup);
+    if (own !== undefined || typeof turn !== "string") return otlpTraceId(r, this.lookup);
     // The turn rule of otlpTraceId: the trace depends on the conversation and turn only.
     const conversation = typeof r.conversationId === "string" ? r.conversationId : "";
     const key = `${conversation.length}:${conversation}${turn}`;
-    let trace = this.#turnTraces.get(key);
+    let trace = this.turnTraces.get(key);
     if (trace === undefined) {
-      trace = otlpTraceId(r, this.#lookup) as string;
-      this.#turnTraces.set(key, trace);
+      trace = otlpTraceId(r, this.lookup) as string;
+      this.turnTraces.set(key, trace);
     }
     return trace;
   }
 
-  #rememberTrace(spanId: string, traceId: string | undefined): void {
+  /** Remembers a span's trace id, so its children written later share it. */
+  private rememberTrace(spanId: string, traceId: string | undefined): void {
     if (traceId === undefined) return;
-    this.#traces.set(spanId, traceId);
+    this.traces.set(spanId, traceId);
   }
 
   /**
    * Adds (`sign` 1) or removes (`sign` -1) one span's usage to the batch's totals: per model
    * and extension, and per turn and per conversation.
    */
-  #countUsage(
+  private countUsage(
     usage: SpanUsage,
     extensionId: string,
     sign: 1 | -1,
@@ -372,10 +373,10 @@ export class TraceStore {
     const model = usage.model ?? "";
     // Length-prefixed keys: ids may hold any character, and no pair of fields spells another.
     const tail = `${model.length}:${model}${extensionId}`;
-    addDelta(usageDelta(this.#usage, tail, null, null, model, extensionId), usage, sign, start);
+    addDelta(usageDelta(this.usage, tail, null, null, model, extensionId), usage, sign, start);
     const turnKey = turn === null ? `t-${tail}` : `t${turn.length}:${turn}${tail}`;
     addDelta(
-      usageDelta(this.#scoped, turnKey, "turn", turn, model, extensionId),
+      usageDelta(this.scoped, turnKey, "turn", turn, model, extensionId),
       usage,
       sign,
       start,
@@ -384,7 +385,7 @@ export class TraceStore {
       ? `c-${tail}`
       : `c${conversation.length}:${conversation}${tail}`;
     addDelta(
-      usageDelta(this.#scoped, conversationKey, "conversation", conversation, model, extensionId),
+      usageDelta(this.scoped, conversationKey, "conversation", conversation, model, extensionId),
       usage,
       sign,
       start,
@@ -395,19 +396,19 @@ export class TraceStore {
    * The `turns` row of a record's scope (created when new), its times widened to `time`;
    * `null` for a record with neither conversation nor turn.
    */
-  #turnKey(conversation: string | null, turn: string | null, time: number): number | null {
+  private turnKey(conversation: string | null, turn: string | null, time: number): number | null {
     if (conversation === null && turn === null) return null;
     const scope = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
-    let key = this.#turnKeys.get(scope);
+    let key = this.turnKeys.get(scope);
     if (key === undefined) {
-      const row = this.#findTurn.get(turn, conversation);
+      const row = this.findTurn.get(turn, conversation);
       key = row === undefined
-        ? this.#insertTurn.run(turn, conversation, time, time).lastInsertRowid
+        ? this.insertTurn.run(turn, conversation, time, time).lastInsertRowid
         : Number(row.turn_key);
-      this.#turnKeys.set(scope, key);
+      this.turnKeys.set(scope, key);
     }
-    const times = this.#turnTimes.get(key);
-    if (times === undefined) this.#turnTimes.set(key, { first: time, last: time });
+    const times = this.turnTimes.get(key);
+    if (times === undefined) this.turnTimes.set(key, { first: time, last: time });
     else if (time > times.last) times.last = time;
     else if (time < times.first) times.first = time;
     return key;
@@ -418,16 +419,16 @@ export class TraceStore {
    * it after deleting rows with SQL ({@linkcode pruneTraceStore} does).
    */
   refresh(): void {
-    this.#turnKeys.clear();
-    this.#longest = undefined;
+    this.turnKeys.clear();
+    this.longest = undefined;
   }
 
   /** Writes the batch's turn times and usage totals: one statement per turn and per key. */
-  #flushBatch(): void {
-    for (const [key, times] of this.#turnTimes) this.#touchTurn.run(times.first, times.last, key);
-    this.#turnTimes.clear();
-    for (const d of this.#usage.values()) {
-      this.#addUsage.run(
+  private flushBatch(): void {
+    for (const [key, times] of this.turnTimes) this.touchTurn.run(times.first, times.last, key);
+    this.turnTimes.clear();
+    for (const d of this.usage.values()) {
+      this.addUsage.run(
         d.model,
         d.extensionId,
         d.spans,
@@ -439,9 +440,9 @@ export class TraceStore {
         d.uncostedOutput,
       );
     }
-    this.#usage.clear();
-    for (const d of this.#scoped.values()) {
-      this.#addScoped.run(
+    this.usage.clear();
+    for (const d of this.scoped.values()) {
+      this.addScoped.run(
         d.scope,
         d.id === null ? 0 : 1,
         d.id ?? "",
@@ -458,7 +459,7 @@ export class TraceStore {
         d.uncostedOutput,
       );
     }
-    this.#scoped.clear();
+    this.scoped.clear();
   }
 
   /**
@@ -483,7 +484,7 @@ export class TraceStore {
    * ```
    */
   ingest(records: Iterable<JournalRecord>): IngestCounts {
-    return this.#transaction(() => this.#ingest(records));
+    return this.transaction(() => this.ingestBatch(records));
   }
 
   /**
@@ -500,11 +501,11 @@ export class TraceStore {
     records: Iterable<JournalRecord>,
     positions: readonly FilePosition[],
   ): IngestCounts {
-    return this.#transaction(() => {
-      const counts = this.#ingest(records);
-      this.#deletePositions.run(journal);
+    return this.transaction(() => {
+      const counts = this.ingestBatch(records);
+      this.deletePositions.run(journal);
       for (const p of positions) {
-        this.#insertPosition.run(
+        this.insertPosition.run(
           journal,
           p.key,
           toHex(p.head),
@@ -525,7 +526,7 @@ export class TraceStore {
    * @returns One position per known file.
    */
   positions(journal: string): FilePosition[] {
-    return this.#positions.all(journal).map(positionOf);
+    return this.selectPositions.all(journal).map(positionOf);
   }
 
   /**
@@ -549,7 +550,7 @@ export class TraceStore {
    * ```
    */
   positionOfFile(head: Uint8Array): FilePosition | undefined {
-    const row = this.#movedFrom.get(toHex(head));
+    const row = this.movedFrom.get(toHex(head));
     return row === undefined ? undefined : positionOf(row);
   }
 
@@ -558,7 +559,8 @@ export class TraceStore {
     this.db.close();
   }
 
-  #transaction<T>(work: () => T): T {
+  /** Runs `work` in one transaction: all of it is written, or none. */
+  private transaction<T>(work: () => T): T {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const result = work();
@@ -566,19 +568,19 @@ export class TraceStore {
       return result;
     } catch (error) {
       this.db.exec("ROLLBACK");
-      this.#opens.clear();
-      this.#traces.clear();
-      this.#usage.clear();
-      this.#scoped.clear();
-      this.#turnKeys.clear();
-      this.#turnTimes.clear();
-      this.#longest = undefined;
+      this.opens.clear();
+      this.traces.clear();
+      this.usage.clear();
+      this.scoped.clear();
+      this.turnKeys.clear();
+      this.turnTimes.clear();
+      this.longest = undefined;
       throw error;
     }
   }
 
   /** A close whose open was not read: a row of its own, `close_without_open = 1`. */
-  #closedRow(
+  private closedRow(
     r: Loose,
     time: number,
     duration: number | null,
@@ -586,10 +588,10 @@ export class TraceStore {
     own: Record<string, unknown> | undefined,
   ): PendingRow {
     const usage = readUsage(own);
-    const traceId = this.#traceId(r);
+    const traceId = this.traceId(r);
     const extensionId = String(r.extensionId ?? "");
-    this.#rememberTrace(String(r.spanId), traceId);
-    this.#countUsage(
+    this.rememberTrace(String(r.spanId), traceId);
+    this.countUsage(
       usage,
       extensionId,
       1,
@@ -617,8 +619,8 @@ export class TraceStore {
       usage.inputTokens,
       usage.outputTokens,
       usage.costUsd,
-      this.#turnKey(text(r.conversationId), text(r.turnId), time),
-      this.#slowest(duration),
+      this.turnKey(text(r.conversationId), text(r.turnId), time),
+      this.slowest(duration),
     ];
   }
 
@@ -626,9 +628,9 @@ export class TraceStore {
    * 1 when `duration` enters the longest {@linkcode SLOWEST_KEPT} seen (a min-heap of them),
    * else `null`: every span of the final top was in the top when it was ingested.
    */
-  #slowest(duration: number | null): number | null {
+  private slowest(duration: number | null): number | null {
     if (duration === null) return null;
-    const heap = this.#longest ??= this.#loadLongest();
+    const heap = this.longest ??= this.loadLongest();
     if (heap.length < SLOWEST_KEPT) {
       heap.push(duration);
       for (let i = heap.length - 1; i > 0;) {
@@ -653,7 +655,8 @@ export class TraceStore {
     return 1;
   }
 
-  #loadLongest(): number[] {
+  /** The durations of the spans flagged slowest, read once from the store. */
+  private loadLongest(): number[] {
     return this.db.prepare(
       `SELECT duration_ms FROM spans WHERE slowest = 1 AND status != 'open'
        ORDER BY duration_ms DESC LIMIT ${SLOWEST_KEPT}`,
@@ -661,8 +664,8 @@ export class TraceStore {
   }
 
   /** The open row of `spanId` in the database (one the cache forgot, or another run's). */
-  #openFromRow(spanId: string): OpenSpan | undefined {
-    const row = this.#findOpen.get(spanId);
+  private openFromRow(spanId: string): OpenSpan | undefined {
+    const row = this.findOpen.get(spanId);
     if (row === undefined) return undefined;
     const num = (value: SqlValue) => value === null ? null : Number(value);
     return {
@@ -684,7 +687,8 @@ export class TraceStore {
     };
   }
 
-  #ingest(records: Iterable<JournalRecord>): IngestCounts {
+  /** Writes a batch of records as rows; the caller owns the transaction. */
+  private ingestBatch(records: Iterable<JournalRecord>): IngestCounts {
     /** This batch's span rows, inserted at its end: a span opened and closed in it once. */
     const pending: { row: PendingRow; span?: OpenSpan }[] = [];
     /** Spans opened in this batch and not yet closed: their index in `pending`. */
@@ -704,7 +708,7 @@ export class TraceStore {
         continue;
       }
       if (r.kind === "log") {
-        this.#insertLog.run(
+        this.insertLog.run(
           time,
           String(r.level ?? "info"),
           String(r.msg ?? ""),
@@ -712,10 +716,10 @@ export class TraceStore {
           text(r.conversationId),
           text(r.turnId),
           text(r.spanId),
-          this.#traceId(r) ?? null,
+          this.traceId(r) ?? null,
           json(r.attributes),
           json(r.body),
-          this.#turnKey(text(r.conversationId), text(r.turnId), time),
+          this.turnKey(text(r.conversationId), text(r.turnId), time),
         );
         counts.logs++;
         continue;
@@ -729,8 +733,8 @@ export class TraceStore {
       if (r.kind === "span-open") {
         const usage = readUsage(own);
         const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
-        const traceId = this.#traceId(r);
-        const turnKey = this.#turnKey(text(r.conversationId), text(r.turnId), time);
+        const traceId = this.traceId(r);
+        const turnKey = this.turnKey(text(r.conversationId), text(r.turnId), time);
         const row: PendingRow = [
           r.spanId,
           text(r.parentSpanId),
@@ -754,9 +758,9 @@ export class TraceStore {
           turnKey,
           null,
         ];
-        this.#rememberTrace(r.spanId, traceId);
-        this.#countUsage(usage, extensionId, 1, text(r.turnId), text(r.conversationId), time);
-        this.#opens.delete(r.spanId);
+        this.rememberTrace(r.spanId, traceId);
+        this.countUsage(usage, extensionId, 1, text(r.turnId), text(r.conversationId), time);
+        this.opens.delete(r.spanId);
         const span: OpenSpan = {
           id: -1,
           attributes: own,
@@ -780,10 +784,10 @@ export class TraceStore {
       openInBatch.delete(r.spanId);
       const open = inBatch !== undefined
         ? pending[inBatch].span
-        : this.#opens.get(r.spanId) ?? this.#openFromRow(r.spanId);
-      this.#opens.delete(r.spanId);
+        : this.opens.get(r.spanId) ?? this.openFromRow(r.spanId);
+      this.opens.delete(r.spanId);
       if (!open) {
-        pending.push({ row: this.#closedRow(r, time, duration, status, own) });
+        pending.push({ row: this.closedRow(r, time, duration, status, own) });
         counts.closesWithoutOpen++;
         counts.spanCloses++;
         continue;
@@ -803,7 +807,7 @@ export class TraceStore {
       const usage = own === undefined || own === null ? open.usage : readUsage(attributes);
       const conversation = open.conversation_id ?? text(r.conversationId);
       const turn = open.turn_id ?? text(r.turnId);
-      const turnKey = this.#turnKey(conversation, turn, time);
+      const turnKey = this.turnKey(conversation, turn, time);
       const parent = open.parent_span_id ?? text(r.parentSpanId);
       if (inBatch !== undefined) {
         // Opened in this batch: its one INSERT carries the close (no UPDATE, no index churn).
@@ -821,10 +825,10 @@ export class TraceStore {
         row[17] = usage.outputTokens;
         row[18] = usage.costUsd;
         row[19] = turnKey;
-        row[20] = this.#slowest(duration);
+        row[20] = this.slowest(duration);
         pending[inBatch].span = undefined;
       } else {
-        const { changes } = this.#closeSpan.run(
+        const { changes } = this.closeSpan.run(
           time,
           duration,
           status,
@@ -838,13 +842,13 @@ export class TraceStore {
           usage.outputTokens,
           usage.costUsd,
           turnKey,
-          this.#slowest(duration),
+          this.slowest(duration),
           open.id,
         );
         if (changes === 0) {
           // Its open row was pruned meanwhile (retention, which also took its usage out of
           // the totals): keep the close on its own.
-          pending.push({ row: this.#closedRow(r, time, duration, status, own) });
+          pending.push({ row: this.closedRow(r, time, duration, status, own) });
           counts.closesWithoutOpen++;
           counts.spanCloses++;
           continue;
@@ -852,8 +856,8 @@ export class TraceStore {
       }
       if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
         const { extension_id: extension, start } = open;
-        this.#countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
-        this.#countUsage(usage, extension, 1, turn, conversation, start);
+        this.countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
+        this.countUsage(usage, extension, 1, turn, conversation, start);
       }
       counts.spanCloses++;
     }
@@ -861,13 +865,13 @@ export class TraceStore {
     for (const { row, span } of pending) {
       row[11] = json(row[11]);
       row[12] = json(row[12]);
-      const { lastInsertRowid } = this.#insertSpan.run(...row);
+      const { lastInsertRowid } = this.insertSpan.run(...row);
       if (span !== undefined) {
         span.id = lastInsertRowid;
-        this.#opens.set(row[0] as string, span);
+        this.opens.set(row[0] as string, span);
       }
     }
-    this.#flushBatch();
+    this.flushBatch();
     return counts;
   }
 }

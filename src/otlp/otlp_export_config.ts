@@ -7,6 +7,8 @@
  * @module
  */
 
+import { environment } from "../runtime/runtime.ts";
+
 /**
  * The OTLP/HTTP encodings journal-sink sends.
  *
@@ -251,11 +253,5 @@ export function otlpExportConfig(settings: OtlpExportSettings, env: Environment)
  * ```
  */
 export function processEnvironment(): Environment {
-  const deno = (globalThis as { Deno?: { env: { toObject(): Environment } } }).Deno;
-  try {
-    if (deno) return deno.env.toObject();
-  } catch {
-    return {};
-  }
-  return (globalThis as { process?: { env: Environment } }).process?.env ?? {};
+  return environment();
 }

@@ -43,6 +43,7 @@ export interface DenoLike {
   removeSignalListener(signal: string, handler: () => void): void;
   kill(pid: number, signal: string): void;
   unrefTimer(id: number): void;
+  env: { toObject(): Record<string, string> };
 }
 
 const scope = globalThis as { Deno?: unknown; Bun?: unknown; process?: ProcessLike };
@@ -70,6 +71,24 @@ export function denoNamespace<T = DenoLike>(): T | undefined {
  */
 export function currentProcess(): ProcessLike | undefined {
   return scope.process;
+}
+
+/**
+ * The process's environment variables. On Deno without `--allow-env` it is empty, so a
+ * setting read from the environment falls back to its default instead of throwing.
+ *
+ * @returns Name → value.
+ */
+export function environment(): Record<string, string | undefined> {
+  const deno = denoNamespace();
+  if (deno !== undefined) {
+    try {
+      return deno.env.toObject();
+    } catch {
+      return {};
+    }
+  }
+  return scope.process?.env ?? {};
 }
 
 /**
