@@ -6,12 +6,13 @@
 // memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, and HEAP_LOG=1 (the child prints
 // its V8 heap every 5 s).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { serve } from "../src/viewer/serve.ts";
+import { CHROMIUM, chromiumFound, launchChromium } from "../tests/fixtures/chromium.ts";
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
 const argv = (globalThis as { process: { argv: string[] } }).process.argv;
@@ -20,7 +21,6 @@ const RECORDS = Number(env.RECORDS ?? 1_000_000);
 const SPANS = Number(env.SPANS ?? 10_000);
 const RATE = Number(env.RATE ?? 10_000);
 const SECONDS = Number(env.SECONDS ?? 60);
-const CHROMIUM = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** An agent host's mix per turn: a root, 3 children (LLM calls with GenAI usage, one tool that sometimes fails), 4 logs. */
 function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecord> {
@@ -147,23 +147,8 @@ function rssMiB(pid: number): number {
 
 // deno-lint-ignore no-explicit-any
 async function launch(): Promise<any> {
-  if (!existsSync(CHROMIUM)) return undefined;
-  const puppeteer = (await import("puppeteer-core")).default;
-  return await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), "viewer-bench-chromium-"))}`,
-    ],
-  });
+  if (!chromiumFound()) return undefined;
+  return await launchChromium(mkdtempSync(join(tmpdir(), "viewer-bench-chromium-")));
 }
 
 /** ms from navigation start to the mark the page sets once it has drawn. */

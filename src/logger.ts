@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { levelOfRank, levelRank, requireLevel } from "./levels.ts";
 import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "./records.ts";
 import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
+import { firstFailureWarning } from "./sink/error_reporter.ts";
 import { activeContext, runInContext } from "./span_context.ts";
 import { newSpanId } from "./span_id.ts";
 import { newTraceId, turnTraceId } from "./trace_id.ts";
@@ -347,20 +348,7 @@ export function createLogger(options: LoggerOptions): Logger {
     throw new TypeError("createLogger: clock must have a now() method");
   }
   const min = requireLevel(minLevel ?? "debug", "minLevel");
-  let warned = false;
-  const report = (error: unknown, record?: unknown): void => {
-    try {
-      if (onError !== undefined) {
-        onError(error, record);
-      } else if (!warned) {
-        warned = true;
-        const message = error instanceof Error ? error.message : String(error);
-        console.warn(`[journal-sink] logger (${extensionId}): record lost: ${message}`);
-      }
-    } catch {
-      // A throwing handler must not reach the caller either.
-    }
-  };
+  const report = firstFailureWarning(onError, `logger (${extensionId}): record lost`);
   const core: Core = Object.freeze({
     sink,
     extensionId,

@@ -8,28 +8,15 @@ import { fileURLToPath } from "node:url";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs, type FakeFs } from "../testing.ts";
 import { type CliIo, main } from "../cli.ts";
+import { type CliRun, runCli } from "./fixtures/run_cli.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent.jsonl", import.meta.url));
 const ESC = "\x1b";
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[], io: Partial<CliIo> = {}): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    write: (text) => void (out += text),
-    error: (text) => void (err += text),
-    color: false,
-    now: Date.UTC(2025, 5, 1, 9, 31, 0),
-    ...io,
-  });
-  return { code, out, err };
+/** The CLI with "now" fixed a minute after the fixture's last record, for `--since`. */
+function run(argv: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  return runCli(argv, { now: Date.UTC(2025, 5, 1, 9, 31, 0), ...io });
 }
 
 function runtimeArgs(): string[] {

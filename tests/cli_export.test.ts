@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type LogRecord } from "../mod.ts";
-import { type CliIo, main } from "../cli.ts";
+import type { CliIo } from "../cli.ts";
+import { type CliRun, runCli } from "./fixtures/run_cli.ts";
 
 interface Received {
   path: string;
@@ -50,17 +51,9 @@ async function endpoint(answers: number[] = []) {
   };
 }
 
-async function run(argv: string[], io: Partial<CliIo> = {}) {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    write: (text) => void (out += text),
-    error: (text) => void (err += text),
-    color: false,
-    env: {},
-    ...io,
-  });
-  return { code, out, err };
+/** The CLI with an empty environment, so no `OTEL_*` of the machine leaks in. */
+function run(argv: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  return runCli(argv, { env: {}, ...io });
 }
 
 function journalIn(dir: string, records: LogRecord[]): string {

@@ -3,22 +3,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CliIo, main } from "../cli.ts";
+import { runCli as run } from "./fixtures/run_cli.ts";
 import { COMMANDS } from "../src/cli/registry.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-async function run(argv: string[], io: Partial<CliIo> = {}) {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    write: (text) => void (out += text),
-    error: (text) => void (err += text),
-    color: false,
-    ...io,
-  });
-  return { code, out, err };
-}
 
 /** Every file `entry` loads before any command runs: static imports, `import type` excluded. */
 function staticGraph(entry: string): Set<string> {

@@ -7,25 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
-import { type CliIo, main } from "../cli.ts";
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[], io: Partial<CliIo> = {}): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    write: (text) => void (out += text),
-    error: (text) => void (err += text),
-    color: false,
-    ...io,
-  });
-  return { code, out, err };
-}
+import { runCli as run } from "./fixtures/run_cli.ts";
 
 function tempDir(): { dir: string; [Symbol.dispose](): void } {
   const dir = mkdtempSync(join(tmpdir(), "cli-store-"));

@@ -4,18 +4,18 @@
 // a skip is fine; the server side is proven on every runtime by viewer_server.test.ts.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type JournalSink } from "../mod.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
+import { CHROMIUM, chromiumFound, launchChromium } from "./fixtures/chromium.ts";
 import { HOSTILE, lateTurn, readmeTurn, viewerRecords } from "./fixtures/viewer_journal.ts";
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
-const CHROMIUM = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** `UPDATE_SCREENSHOTS=1` rewrites the README's screenshot; otherwise it goes to a temp dir. */
 const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
-const missing = !existsSync(CHROMIUM);
+const missing = !chromiumFound();
 const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
   ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
   : false;
@@ -36,30 +36,16 @@ before(async () => {
         "set VIEWER_BROWSER_MAY_SKIP=1 to skip this test instead",
     );
   }
-  const puppeteer = (await import("puppeteer-core")).default;
   dir = mkdtempSync(join(tmpdir(), "viewer-browser-"));
   const path = join(dir, "agent.jsonl");
   sink = createJournalSink({ path, fsync: "none" });
   for (const record of viewerRecords(Date.now())) sink.emit(record);
   sink.flush();
   viewer = await serve({ journal: path, port: 0, pollMs: 100 });
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${join(dir, "chromium-profile")}`,
-      // A foreign name that resolves to this machine: what a DNS-rebinding page would use.
-      "--host-resolver-rules=MAP rebind.test 127.0.0.1",
-    ],
-  });
+  browser = await launchChromium(join(dir, "chromium-profile"), [
+    // A foreign name that resolves to this machine: what a DNS-rebinding page would use.
+    "--host-resolver-rules=MAP rebind.test 127.0.0.1",
+  ]);
 });
 
 after(async () => {

@@ -8,6 +8,7 @@
 
 import { activeSpanFor } from "../logger.ts";
 import type { LogRecord, LogSink } from "../records.ts";
+import { firstFailureWarning } from "../sink/error_reporter.ts";
 import type { OtelContext, OtelSpan } from "./otel_span.ts";
 import {
   conversationOf,
@@ -170,20 +171,7 @@ export function createJournalSpanProcessor(
   // work on ephemerons), a third of the processor's cost.
   const open = new Map<string, OpenSpan>();
   let stopped = false;
-  let warned = false;
-
-  const report = (error: unknown, record?: unknown): void => {
-    try {
-      if (onError !== undefined) onError(error, record);
-      else if (!warned) {
-        warned = true;
-        const message = error instanceof Error ? error.message : String(error);
-        console.warn(`[journal-sink] OpenTelemetry span processor: ${message}`);
-      }
-    } catch {
-      // Nothing reaches the SDK.
-    }
-  };
+  const report = firstFailureWarning(onError, "OpenTelemetry span processor");
   const emit = (record: LogRecord): void => {
     try {
       sink.emit(record);

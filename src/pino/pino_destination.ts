@@ -8,6 +8,7 @@
 
 import { createJournalSink, type JournalSink } from "../sink/journal_sink.ts";
 import type { JournalSinkOptions } from "../sink/options.ts";
+import { firstFailureWarning } from "../sink/error_reporter.ts";
 import { activeSpanFor } from "../logger.ts";
 import type { LogSink } from "../records.ts";
 import { DEFAULT_PINO_CONFIG, type PinoConfig, pinoLineToEntry } from "./pino_line.ts";
@@ -216,21 +217,9 @@ export function createPinoDestination(options: PinoDestinationOptions): PinoDest
 
   let config: PinoConfig = { ...DEFAULT_PINO_CONFIG, messageKey };
   let open = true;
-  let warned = false;
   const stats: PinoDestinationStats = { lines: 0, unparsed: 0 };
   const decoder = new TextDecoder();
-  const report = (error: unknown, record?: unknown): void => {
-    try {
-      if (onError !== undefined) onError(error, record);
-      else if (!warned) {
-        warned = true;
-        const message = error instanceof Error ? error.message : String(error);
-        console.warn(`[journal-sink] pino destination: ${message}`);
-      }
-    } catch {
-      // Nothing reaches pino.
-    }
-  };
+  const report = firstFailureWarning(onError, "pino destination");
   const writeLine = (line: string, now: number): void => {
     const { entry, parsed } = pinoLineToEntry(line, extensionId, config, now);
     if (entry.spanId === undefined) {

@@ -13,6 +13,34 @@ export function warnOnConsole(error: unknown): void {
 }
 
 /**
+ * The report of a writer the host holds (the logger, the OpenTelemetry span processor, the
+ * pino destination): the host's `onError`, or else one `console.warn` line for the first
+ * failure only. It never throws: a failing handler must not reach the caller.
+ *
+ * @param onError The host's handler, if it gave one.
+ * @param label Who lost the record, after the `[journal-sink]` prefix.
+ * @returns The report.
+ */
+export function firstFailureWarning(
+  onError: ErrorHandler | undefined,
+  label: string,
+): ErrorHandler {
+  let warned = false;
+  return (error, record) => {
+    try {
+      if (onError !== undefined) onError(error, record);
+      else if (!warned) {
+        warned = true;
+        const message = error instanceof Error ? error.message : String(error);
+        console.warn(`[journal-sink] ${label}: ${message}`);
+      }
+    } catch {
+      // Nothing reaches the caller.
+    }
+  };
+}
+
+/**
  * An error's message followed by its cause's, once: `message: cause message`.
  *
  * @param error What the sink reports (normally a `JournalSinkError`).

@@ -15,14 +15,46 @@ export const ROTATION_RETRY_MS = 1000;
 /** The longest delay timers accept (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Calls `tick` after `delay()` ms, then again and again, on a background timer, until
+ * stopped. A timer that already fired when `stop` was called does nothing.
+ */
+class BackgroundLoop {
+  private readonly delay: () => number;
+  private readonly tick: () => void;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private stopped = false;
+
+  constructor(delay: () => number, tick: () => void) {
+    this.delay = delay;
+    this.tick = tick;
+  }
+
+  /** Arms the first timer (nothing once stopped). */
+  start(): void {
+    if (this.stopped) return;
+    this.timer = backgroundTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.tick();
+      this.start();
+    }, Math.min(this.delay(), MAX_TIMER_MS));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
 /** Time rotation: the next boundary, and a timer that rotates at it even without records. */
 export class TimeRotation {
   private readonly every: RotateEvery;
   private readonly clock: Clock;
   private readonly onBoundary: (now: number) => void;
+  private readonly loop: BackgroundLoop;
   private rotateAt = Infinity;
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  private stopped = false;
 
   /**
    * @param every The period.
@@ -33,6 +65,10 @@ export class TimeRotation {
     this.every = every;
     this.clock = clock;
     this.onBoundary = onBoundary;
+    this.loop = new BackgroundLoop(() => this.wait(), () => {
+      const at = this.clock.now();
+      if (at >= this.rotateAt) this.onBoundary(at);
+    });
   }
 
   /**
@@ -41,7 +77,7 @@ export class TimeRotation {
    */
   start(from: number): void {
     this.rotateAt = nextRotationTime(from, this.every);
-    this.arm();
+    this.loop.start();
   }
 
   /** Whether the boundary has passed at `now`. */
@@ -55,52 +91,20 @@ export class TimeRotation {
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
   }
 
-  private arm(): void {
-    if (this.stopped) return;
+  /** Until the boundary; past due means the last rotation failed: retry at the retry pace. */
+  private wait(): number {
     const now = this.clock.now();
-    // Past due means the last rotation failed: retry at the rotation retry pace.
-    const wait = now >= this.rotateAt ? ROTATION_RETRY_MS : this.rotateAt - now;
-    this.timer = backgroundTimeout(() => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      const at = this.clock.now();
-      if (at >= this.rotateAt) this.onBoundary(at);
-      this.arm();
-    }, Math.min(wait, MAX_TIMER_MS));
+    return now >= this.rotateAt ? ROTATION_RETRY_MS : this.rotateAt - now;
   }
 }
 
 /** Runs `check` every `intervalMs` on a background timer until stopped. */
-export class ExternalRotationWatch {
-  private readonly intervalMs: number;
-  private readonly check: () => void;
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  private stopped = false;
-
+export class ExternalRotationWatch extends BackgroundLoop {
   constructor(intervalMs: number, check: () => void) {
-    this.intervalMs = intervalMs;
-    this.check = check;
-    this.arm();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(): void {
-    if (this.stopped) return;
-    this.timer = backgroundTimeout(() => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      this.check();
-      this.arm();
-    }, Math.min(this.intervalMs, MAX_TIMER_MS));
+    super(() => intervalMs, check);
+    this.start();
   }
 }

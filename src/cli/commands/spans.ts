@@ -7,10 +7,10 @@
 import type { LogEntry } from "../../records.ts";
 import type { TraceSpan } from "../../traces.ts";
 import type { Command } from "../command.ts";
-import { readFailure } from "../failure.ts";
 import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
-import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { type JournalReading, runOnJournal } from "../journal_command.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
 import { reportSkipped } from "../report.ts";
 import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
 
@@ -46,20 +46,12 @@ export const spans: Command = {
     NO_COLOR_OPTION,
     ...FILTER_OPTIONS,
   ],
-  async run(args, io) {
-    const path = args.positionals[0];
-    const o = args.options;
-    try {
-      return await showSpans({
-        path,
-        logs: o.logs === true,
-        json: o.json === true,
-        color: io.color && o["no-color"] !== true && o.json !== true,
-        filter: recordFilter(o),
-      }, io);
-    } catch (error) {
-      throw readFailure(path, error);
-    }
+  run(args, io) {
+    return runOnJournal(
+      args,
+      io,
+      (reading) => showSpans({ ...reading, logs: args.options.logs === true }, io),
+    );
   },
 };
 
@@ -74,12 +66,8 @@ async function* tallied<R extends { readonly kind: string }>(
   }
 }
 
-interface SpansOptions {
-  path: string;
+interface SpansOptions extends JournalReading {
   logs: boolean;
-  json: boolean;
-  color: boolean;
-  filter: ReturnType<typeof recordFilter>;
 }
 
 async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {

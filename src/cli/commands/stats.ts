@@ -6,10 +6,10 @@
  */
 
 import type { Command } from "../command.ts";
-import { readFailure } from "../failure.ts";
 import { formatDuration, formatTime, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
-import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { type JournalReading, runOnJournal } from "../journal_command.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
 import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
 
 function count(map: Map<string, number>, key: string): void {
@@ -37,30 +37,12 @@ export const stats: Command = {
     NO_COLOR_OPTION,
     ...FILTER_OPTIONS,
   ],
-  async run(args, io) {
-    const path = args.positionals[0];
-    const o = args.options;
-    try {
-      return await journalStats({
-        path,
-        json: o.json === true,
-        color: io.color && o["no-color"] !== true && o.json !== true,
-        filter: recordFilter(o),
-      }, io);
-    } catch (error) {
-      throw readFailure(path, error);
-    }
+  run(args, io) {
+    return runOnJournal(args, io, (reading) => journalStats(reading, io));
   },
 };
 
-interface StatsOptions {
-  path: string;
-  json: boolean;
-  color: boolean;
-  filter: ReturnType<typeof recordFilter>;
-}
-
-async function journalStats(args: StatsOptions, io: CliIo): Promise<number> {
+async function journalStats(args: JournalReading, io: CliIo): Promise<number> {
   const [{ readJournal }, { TurnUsageTally }] = await Promise.all([
     import("../../reader/read_journal.ts"),
     import("../../genai/usage.ts"),

@@ -6,10 +6,10 @@
 
 import type { JournalRecord } from "../../reader/journal_record.ts";
 import { type Command, UsageError } from "../command.ts";
-import { readFailure } from "../failure.ts";
 import { formatRecord, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
-import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION, recordFilter } from "../options.ts";
+import { type JournalReading, runOnJournal } from "../journal_command.ts";
+import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
 import { reportSkipped } from "../report.ts";
 
 /** Keeps the last `capacity` items in a fixed array. */
@@ -65,31 +65,19 @@ export const tail: Command = {
     NO_COLOR_OPTION,
     ...FILTER_OPTIONS,
   ],
-  async run(args, io) {
-    const path = args.positionals[0];
-    const o = args.options;
-    try {
-      return await tailJournal({
-        path,
-        lines: o.lines as number,
-        follow: o.follow === true,
-        json: o.json === true,
-        color: io.color && o["no-color"] !== true && o.json !== true,
-        filter: recordFilter(o),
-      }, io);
-    } catch (error) {
-      throw readFailure(path, error);
-    }
+  run(args, io) {
+    return runOnJournal(args, io, (reading) =>
+      tailJournal({
+        ...reading,
+        lines: args.options.lines as number,
+        follow: args.options.follow === true,
+      }, io));
   },
 };
 
-interface TailOptions {
-  path: string;
+interface TailOptions extends JournalReading {
   lines: number;
   follow: boolean;
-  json: boolean;
-  color: boolean;
-  filter: ReturnType<typeof recordFilter>;
 }
 
 async function tailJournal(args: TailOptions, io: CliIo): Promise<number> {
