@@ -41,6 +41,68 @@ const SPAN_COLUMNS =
 const LOG_COLUMNS =
   "timestamp_ms, level, msg, extension_id, conversation_id, turn_id, span_id, attributes, body";
 
+// Rows are found through the turns table: spans and logs are indexed by their integer turn key
+// only (the store keeps no index on the turn id text: it cost the collector more). The SQL is
+// built here, apart from the source, so a test can ask SQLite how it would run it.
+const KEYS_OF = "SELECT turn_key FROM turns WHERE turn_id IN (SELECT value FROM json_each(?))";
+const tokens = (name: string) => `coalesce(json_extract(s.attributes, '$."${name}"'), 0)`;
+
+/**
+ * The list's details of the turns whose ids are given as a JSON array.
+ *
+ * @returns The SQL; its one parameter is the JSON array of turn ids.
+ */
+export function turnDetailSql(): string {
+  return `SELECT s.turn_id AS turn_id, min(s.start_ms) AS start,
+       max(coalesce(s.end_ms, s.start_ms)) AS end,
+       count(*) AS spans, sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
+       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
+       max(s.conversation_id) AS conversation_id,
+       json_group_array(DISTINCT s.extension_id) AS extensions,
+       (SELECT name FROM spans f
+         WHERE f.turn_key IN (SELECT turn_key FROM turns WHERE turn_id = s.turn_id)
+         ORDER BY f.start_ms, f.id LIMIT 1) AS name
+     FROM spans s WHERE s.turn_key IN (${KEYS_OF})
+     GROUP BY s.turn_id`;
+}
+
+/** The last log time of each turn whose id is in the JSON array parameter. */
+export const TURN_LOG_TIMES_SQL: string = `SELECT turn_id, max(timestamp_ms) AS last FROM logs
+     WHERE turn_key IN (${KEYS_OF}) GROUP BY turn_id`;
+
+/**
+ * One page of turn ids, newest first. Each filter asks the turn's own spans through the
+ * turn-key index, so a page costs a walk of the turns table, never a scan of every span.
+ *
+ * @param query The filters.
+ * @returns The SQL; its parameters follow the filters' order, then limit and offset.
+ */
+export function turnPageSql(query: TurnQuery): string {
+  const spansOf = "SELECT 1 FROM spans s WHERE s.turn_key = t.turn_key";
+  const where: string[] = ["t.turn_id IS NOT NULL"];
+  if (query.conversation !== undefined) where.push("t.conversation_id = ?");
+  if (query.extension !== undefined) where.push(`EXISTS (${spansOf} AND s.extension_id = ?)`);
+  if (query.status === "open") where.push(`EXISTS (${spansOf} AND s.status = 'open')`);
+  if (query.status === "error") {
+    where.push(
+      `NOT EXISTS (${spansOf} AND s.status = 'open')`,
+      `EXISTS (${spansOf} AND s.status = 'error')`,
+    );
+  }
+  if (query.status === "ok") {
+    where.push(`EXISTS (${spansOf})`, `NOT EXISTS (${spansOf} AND s.status != 'ok')`);
+  }
+  if (query.text) {
+    where.push(
+      `(t.turn_id LIKE ? ESCAPE '\\' OR t.conversation_id LIKE ? ESCAPE '\\'
+        OR EXISTS (${spansOf} AND s.name LIKE ? ESCAPE '\\'))`,
+    );
+  }
+  return `SELECT t.turn_id AS turn_id, min(t.first_ms) AS start FROM turns t
+    WHERE ${where.join(" AND ")} AND EXISTS (${spansOf})
+    GROUP BY t.turn_id ORDER BY start DESC, t.turn_id LIMIT ? OFFSET ?`;
+}
+
 /** `LIKE` pattern matching `text` anywhere, with `\` escaping the wildcards. */
 function contains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -55,56 +117,26 @@ function contains(text: string): string {
 export async function openStoreSource(path: string): Promise<ViewerSource> {
   const { db } = await openTraceStore(path, { readOnly: true });
   db.exec("PRAGMA busy_timeout = 2000;");
-  const tokens = (name: string) => `coalesce(json_extract(s.attributes, '$."${name}"'), 0)`;
-  const detail = db.prepare(
-    `SELECT s.turn_id AS turn_id, min(s.start_ms) AS start,
-       max(coalesce(s.end_ms, s.start_ms)) AS end,
-       count(*) AS spans, sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
-       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
-       max(s.conversation_id) AS conversation_id,
-       json_group_array(DISTINCT s.extension_id) AS extensions,
-       (SELECT name FROM spans f WHERE f.turn_id = s.turn_id ORDER BY f.start_ms, f.id LIMIT 1)
-         AS name
-     FROM spans s WHERE s.turn_id IN (SELECT value FROM json_each(?))
-     GROUP BY s.turn_id`,
-  );
-  const logTimes = db.prepare(
-    `SELECT turn_id, max(timestamp_ms) AS last FROM logs
-     WHERE turn_id IN (SELECT value FROM json_each(?)) GROUP BY turn_id`,
-  );
+  const detail = db.prepare(turnDetailSql());
+  const logTimes = db.prepare(TURN_LOG_TIMES_SQL);
   const pages = new Map<string, Statement>();
   /** The page's turn ids, newest first: grouped over the index, details asked after. */
   const pageOf = (query: TurnQuery): Statement => {
-    const where: string[] = ["turn_id IS NOT NULL"];
-    const having: string[] = [];
-    if (query.conversation !== undefined) where.push("conversation_id = ?");
-    if (query.extension !== undefined) having.push("sum(extension_id = ?) > 0");
-    if (query.status === "open") having.push("sum(status = 'open') > 0");
-    if (query.status === "error") {
-      having.push("sum(status = 'open') = 0 AND sum(status = 'error') > 0");
-    }
-    if (query.status === "ok") having.push("sum(status != 'ok') = 0");
-    if (query.text) {
-      having.push(
-        "sum(turn_id LIKE ? ESCAPE '\\' OR conversation_id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\') > 0",
-      );
-    }
-    const sql = `SELECT turn_id, min(start_ms) AS start FROM spans WHERE ${where.join(" AND ")}
-      GROUP BY turn_id ${having.length ? `HAVING ${having.join(" AND ")}` : ""}
-      ORDER BY start DESC, turn_id LIMIT ? OFFSET ?`;
+    const sql = turnPageSql(query);
     let statement = pages.get(sql);
     if (!statement) pages.set(sql, statement = db.prepare(sql));
     return statement;
   };
 
   const forest = (column: "turn_id" | "trace_id", id: string): TraceView | undefined => {
-    const spans = db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE ${column} = ? ORDER BY id`)
-      .all(
-        id,
-      ) as Row[];
-    const logs = db.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE ${column} = ? ORDER BY id`).all(
-      id,
-    ) as Row[];
+    // A turn through its keys (indexed); a trace id has no index: a scan of the store.
+    const where = column === "turn_id"
+      ? "turn_key IN (SELECT turn_key FROM turns WHERE turn_id = ?)"
+      : "trace_id = ?";
+    const spans = db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE ${where} ORDER BY id`)
+      .all(id) as Row[];
+    const logs = db.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE ${where} ORDER BY id`)
+      .all(id) as Row[];
     if (spans.length === 0 && logs.length === 0) return undefined;
     const records: StoredRecord[] = [];
     for (const row of spans) spanRowRecords(row, records);
