@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { createJournalSink, type LogRecord } from "../mod.ts";
+import { createJournalSink } from "../mod.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import {
   queryConversation,
@@ -16,13 +16,12 @@ import {
   queryTurn,
 } from "../src/collector/query.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
-import { openSqlite } from "../src/collector/sqlite.ts";
-import { TRACE_STORE_SCHEMA } from "../src/collector/schema.ts";
 import { otlpTraceId } from "../src/collector/trace_ids.ts";
 import { queryTurnUsage, queryUsage } from "../src/collector/usage.ts";
 import { pruneTraceStore } from "../src/collector/store_retention.ts";
 import { parsePrices } from "../src/collector/prices.ts";
 import { workload } from "./collector_workload.ts";
+import { openRawStore, rawRow } from "./raw_sqlite_limit.ts";
 import { OtlpMapper } from "../src/collector/otlp_mapping.ts";
 
 const total = Number(
@@ -82,57 +81,9 @@ try {
   // after each batch the collector commits, the same number of rows of the same workload,
   // already built, go through prepared INSERTs into the same tables without any secondary
   // index, in one transaction. Its time is taken out of the collector's.
-  const raw = await openSqlite(join(dir, "raw.db"));
-  raw.exec(
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
-  );
-  raw.exec(TRACE_STORE_SCHEMA.replace(/^CREATE INDEX.*$/gm, ""));
-  const rawLog = raw.prepare(
-    `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
-       span_id, trace_id, attributes, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const rawSpan = raw.prepare(
-    `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
-       status, extension_id, conversation_id, turn_id, attributes, links, body,
-       close_without_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const { db: raw, log: rawLog, span: rawSpan } = await openRawStore(join(dir, "raw.db"));
   const rawSource = workload(total);
-  const rawRow = (r: LogRecord): unknown[] => {
-    const a = r.attributes === undefined ? null : JSON.stringify(r.attributes);
-    const trace = otlpTraceId(r) ?? null;
-    if (r.kind === "log") {
-      return [
-        r.timestamp,
-        r.level,
-        r.msg,
-        r.extensionId,
-        r.conversationId ?? null,
-        r.turnId ?? null,
-        r.spanId ?? null,
-        trace,
-        a,
-        null,
-      ];
-    }
-    const close = r.kind === "span-close";
-    return [
-      r.spanId,
-      r.parentSpanId ?? null,
-      trace,
-      r.name,
-      r.timestamp,
-      close ? r.timestamp : null,
-      close ? r.durationMs : null,
-      close ? r.status : "open",
-      r.extensionId,
-      r.conversationId ?? null,
-      r.turnId ?? null,
-      a ?? "{}",
-      "[]",
-      null,
-      0,
-    ];
-  };
+
   let rawMs = 0;
   let rawCpu = 0;
   let rawRows = 0;
@@ -146,7 +97,7 @@ try {
     for (let k = 0; k < count; k++) {
       const next = rawSource.next();
       if (next.done) break;
-      rows.push(rawRow(next.value));
+      rows.push(rawRow(next.value, otlpTraceId(next.value) ?? null));
     }
     const c0 = cpuSeconds();
     const t0 = performance.now();

@@ -13,10 +13,9 @@ import { join } from "node:path";
 import type { LogRecord } from "../mod.ts";
 import type { JournalRecord } from "../src/reader/journal_record.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
-import { openSqlite } from "../src/collector/sqlite.ts";
-import { TRACE_STORE_SCHEMA } from "../src/collector/schema.ts";
 import { otlpTraceId } from "../src/collector/trace_ids.ts";
 import { workload } from "./collector_workload.ts";
+import { openRawStore, rawRow } from "./raw_sqlite_limit.ts";
 
 const env = (globalThis as { process?: { env: Record<string, string> } }).process?.env ?? {};
 const total = Number(env.RECORDS ?? 600_000);
@@ -32,62 +31,13 @@ function cpuMs(): number {
   return (usage.user + usage.system) / 1e3;
 }
 
-/** The raw limit's row of a record (as bench/collector.bench.ts builds it). */
-function rawRow(r: LogRecord): unknown[] {
-  const a = r.attributes === undefined ? null : JSON.stringify(r.attributes);
-  const trace = otlpTraceId(r) ?? null;
-  if (r.kind === "log") {
-    return [
-      r.timestamp,
-      r.level,
-      r.msg,
-      r.extensionId,
-      r.conversationId ?? null,
-      r.turnId ?? null,
-      r.spanId ?? null,
-      trace,
-      a,
-      null,
-    ];
-  }
-  const close = r.kind === "span-close";
-  return [
-    r.spanId,
-    r.parentSpanId ?? null,
-    trace,
-    r.name,
-    r.timestamp,
-    close ? r.timestamp : null,
-    close ? r.durationMs : null,
-    close ? r.status : "open",
-    r.extensionId,
-    r.conversationId ?? null,
-    r.turnId ?? null,
-    a ?? "{}",
-    "[]",
-    null,
-    0,
-  ];
-}
-
 try {
   const lines = [...workload(total)].map((record) => JSON.stringify(record));
   console.log(`${runtime}: ${lines.length} records, load average ${loadavg()[0].toFixed(1)}`);
 
   // 1. The ceiling.
   const store = await openTraceStore(join(dir, "store.db"));
-  const raw = await openSqlite(join(dir, "raw.db"));
-  raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
-  raw.exec(TRACE_STORE_SCHEMA.replace(/^CREATE INDEX.*$/gm, ""));
-  const rawLog = raw.prepare(
-    `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
-       span_id, trace_id, attributes, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const rawSpan = raw.prepare(
-    `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
-       status, extension_id, conversation_id, turn_id, attributes, links, body,
-       close_without_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const { db: raw, log: rawLog, span: rawSpan } = await openRawStore(join(dir, "raw.db"));
   let storeMs = 0, storeCpu = 0, rawMs = 0, rawCpu = 0;
   for (let at = 0; at < lines.length; at += BATCH) {
     const records = lines.slice(at, at + BATCH).map((line) => JSON.parse(line) as JournalRecord);
@@ -95,7 +45,7 @@ try {
     store.commit("journal", records, []);
     storeMs += performance.now() - t;
     storeCpu += cpuMs() - c;
-    const rows = (records as LogRecord[]).map(rawRow);
+    const rows = (records as LogRecord[]).map((r) => rawRow(r, otlpTraceId(r) ?? null));
     c = cpuMs();
     t = performance.now();
     raw.exec("BEGIN IMMEDIATE");
@@ -118,7 +68,7 @@ try {
   // 2. Hand-over, per record, on the receiving (SQLite) thread; best of 3.
   const sample = lines.slice(0, 100_000);
   const records = sample.map((line) => JSON.parse(line) as LogRecord);
-  const rows = records.map(rawRow);
+  const rows = records.map((r) => rawRow(r, otlpTraceId(r) ?? null));
   const best = (fn: () => void) => {
     let min = Infinity;
     for (let k = 0; k < 3; k++) {

@@ -16,9 +16,8 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { collectJournal } from "../src/collector/collect.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
-import { openSqlite } from "../src/collector/sqlite.ts";
-import { TRACE_STORE_SCHEMA } from "../src/collector/schema.ts";
 import { workload } from "./collector_workload.ts";
+import { openRawStore, rawRow } from "./raw_sqlite_limit.ts";
 
 const env = (globalThis as { process?: { env: Record<string, string> } }).process?.env ?? {};
 const asked = Number(env.RECORDS ?? 300_000);
@@ -207,52 +206,12 @@ async function today(): Promise<number> {
 async function rawLimit(): Promise<number> {
   const lines = (await import("node:fs")).readFileSync(path, "utf8").split("\n").filter(Boolean);
   const rows = lines.map((l) => JSON.parse(l));
-  const raw = await openSqlite(join(dir, `raw-${Math.random()}.db`));
-  raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
-  raw.exec(TRACE_STORE_SCHEMA.replace(/^CREATE INDEX.*$/gm, ""));
-  const rawLog = raw.prepare(
-    `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
-       span_id, trace_id, attributes, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const { db: raw, log: rawLog, span: rawSpan } = await openRawStore(
+    join(dir, `raw-${Math.random()}.db`),
   );
-  const rawSpan = raw.prepare(
-    `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms, duration_ms,
-       status, extension_id, conversation_id, turn_id, attributes, links, body,
-       close_without_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const prepared = rows.map((r) => {
-    const a = r.attributes === undefined ? null : JSON.stringify(r.attributes);
-    const trace = "0123456789abcdef0123456789abcdef";
-    return r.kind === "log"
-      ? [
-        r.timestamp,
-        r.level,
-        r.msg,
-        r.extensionId,
-        r.conversationId ?? null,
-        r.turnId ?? null,
-        r.spanId ?? null,
-        trace,
-        a,
-        null,
-      ]
-      : [
-        r.spanId,
-        r.parentSpanId ?? null,
-        trace,
-        r.name,
-        r.timestamp,
-        r.kind === "span-close" ? r.timestamp : null,
-        r.kind === "span-close" ? r.durationMs : null,
-        r.kind === "span-close" ? r.status : "open",
-        r.extensionId,
-        r.conversationId ?? null,
-        r.turnId ?? null,
-        a ?? "{}",
-        "[]",
-        null,
-        0,
-      ];
-  });
+  // A fixed trace id: the worker derives ids, so the raw side pays for none.
+  const prepared = rows.map((r) => rawRow(r, "0123456789abcdef0123456789abcdef"));
+
   const BATCH = 25_000;
   const t0 = performance.now();
   for (let at = 0; at < prepared.length; at += BATCH) {
