@@ -173,6 +173,16 @@ function positionOf(row: Record<string, SqlValue>): FilePosition {
   };
 }
 
+/** The usage counters both usage tables add up on conflict: one list, so the two agree. */
+const ADD_USAGE_SUMS = [
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "costed_spans",
+  "uncosted_input",
+  "uncosted_output",
+].map((column) => `${column} = ${column} + excluded.${column}`).join(",\n         ");
+
 /**
  * A SQLite store of logs and spans (see {@linkcode TRACE_STORE_SCHEMA}). Open one with
  * {@linkcode openTraceStore}; fill it with {@linkcode collectJournal} (or
@@ -284,12 +294,7 @@ export class TraceStore {
       `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
          cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (model, extension_id) DO UPDATE SET spans = spans + excluded.spans,
-         input_tokens = input_tokens + excluded.input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens,
-         cost_usd = cost_usd + excluded.cost_usd,
-         costed_spans = costed_spans + excluded.costed_spans,
-         uncosted_input = uncosted_input + excluded.uncosted_input,
-         uncosted_output = uncosted_output + excluded.uncosted_output`,
+         ${ADD_USAGE_SUMS}`,
     );
     this.addScoped = prepareLater(
       db,
@@ -300,12 +305,7 @@ export class TraceStore {
          first_ms = coalesce(min(first_ms, excluded.first_ms), first_ms, excluded.first_ms),
          last_ms = coalesce(max(last_ms, excluded.last_ms), last_ms, excluded.last_ms),
          spans = spans + excluded.spans,
-         input_tokens = input_tokens + excluded.input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens,
-         cost_usd = cost_usd + excluded.cost_usd,
-         costed_spans = costed_spans + excluded.costed_spans,
-         uncosted_input = uncosted_input + excluded.uncosted_input,
-         uncosted_output = uncosted_output + excluded.uncosted_output`,
+         ${ADD_USAGE_SUMS}`,
     );
     this.selectPositions = prepareLater(
       db,
