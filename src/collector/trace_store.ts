@@ -10,7 +10,19 @@ import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { applyTraceStoreSchema, checkTraceStoreVersion, SLOWEST_KEPT } from "./schema.ts";
 import { openSqlite, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
-import { otlpTraceId } from "./trace_ids.ts";
+import { BatchPlanner } from "./batch_planner.ts";
+import {
+  CLOSE_FIELDS,
+  CLOSE_IN_BATCH_FIELDS,
+  LOG_FIELDS,
+  OP_CLOSE,
+  OP_CLOSE_IN_BATCH,
+  OP_LOG,
+  OP_OPEN,
+  OPEN_FIELDS,
+  type PlanValue,
+  type RowPlan,
+} from "./row_plan.ts";
 import { RecentMap } from "./recent_map.ts";
 
 /**
@@ -36,17 +48,15 @@ export interface IngestCounts {
   ignored: number;
 }
 
-/** How many open spans (trace ids, turn keys) the store remembers at least between records. */
+/** How many open spans (turn keys, anchors) the store remembers at least between records. */
 const OPEN_CACHE = 100_000;
-
-/** A record read back, before its fields are checked. */
-type Loose = { readonly kind: string; readonly [field: string]: unknown };
 
 /** What the store keeps of an open span between its open and its close. */
 interface OpenSpan {
   id: number;
-  attributes: Record<string, unknown> | undefined;
-  links: unknown[] | undefined;
+  /** Attributes and links as their JSON text, parsed only if a later batch closes the span. */
+  attributes: string | null;
+  links: string | null;
   conversation_id: string | null;
   turn_id: string | null;
   parent_span_id: string | null;
@@ -56,8 +66,8 @@ interface OpenSpan {
   usage: SpanUsage;
 }
 
-/** The parameters of one `spans` INSERT; attributes and links as values until written. */
-type PendingRow = unknown[];
+/** The parameters of one `spans` INSERT. */
+type PendingRow = PlanValue[];
 
 /** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
 interface UsageDelta {
@@ -128,8 +138,6 @@ function addDelta(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: numb
   }
 }
 
-const TRACE_HEX = /^[0-9a-f]{32}$/;
-
 function hasUsage(u: SpanUsage): boolean {
   return u.inputTokens !== null || u.outputTokens !== null || u.costUsd !== null;
 }
@@ -145,6 +153,14 @@ function json(value: unknown): string | null {
 
 function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
+}
+
+function str(value: PlanValue): string | null {
+  return value as string | null;
+}
+
+function num(value: PlanValue): number | null {
+  return value as number | null;
 }
 
 function parse(value: unknown): unknown {
@@ -207,10 +223,10 @@ export class TraceStore {
   private findOpen: SqlStatement;
   /** The open rows this store inserted, by span id: spares a SELECT and a parse per close. */
   private opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
-  /** Trace ids of recent spans, so children find their parent's without an index. */
-  private traces = new RecentMap<string, string>(OPEN_CACHE);
-  /** Trace ids of recent turns: derived by a hash that every record of a turn would repeat. */
-  private turnTraces = new RecentMap<string, string>(OPEN_CACHE);
+  /** Plans the records given to `ingest` and `commit` (a collector's worker plans its own). */
+  private planner = new BatchPlanner();
+  /** Trace ids of anchors the planner could not settle, looked up here. */
+  private anchors = new RecentMap<string, string>(OPEN_CACHE);
   /** Usage to add to `usage_totals` at the end of the batch. */
   private usage = new Map<string, UsageDelta>();
   /** Usage to add to `usage_by` at the end of the batch, by scope, key, model, extension. */
@@ -327,34 +343,21 @@ export class TraceStore {
     );
   }
 
-  private lookup = (spanId: string): string | undefined => {
-    const known = this.traces.get(spanId);
-    if (known !== undefined) return known;
-    const trace = this.traceOf.get(spanId)?.trace_id;
-    return typeof trace === "string" ? trace : undefined;
-  };
-
-  /** The record's own `traceId` when it has a valid one, else the derived one. */
-  private traceId(r: Loose): string | undefined {
-    const own = r.traceId;
-    if (typeof own === "string" && TRACE_HEX.test(own)) return own;
-    const turn = r.turnId;
-    if (own !== undefined || typeof turn !== "string") return otlpTraceId(r, this.lookup);
-    // The turn rule of otlpTraceId: the trace depends on the conversation and turn only.
-    const conversation = typeof r.conversationId === "string" ? r.conversationId : "";
-    const key = `${conversation.length}:${conversation}${turn}`;
-    let trace = this.turnTraces.get(key);
-    if (trace === undefined) {
-      trace = otlpTraceId(r, this.lookup) as string;
-      this.turnTraces.set(key, trace);
+  /**
+   * The trace id a planned record joins: the planner's, unless it named an anchor span it
+   * did not remember; then the anchor's trace when this store knows it (an open span in the
+   * database), else the planner's id derived from the anchor. Remembered per anchor, so
+   * every record that names it joins the same trace.
+   */
+  private settleTrace(trace: PlanValue, anchor: PlanValue): string | null {
+    if (anchor === null) return trace as string | null;
+    let settled = this.anchors.get(anchor as string);
+    if (settled === undefined) {
+      const found = this.traceOf.get(anchor)?.trace_id;
+      settled = typeof found === "string" ? found : trace as string;
+      this.anchors.set(anchor as string, settled);
     }
-    return trace;
-  }
-
-  /** Remembers a span's trace id, so its children written later share it. */
-  private rememberTrace(spanId: string, traceId: string | undefined): void {
-    if (traceId === undefined) return;
-    this.traces.set(spanId, traceId);
+    return settled;
   }
 
   /**
@@ -484,7 +487,7 @@ export class TraceStore {
    * ```
    */
   ingest(records: Iterable<JournalRecord>): IngestCounts {
-    return this.transaction(() => this.ingestBatch(records));
+    return this.transaction(() => this.apply(this.planner.plan(records)));
   }
 
   /**
@@ -501,8 +504,26 @@ export class TraceStore {
     records: Iterable<JournalRecord>,
     positions: readonly FilePosition[],
   ): IngestCounts {
+    return this.commitPlan(journal, this.planner.plan(records), positions);
+  }
+
+  /**
+   * {@linkcode TraceStore.commit} of a batch planned elsewhere (a collector's worker):
+   * `plan` must come from one {@linkcode BatchPlanner} that planned every batch of the
+   * journal before it, in order.
+   *
+   * @param journal The journal's path, as the positions' key.
+   * @param plan The batch's row operations.
+   * @param positions Every known file position after the batch.
+   * @returns What was done with the records.
+   */
+  commitPlan(
+    journal: string,
+    plan: RowPlan,
+    positions: readonly FilePosition[],
+  ): IngestCounts {
     return this.transaction(() => {
-      const counts = this.ingestBatch(records);
+      const counts = this.apply(plan);
       this.deletePositions.run(journal);
       for (const p of positions) {
         this.insertPosition.run(
@@ -569,7 +590,8 @@ export class TraceStore {
     } catch (error) {
       this.db.exec("ROLLBACK");
       this.opens.clear();
-      this.traces.clear();
+      this.planner.clear();
+      this.anchors.clear();
       this.usage.clear();
       this.scoped.clear();
       this.turnKeys.clear();
@@ -579,47 +601,44 @@ export class TraceStore {
     }
   }
 
-  /** A close whose open was not read: a row of its own, `close_without_open = 1`. */
-  private closedRow(
-    r: Loose,
-    time: number,
-    duration: number | null,
-    status: string,
-    own: Record<string, unknown> | undefined,
-  ): PendingRow {
-    const usage = readUsage(own);
-    const traceId = this.traceId(r);
-    const extensionId = String(r.extensionId ?? "");
-    this.rememberTrace(String(r.spanId), traceId);
-    this.countUsage(
-      usage,
-      extensionId,
-      1,
-      text(r.turnId),
-      text(r.conversationId),
-      time - (duration ?? 0),
-    );
+  /** A close whose open was not read ({@linkcode OP_CLOSE} at `at`): a row of its own. */
+  private closedRow(v: PlanValue[], at: number): PendingRow {
+    const time = v[at + 1] as number;
+    const duration = num(v[at + 2]);
+    const extensionId = v[at + 5] as string;
+    const conversation = str(v[at + 6]);
+    const turn = str(v[at + 7]);
+    const usage: SpanUsage = {
+      model: str(v[at + 14]),
+      inputTokens: num(v[at + 15]),
+      outputTokens: num(v[at + 16]),
+      costUsd: num(v[at + 17]),
+    };
+    const start = time - (duration ?? 0);
+    const traceId = this.settleTrace(v[at + 12], v[at + 13]);
+    this.countUsage(usage, extensionId, 1, turn, conversation, start);
+    const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
     return [
-      r.spanId,
-      text(r.parentSpanId),
+      v[at],
+      v[at + 8],
       traceId,
-      String(r.name ?? ""),
-      time - (duration ?? 0),
+      v[at + 4],
+      start,
       time,
       duration,
-      status,
+      v[at + 3],
       extensionId,
-      text(r.conversationId),
-      text(r.turnId),
-      { ...own },
-      r.links ?? [],
+      conversation,
+      turn,
+      json({ ...own }),
+      v[at + 11],
       null,
       1,
       usage.model,
       usage.inputTokens,
       usage.outputTokens,
       usage.costUsd,
-      this.turnKey(text(r.conversationId), text(r.turnId), time),
+      this.turnKey(conversation, turn, time),
       this.slowest(duration),
     ];
   }
@@ -670,8 +689,8 @@ export class TraceStore {
     const num = (value: SqlValue) => value === null ? null : Number(value);
     return {
       id: Number(row.id),
-      attributes: parse(row.attributes) as Record<string, unknown> | undefined,
-      links: parse(row.links) as unknown[] | undefined,
+      attributes: text(row.attributes),
+      links: text(row.links),
       conversation_id: text(row.conversation_id),
       turn_id: text(row.turn_id),
       parent_span_id: text(row.parent_span_id),
@@ -687,69 +706,73 @@ export class TraceStore {
     };
   }
 
-  /** Writes a batch of records as rows; the caller owns the transaction. */
-  private ingestBatch(records: Iterable<JournalRecord>): IngestCounts {
-    /** This batch's span rows, inserted at its end: a span opened and closed in it once. */
+  /**
+   * Writes a batch's row operations, in journal order; the caller owns the transaction.
+   * Span rows are inserted at the batch's end, a span opened and closed in it as one row.
+   */
+  private apply(plan: RowPlan): IngestCounts {
+    const { ops, values: v } = plan;
     const pending: { row: PendingRow; span?: OpenSpan }[] = [];
-    /** Spans opened in this batch and not yet closed: their index in `pending`. */
-    const openInBatch = new Map<string, number>();
+    /** The batch's opens, by ordinal: their index in `pending`. */
+    const opened: number[] = [];
     const counts: IngestCounts = {
       logs: 0,
       spanOpens: 0,
       spanCloses: 0,
       closesWithoutOpen: 0,
-      ignored: 0,
+      ignored: plan.ignored,
     };
-    for (const record of records) {
-      const r = record as Loose;
-      const time = r.timestamp;
-      if (typeof time !== "number" || !Number.isFinite(time)) {
-        counts.ignored++;
-        continue;
-      }
-      if (r.kind === "log") {
+    let at = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op === OP_LOG) {
+        const time = v[at] as number;
         this.insertLog.run(
           time,
-          String(r.level ?? "info"),
-          String(r.msg ?? ""),
-          String(r.extensionId ?? ""),
-          text(r.conversationId),
-          text(r.turnId),
-          text(r.spanId),
-          this.traceId(r) ?? null,
-          json(r.attributes),
-          json(r.body),
-          this.turnKey(text(r.conversationId), text(r.turnId), time),
+          v[at + 1],
+          v[at + 2],
+          v[at + 3],
+          v[at + 4],
+          v[at + 5],
+          v[at + 6],
+          this.settleTrace(v[at + 7], v[at + 8]),
+          v[at + 9],
+          v[at + 10],
+          this.turnKey(str(v[at + 4]), str(v[at + 5]), time),
         );
         counts.logs++;
+        at += LOG_FIELDS;
         continue;
       }
-      if (typeof r.spanId !== "string" || (r.kind !== "span-open" && r.kind !== "span-close")) {
-        counts.ignored++;
-        continue;
-      }
-      const extensionId = String(r.extensionId ?? "");
-      const own = r.attributes as Record<string, unknown> | undefined;
-      if (r.kind === "span-open") {
-        const usage = readUsage(own);
-        const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
-        const traceId = this.traceId(r);
-        const turnKey = this.turnKey(text(r.conversationId), text(r.turnId), time);
+      if (op === OP_OPEN) {
+        const spanId = v[at] as string;
+        const time = v[at + 5] as number;
+        const extensionId = v[at + 6] as string;
+        const conversation = str(v[at + 7]);
+        const turn = str(v[at + 8]);
+        const traceId = this.settleTrace(v[at + 2], v[at + 3]);
+        const turnKey = this.turnKey(conversation, turn, time);
+        const usage: SpanUsage = {
+          model: str(v[at + 12]),
+          inputTokens: num(v[at + 13]),
+          outputTokens: num(v[at + 14]),
+          costUsd: num(v[at + 15]),
+        };
         const row: PendingRow = [
-          r.spanId,
-          text(r.parentSpanId),
+          spanId,
+          v[at + 1],
           traceId,
-          String(r.name ?? ""),
+          v[at + 4],
           time,
           null,
           null,
           "open",
           extensionId,
-          text(r.conversationId),
-          text(r.turnId),
-          own ?? {},
-          links ?? [],
-          json(r.body),
+          conversation,
+          turn,
+          v[at + 9],
+          v[at + 10],
+          v[at + 11],
           0,
           usage.model,
           usage.inputTokens,
@@ -758,113 +781,71 @@ export class TraceStore {
           turnKey,
           null,
         ];
-        this.rememberTrace(r.spanId, traceId);
-        this.countUsage(usage, extensionId, 1, text(r.turnId), text(r.conversationId), time);
-        this.opens.delete(r.spanId);
+        this.countUsage(usage, extensionId, 1, turn, conversation, time);
+        this.opens.delete(spanId);
         const span: OpenSpan = {
           id: -1,
-          attributes: own,
-          links,
-          conversation_id: text(r.conversationId),
-          turn_id: text(r.turnId),
-          parent_span_id: text(r.parentSpanId),
+          attributes: str(v[at + 9]),
+          links: str(v[at + 10]),
+          conversation_id: conversation,
+          turn_id: turn,
+          parent_span_id: str(v[at + 1]),
           extension_id: extensionId,
           turn_key: turnKey,
           start: time,
           usage,
         };
+        opened.push(pending.length);
         pending.push({ row, span });
-        openInBatch.set(r.spanId, pending.length - 1);
         counts.spanOpens++;
+        at += OPEN_FIELDS;
         continue;
       }
-      const status = r.status === "error" ? "error" : "ok";
-      const duration = typeof r.durationMs === "number" ? r.durationMs : null;
-      const inBatch = openInBatch.get(r.spanId);
-      openInBatch.delete(r.spanId);
-      const open = inBatch !== undefined
-        ? pending[inBatch].span
-        : this.opens.get(r.spanId) ?? this.openFromRow(r.spanId);
-      this.opens.delete(r.spanId);
-      if (!open) {
-        pending.push({ row: this.closedRow(r, time, duration, status, own) });
-        counts.closesWithoutOpen++;
-        counts.spanCloses++;
-        continue;
-      }
-      const attributes = own === undefined || own === null
-        ? open.attributes ?? {}
-        : { ...open.attributes, ...own };
-      let links = open.links;
-      if (Array.isArray(r.links) && r.links.length > 0) {
-        links = links === undefined ? [] : links.slice();
-        for (const link of r.links as { spanId: string }[]) {
-          if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
-            links.push(link);
-          }
-        }
-      }
-      const usage = own === undefined || own === null ? open.usage : readUsage(attributes);
-      const conversation = open.conversation_id ?? text(r.conversationId);
-      const turn = open.turn_id ?? text(r.turnId);
-      const turnKey = this.turnKey(conversation, turn, time);
-      const parent = open.parent_span_id ?? text(r.parentSpanId);
-      if (inBatch !== undefined) {
+      counts.spanCloses++;
+      if (op === OP_CLOSE_IN_BATCH) {
         // Opened in this batch: its one INSERT carries the close (no UPDATE, no index churn).
-        const row = pending[inBatch].row;
-        row[1] = parent;
+        const entry = pending[opened[v[at] as number]];
+        const open = entry.span!;
+        const time = v[at + 1] as number;
+        const duration = num(v[at + 2]);
+        const conversation = str(v[at + 4]);
+        const turn = str(v[at + 5]);
+        const usage: SpanUsage = {
+          model: str(v[at + 7]),
+          inputTokens: num(v[at + 8]),
+          outputTokens: num(v[at + 9]),
+          costUsd: num(v[at + 10]),
+        };
+        const row = entry.row;
+        row[19] = this.turnKey(conversation, turn, time);
+        row[1] = v[at + 6];
         row[5] = time;
         row[6] = duration;
-        row[7] = status;
+        row[7] = v[at + 3];
         row[9] = conversation;
         row[10] = turn;
-        row[11] = attributes;
-        row[12] = links ?? [];
         row[15] = usage.model;
         row[16] = usage.inputTokens;
         row[17] = usage.outputTokens;
         row[18] = usage.costUsd;
-        row[19] = turnKey;
         row[20] = this.slowest(duration);
-        pending[inBatch].span = undefined;
-      } else {
-        const { changes } = this.closeSpan.run(
-          time,
-          duration,
-          status,
-          json(attributes),
-          json(links ?? []),
-          conversation,
-          turn,
-          parent,
-          usage.model,
-          usage.inputTokens,
-          usage.outputTokens,
-          usage.costUsd,
-          turnKey,
-          this.slowest(duration),
-          open.id,
-        );
-        if (changes === 0) {
-          // Its open row was pruned meanwhile (retention, which also took its usage out of
-          // the totals): keep the close on its own.
-          pending.push({ row: this.closedRow(r, time, duration, status, own) });
-          counts.closesWithoutOpen++;
-          counts.spanCloses++;
-          continue;
-        }
+        entry.span = undefined;
+        if (v[at + 11] === 1) this.recount(open, usage, turn, conversation);
+        at += CLOSE_IN_BATCH_FIELDS;
+        continue;
       }
-      if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
-        const { extension_id: extension, start } = open;
-        this.countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
-        this.countUsage(usage, extension, 1, turn, conversation, start);
+      // OP_CLOSE: its open is in the store (cached or in the database), or nowhere.
+      const spanId = v[at] as string;
+      const open = this.opens.get(spanId) ?? this.openFromRow(spanId);
+      this.opens.delete(spanId);
+      if (!open || !this.closeStoredSpan(open, v, at)) {
+        pending.push({ row: this.closedRow(v, at) });
+        counts.closesWithoutOpen++;
       }
-      counts.spanCloses++;
+      at += CLOSE_FIELDS;
     }
     // Span rows in journal order; those still open are remembered for their close.
     for (const { row, span } of pending) {
-      row[11] = json(row[11]);
-      row[12] = json(row[12]);
       const { lastInsertRowid } = this.insertSpan.run(...row);
       if (span !== undefined) {
         span.id = lastInsertRowid;
@@ -873,6 +854,66 @@ export class TraceStore {
     }
     this.flushBatch();
     return counts;
+  }
+
+  /**
+   * Completes the row of a span opened in an earlier batch with its close
+   * ({@linkcode OP_CLOSE} at `at`): the close's attributes and links merged over the open's.
+   * `false` when the row is gone (pruned meanwhile; retention also took its usage out).
+   */
+  private closeStoredSpan(open: OpenSpan, v: PlanValue[], at: number): boolean {
+    const time = v[at + 1] as number;
+    const duration = num(v[at + 2]);
+    const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
+    const earlier = parse(open.attributes) as Record<string, unknown> | undefined;
+    const attributes = own === undefined ? earlier ?? {} : { ...earlier, ...own };
+    let links = parse(open.links) as unknown[] | undefined;
+    if (v[at + 10] !== null) {
+      links = links === undefined ? [] : links.slice();
+      for (const link of JSON.parse(v[at + 10] as string) as { spanId: string }[]) {
+        if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
+          links.push(link);
+        }
+      }
+    }
+    const usage = own === undefined ? open.usage : readUsage(attributes);
+    const conversation = open.conversation_id ?? str(v[at + 6]);
+    const turn = open.turn_id ?? str(v[at + 7]);
+    const turnKey = this.turnKey(conversation, turn, time);
+    const { changes } = this.closeSpan.run(
+      time,
+      duration,
+      v[at + 3],
+      json(attributes),
+      json(links ?? []),
+      conversation,
+      turn,
+      open.parent_span_id ?? str(v[at + 8]),
+      usage.model,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.costUsd,
+      turnKey,
+      this.slowest(duration),
+      open.id,
+    );
+    if (changes === 0) return false;
+    if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
+      this.recount(open, usage, turn, conversation);
+    }
+    return true;
+  }
+
+  /** Moves a closed span's usage from what its open said to what its close says. */
+  private recount(
+    open: OpenSpan,
+    usage: SpanUsage,
+    turn: string | null,
+    conversation: string | null,
+  ): void {
+    const { extension_id: extension, start } = open;
+    this.countUsage(open.usage, extension, -1, open.turn_id, open.conversation_id, start);
+    this.countUsage(usage, extension, 1, turn, conversation, start);
   }
 }
 
