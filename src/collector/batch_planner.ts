@@ -1,7 +1,7 @@
 /**
- * Records to the trace store's row operations, without the database: everything the
- * collector works out from the records alone, so it can run on another thread than the
- * one writing SQLite (see {@linkcode RowPlan}).
+ * Records to what the trace store writes, without the database: everything the collector
+ * works out from the records alone, so that it can run on another thread than the one
+ * writing SQLite (see {@linkcode RowPlan}).
  *
  * @module
  */
@@ -10,14 +10,18 @@ import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { hashTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
 import {
-  OP_CLOSE,
-  OP_CLOSE_IN_BATCH,
-  OP_LOG,
-  OP_OPEN,
+  EV_CLOSE,
+  EV_CLOSED,
+  EV_SETTLE_LOG,
+  EV_SETTLE_SPAN,
+  LOG_COLUMNS,
   type PlanValue,
   type RowPlan,
+  SPAN,
+  SPAN_COLUMNS,
 } from "./row_plan.ts";
 import { otlpTraceId } from "./trace_ids.ts";
+import { UsageDeltas } from "./usage_deltas.ts";
 
 /** How many spans' and turns' trace ids the planner remembers at least. */
 export const REMEMBERED_TRACES = 100_000;
@@ -27,14 +31,10 @@ type Loose = { readonly kind: string; readonly [field: string]: unknown };
 
 /** What the planner keeps of a span opened in the batch until its close. */
 interface OpenInBatch {
-  ordinal: number;
-  /** Where its OP_OPEN's attributes field is, to put the merged ones there. */
-  field: number;
+  /** Its row in the batch's spans. */
+  row: number;
   attributes: Record<string, unknown> | undefined;
   links: unknown[] | undefined;
-  conversation: string | null;
-  turn: string | null;
-  parent: string | null;
   usage: SpanUsage;
 }
 
@@ -55,6 +55,57 @@ function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
+/** A batch being planned: its sections, built side by side. */
+class Draft {
+  logs: PlanValue[] = [];
+  spans: PlanValue[] = [];
+  scopes: PlanValue[] = [];
+  events: PlanValue[] = [];
+  kinds: number[] = [];
+  usage = new UsageDeltas();
+  /** Scope index by `conversation \0 turn`. */
+  scopeIndex = new Map<string, number>();
+  /** The last scope asked for: records of one turn come in runs. */
+  lastConversation: string | null = null;
+  lastTurn: string | null = null;
+  lastScope = -1;
+  /** Spans opened in the batch and not yet closed, by span id. */
+  open = new Map<string, OpenInBatch>();
+  ignored = 0;
+  spanOpens = 0;
+  spanCloses = 0;
+
+  /** The index of a scope among the batch's (added when new), its times widened to `time`. */
+  scope(conversation: string | null, turn: string | null, time: number): number | null {
+    if (conversation === null && turn === null) return null;
+    let index: number | undefined;
+    if (conversation === this.lastConversation && turn === this.lastTurn) index = this.lastScope;
+    else {
+      index = this.scopeIndex.get(`${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`);
+      this.lastConversation = conversation;
+      this.lastTurn = turn;
+    }
+    if (index === undefined) {
+      const key = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
+      index = this.scopes.length / 4;
+      this.scopeIndex.set(key, index);
+      this.scopes.push(conversation, turn, time, time);
+      this.lastScope = index;
+      return index;
+    }
+    this.lastScope = index;
+    const at = index * 4;
+    if (time < (this.scopes[at + 2] as number)) this.scopes[at + 2] = time;
+    if (time > (this.scopes[at + 3] as number)) this.scopes[at + 3] = time;
+    return index;
+  }
+
+  event(kind: number, ...fields: PlanValue[]): void {
+    this.kinds.push(kind);
+    for (const field of fields) this.events.push(field);
+  }
+}
+
 /**
  * Plans batches of records, remembering across batches the trace ids of recent spans and
  * turns (a child joins its parent's trace, every record of a turn shares one).
@@ -62,12 +113,13 @@ function text(value: unknown): string | null {
  * @example A span opened and closed in one batch is one row
  * ```ts
  * import { BatchPlanner } from "./batch_planner.ts";
- * import { OP_CLOSE_IN_BATCH, OP_OPEN } from "./row_plan.ts";
+ * import { SPAN_COLUMNS } from "./row_plan.ts";
  * const plan = new BatchPlanner().plan([
  *   { kind: "span-open", spanId: "s", name: "llm", timestamp: 1, extensionId: "host" },
  *   { kind: "span-close", spanId: "s", name: "llm", timestamp: 9, durationMs: 8, status: "ok", extensionId: "host" },
  * ]);
- * if (plan.ops.join() !== `${OP_OPEN},${OP_CLOSE_IN_BATCH}`) throw new Error(String(plan.ops));
+ * const rows = plan.spans.length / SPAN_COLUMNS;
+ * if (rows !== 1 || plan.spanCloses !== 1) throw new Error(String(rows));
  * ```
  */
 export class BatchPlanner {
@@ -77,6 +129,8 @@ export class BatchPlanner {
   private turnTraces = new RecentMap<string, string>(REMEMBERED_TRACES);
   /** The span id of the last lookup that missed, while planning one record. */
   private missed: string | undefined;
+  /** The last turn's trace id: records of one turn come in runs. */
+  private lastTurn: { conversation: string; turn: string; trace: string } | undefined;
 
   private lookup = (spanId: string): string | undefined => {
     const known = this.traces.get(spanId);
@@ -87,191 +141,219 @@ export class BatchPlanner {
   };
 
   /**
-   * Pushes the record's trace id and its anchor: the record's own `traceId` when valid,
-   * else the turn's, else its parent's (or its own span's) when remembered; when not, the
-   * anchor names the span id for the store to look up, and the trace id is the one derived
-   * from it.
+   * The record's trace id and anchor: its own `traceId` when valid, else the turn's, else
+   * its parent's (or its own span's) when remembered; when not, the anchor names the span
+   * id for the store to look up, and the trace id is the one derived from it.
    */
-  private pushTrace(values: PlanValue[], r: Loose): string {
+  private trace(r: Loose): [trace: string | null, anchor: string | null] {
     const own = r.traceId;
-    if (typeof own === "string" && TRACE_HEX.test(own)) {
-      values.push(own, null);
-      return own;
-    }
+    if (typeof own === "string" && TRACE_HEX.test(own)) return [own, null];
     const turn = r.turnId;
     if (own === undefined && typeof turn === "string") {
       // The turn rule of otlpTraceId: the trace depends on the conversation and turn only.
       const conversation = typeof r.conversationId === "string" ? r.conversationId : "";
+      const last = this.lastTurn;
+      if (last !== undefined && last.turn === turn && last.conversation === conversation) {
+        return [last.trace, null];
+      }
       const key = `${conversation.length}:${conversation}${turn}`;
       let trace = this.turnTraces.get(key);
       if (trace === undefined) {
         trace = otlpTraceId(r) as string;
         this.turnTraces.set(key, trace);
       }
-      values.push(trace, null);
-      return trace;
+      this.lastTurn = { conversation, turn, trace };
+      return [trace, null];
     }
     this.missed = undefined;
     const trace = otlpTraceId(r, this.lookup) ?? null;
     const anchor = this.missed;
-    if (anchor === undefined) {
-      values.push(trace, null);
-      return trace ?? "";
-    }
-    values.push(hashTraceId(`span:${anchor}`), anchor);
-    return UNSETTLED + anchor;
+    return anchor === undefined ? [trace, null] : [hashTraceId(`span:${anchor}`), anchor];
   }
 
   /**
-   * The row operations of a batch, in journal order.
+   * What the store writes for a batch.
    *
    * @param records The batch's records, oldest first (parsed, fields unchecked).
    * @returns The plan.
    */
   plan(records: Iterable<unknown>): RowPlan {
-    const ops: number[] = [];
-    const values: PlanValue[] = [];
-    let ignored = 0;
-    let opens = 0;
-    const openInBatch = new Map<string, OpenInBatch>();
-    /** Where each OP_OPEN's attributes field is. */
-    const openFields: number[] = [];
+    const draft = new Draft();
     for (const record of records) {
       const r = record as Loose;
       const time = r.timestamp;
-      if (typeof time !== "number" || !Number.isFinite(time)) {
-        ignored++;
-        continue;
-      }
-      if (r.kind === "log") {
-        ops.push(OP_LOG);
-        values.push(
-          time,
-          String(r.level ?? "info"),
-          String(r.msg ?? ""),
-          String(r.extensionId ?? ""),
-          text(r.conversationId),
-          text(r.turnId),
-          text(r.spanId),
-        );
-        this.pushTrace(values, r);
-        values.push(json(r.attributes), json(r.body));
-        continue;
-      }
-      const spanId = r.spanId;
-      if (typeof spanId !== "string" || (r.kind !== "span-open" && r.kind !== "span-close")) {
-        ignored++;
-        continue;
-      }
-      const own = r.attributes as Record<string, unknown> | undefined;
-      if (r.kind === "span-open") {
-        const usage = readUsage(own);
-        const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
-        const start = values.length;
-        ops.push(OP_OPEN);
-        values.push(spanId, text(r.parentSpanId));
-        this.traces.set(spanId, this.pushTrace(values, r));
-        values.push(
-          String(r.name ?? ""),
-          time,
-          String(r.extensionId ?? ""),
-          text(r.conversationId),
-          text(r.turnId),
-          null, // attributes and links: their JSON text once the batch is planned
-          null,
-          json(r.body),
-          usage.model,
-          usage.inputTokens,
-          usage.outputTokens,
-          usage.costUsd,
-        );
-        const span: OpenInBatch = {
-          ordinal: opens++,
-          field: start + 9,
-          attributes: own,
-          links,
-          conversation: text(r.conversationId),
-          turn: text(r.turnId),
-          parent: text(r.parentSpanId),
-          usage,
-        };
-        // The open's attributes and links until its close merges others into them.
-        values[span.field] = (own ?? {}) as unknown as PlanValue;
-        values[span.field + 1] = (links ?? []) as unknown as PlanValue;
-        openInBatch.set(spanId, span);
-        openFields.push(span.field);
-        continue;
-      }
-      const status = r.status === "error" ? "error" : "ok";
-      const duration = typeof r.durationMs === "number" ? r.durationMs : null;
-      const open = openInBatch.get(spanId);
-      if (open === undefined) {
-        const usage = readUsage(own);
-        ops.push(OP_CLOSE);
-        values.push(
-          spanId,
-          time,
-          duration,
-          status,
-          String(r.name ?? ""),
-          String(r.extensionId ?? ""),
-          text(r.conversationId),
-          text(r.turnId),
-          text(r.parentSpanId),
-          own === undefined || own === null ? null : json(own),
-          Array.isArray(r.links) && r.links.length > 0 ? json(r.links) : null,
-          json(r.links ?? []),
-        );
-        this.pushTrace(values, r);
-        values.push(usage.model, usage.inputTokens, usage.outputTokens, usage.costUsd);
-        continue;
-      }
-      openInBatch.delete(spanId);
-      const merged = own === undefined || own === null;
-      const attributes = merged ? open.attributes ?? {} : { ...open.attributes, ...own };
-      let links = open.links;
-      if (Array.isArray(r.links) && r.links.length > 0) {
-        links = links === undefined ? [] : links.slice();
-        for (const link of r.links as { spanId: string }[]) {
-          if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
-            links.push(link);
-          }
-        }
-      }
-      values[open.field] = attributes as unknown as PlanValue;
-      values[open.field + 1] = (links ?? []) as unknown as PlanValue;
-      const usage = merged ? open.usage : readUsage(attributes);
-      const conversation = open.conversation ?? text(r.conversationId);
-      const turn = open.turn ?? text(r.turnId);
-      const recount = usage !== open.usage || turn !== open.turn ||
-        conversation !== open.conversation;
-      ops.push(OP_CLOSE_IN_BATCH);
-      values.push(
-        open.ordinal,
+      if (typeof time !== "number" || !Number.isFinite(time)) draft.ignored++;
+      else if (r.kind === "log") this.log(draft, r, time);
+      else if (typeof r.spanId !== "string") draft.ignored++;
+      else if (r.kind === "span-open") this.open(draft, r, r.spanId, time);
+      else if (r.kind === "span-close") this.close(draft, r, r.spanId, time);
+      else draft.ignored++;
+    }
+    return this.finish(draft);
+  }
+
+  private log(draft: Draft, r: Loose, time: number): void {
+    const [trace, anchor] = this.trace(r);
+    const conversation = text(r.conversationId);
+    const turn = text(r.turnId);
+    if (anchor !== null) draft.event(EV_SETTLE_LOG, draft.logs.length / LOG_COLUMNS, anchor);
+    draft.logs.push(
+      time,
+      String(r.level ?? "info"),
+      String(r.msg ?? ""),
+      String(r.extensionId ?? ""),
+      conversation,
+      turn,
+      text(r.spanId),
+      trace,
+      json(r.attributes),
+      json(r.body),
+      draft.scope(conversation, turn, time),
+    );
+  }
+
+  private open(draft: Draft, r: Loose, spanId: string, time: number): void {
+    const own = r.attributes as Record<string, unknown> | undefined;
+    const usage = readUsage(own);
+    const [trace, anchor] = this.trace(r);
+    this.traces.set(spanId, anchor === null ? trace ?? "" : UNSETTLED + anchor);
+    const row = draft.spans.length / SPAN_COLUMNS;
+    if (anchor !== null) draft.event(EV_SETTLE_SPAN, row, anchor);
+    const extensionId = String(r.extensionId ?? "");
+    const conversation = text(r.conversationId);
+    const turn = text(r.turnId);
+    const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
+    draft.spans.push(
+      spanId,
+      text(r.parentSpanId),
+      trace,
+      String(r.name ?? ""),
+      time,
+      null,
+      null,
+      "open",
+      extensionId,
+      conversation,
+      turn,
+      // Attributes and links stay values until the batch ends: a close may merge into them.
+      (own ?? {}) as unknown as PlanValue,
+      (links ?? []) as unknown as PlanValue,
+      json(r.body),
+      0,
+      usage.model,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.costUsd,
+      draft.scope(conversation, turn, time),
+      null,
+      null,
+    );
+    draft.usage.count(usage, extensionId, 1, turn, conversation, time);
+    draft.open.set(spanId, { row, attributes: own, links, usage });
+    draft.spanOpens++;
+  }
+
+  private close(draft: Draft, r: Loose, spanId: string, time: number): void {
+    draft.spanCloses++;
+    const own = r.attributes as Record<string, unknown> | undefined;
+    const status = r.status === "error" ? "error" : "ok";
+    const duration = typeof r.durationMs === "number" ? r.durationMs : null;
+    const open = draft.open.get(spanId);
+    if (open === undefined) {
+      const usage = readUsage(own);
+      const [trace, anchor] = this.trace(r);
+      draft.event(
+        EV_CLOSE,
+        spanId,
         time,
         duration,
         status,
-        conversation,
-        turn,
-        open.parent ?? text(r.parentSpanId),
+        String(r.name ?? ""),
+        String(r.extensionId ?? ""),
+        text(r.conversationId),
+        text(r.turnId),
+        text(r.parentSpanId),
+        own === undefined || own === null ? null : json(own),
+        Array.isArray(r.links) && r.links.length > 0 ? json(r.links) : null,
+        json(r.links ?? []),
+        trace,
+        anchor,
         usage.model,
         usage.inputTokens,
         usage.outputTokens,
         usage.costUsd,
-        recount ? 1 : 0,
       );
+      return;
     }
+    draft.open.delete(spanId);
+    const at = open.row * SPAN_COLUMNS;
+    const s = draft.spans;
+    const unchanged = own === undefined || own === null;
+    const attributes = unchanged ? open.attributes ?? {} : { ...open.attributes, ...own };
+    let links = open.links;
+    if (Array.isArray(r.links) && r.links.length > 0) {
+      links = links === undefined ? [] : links.slice();
+      for (const link of r.links as { spanId: string }[]) {
+        if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
+          links.push(link);
+        }
+      }
+    }
+    const usage = unchanged ? open.usage : readUsage(attributes);
+    const openConversation = s[at + SPAN.CONVERSATION] as string | null;
+    const openTurn = s[at + SPAN.TURN] as string | null;
+    const conversation = openConversation ?? text(r.conversationId);
+    const turn = openTurn ?? text(r.turnId);
+    s[at + SPAN.PARENT] ??= text(r.parentSpanId);
+    s[at + 5] = time;
+    s[at + SPAN.DURATION] = duration;
+    s[at + SPAN.STATUS] = status;
+    s[at + SPAN.CONVERSATION] = conversation;
+    s[at + SPAN.TURN] = turn;
+    s[at + SPAN.ATTRIBUTES] = attributes as unknown as PlanValue;
+    s[at + SPAN.LINKS] = (links ?? []) as unknown as PlanValue;
+    s[at + SPAN.MODEL] = usage.model;
+    s[at + SPAN.INPUT] = usage.inputTokens;
+    s[at + SPAN.OUTPUT] = usage.outputTokens;
+    s[at + SPAN.COST] = usage.costUsd;
+    s[at + SPAN.TURN_KEY] = draft.scope(conversation, turn, time);
+    draft.event(EV_CLOSED, open.row, duration);
+    if (usage !== open.usage || turn !== openTurn || conversation !== openConversation) {
+      // Its usage moves from what the open said to what the close says.
+      const extensionId = s[at + SPAN.EXTENSION] as string;
+      const start = s[at + SPAN.START] as number;
+      draft.usage.count(open.usage, extensionId, -1, openTurn, openConversation, start);
+      draft.usage.count(usage, extensionId, 1, turn, conversation, start);
+    }
+  }
+
+  private finish(draft: Draft): RowPlan {
+    const { spans } = draft;
     // Attributes and links as JSON text, once per span (the merged ones when it closed).
-    for (const field of openFields) {
-      values[field] = json(values[field]);
-      values[field + 1] = json(values[field + 1]);
+    for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
+      spans[at + SPAN.ATTRIBUTES] = json(spans[at + SPAN.ATTRIBUTES]);
+      const links = spans[at + SPAN.LINKS] as unknown as unknown[];
+      spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : json(links);
     }
-    return { ops: Uint8Array.from(ops), values, ignored };
+    const usage: PlanValue[] = [];
+    draft.usage.writeTo(usage);
+    return {
+      logs: draft.logs,
+      spans,
+      scopes: draft.scopes,
+      events: draft.events,
+      eventKinds: Uint8Array.from(draft.kinds),
+      usage,
+      ignored: draft.ignored,
+      spanOpens: draft.spanOpens,
+      spanCloses: draft.spanCloses,
+    };
   }
 
   /** Forgets the trace ids remembered (after a rolled-back batch). */
   clear(): void {
     this.traces.clear();
     this.turnTraces.clear();
+    this.lastTurn = undefined;
   }
 }

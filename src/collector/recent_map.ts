@@ -36,9 +36,8 @@ export class RecentMap<K, V> {
     return value !== undefined ? value : this.old.get(key);
   }
 
-  /** Remembers `key` as the most recent entry. */
+  /** Remembers `key` as the most recent entry (an older copy in `old` is shadowed). */
   set(key: K, value: V): void {
-    this.old.delete(key);
     this.young.set(key, value);
     if (this.young.size >= this.half) {
       this.old = this.young;

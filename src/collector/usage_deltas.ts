@@ -1,0 +1,175 @@
+/**
+ * Usage sums a batch adds to (or, for a span whose close changed its usage, takes from)
+ * the store's `usage_totals` and `usage_by` tables: per model and extension, and per turn
+ * and per conversation. Kept by the planner for the spans of its batch, and by the store
+ * for closes of spans opened in an earlier batch.
+ *
+ * @module
+ */
+
+import type { SpanUsage } from "../genai/usage.ts";
+import type { PlanValue } from "./row_plan.ts";
+
+/** The values of one usage row, {@linkcode USAGE_ROW_FIELDS} of them (see `writeTo`). */
+export const USAGE_ROW_FIELDS = 13;
+
+/** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
+interface UsageDelta {
+  /** `usage_by`'s scope (`null` for `usage_totals`) and key (a turn or conversation id). */
+  scope: "turn" | "conversation" | null;
+  id: string | null;
+  model: string;
+  extensionId: string;
+  spans: number;
+  input: number;
+  output: number;
+  cost: number;
+  costed: number;
+  uncostedInput: number;
+  uncostedOutput: number;
+  /** Earliest and latest start of the spans added (`usage_by` only). */
+  first: number;
+  last: number;
+}
+
+/** Whether a span carries GenAI usage (the `spans_usage` rows). */
+export function hasUsage(u: SpanUsage): boolean {
+  return u.inputTokens !== null || u.outputTokens !== null || u.costUsd !== null;
+}
+
+/**
+ * The usage sums of a batch, by key.
+ *
+ * @example
+ * ```ts
+ * import { UsageDeltas } from "./usage_deltas.ts";
+ * const deltas = new UsageDeltas();
+ * deltas.count({ model: "m", inputTokens: 10, outputTokens: 2, costUsd: null }, "host", 1, "t1", "c1", 5);
+ * const rows: (string | number | null)[] = [];
+ * deltas.writeTo(rows);
+ * if (rows.length !== 3 * 13) throw new Error("one row per table and scope");
+ * ```
+ */
+export class UsageDeltas {
+  private deltas = new Map<string, UsageDelta>();
+
+  /** The delta of `key`, created empty when new. */
+  private delta(
+    key: string,
+    scope: UsageDelta["scope"],
+    id: string | null,
+    model: string,
+    extensionId: string,
+  ): UsageDelta {
+    let delta = this.deltas.get(key);
+    if (delta === undefined) {
+      delta = {
+        scope,
+        id,
+        model,
+        extensionId,
+        spans: 0,
+        input: 0,
+        output: 0,
+        cost: 0,
+        costed: 0,
+        uncostedInput: 0,
+        uncostedOutput: 0,
+        first: Infinity,
+        last: -Infinity,
+      };
+      this.deltas.set(key, delta);
+    }
+    return delta;
+  }
+
+  /**
+   * Adds (`sign` 1) or removes (`sign` -1) one span's usage: per model and extension, and
+   * per turn and per conversation. A span without usage counts nowhere.
+   *
+   * @param usage The span's usage.
+   * @param extensionId Its extension.
+   * @param sign Add or remove.
+   * @param turn Its turn id.
+   * @param conversation Its conversation id.
+   * @param start Its start (widens the turn's and conversation's first and last start).
+   */
+  count(
+    usage: SpanUsage,
+    extensionId: string,
+    sign: 1 | -1,
+    turn: string | null,
+    conversation: string | null,
+    start: number,
+  ): void {
+    if (!hasUsage(usage)) return;
+    const model = usage.model ?? "";
+    // Length-prefixed keys: ids may hold any character, and no pair of fields spells another.
+    const tail = `${model.length}:${model}${extensionId}`;
+    add(this.delta(tail, null, null, model, extensionId), usage, sign, start);
+    const turnKey = turn === null ? `t-${tail}` : `t${turn.length}:${turn}${tail}`;
+    add(this.delta(turnKey, "turn", turn, model, extensionId), usage, sign, start);
+    const conversationKey = conversation === null
+      ? `c-${tail}`
+      : `c${conversation.length}:${conversation}${tail}`;
+    add(
+      this.delta(conversationKey, "conversation", conversation, model, extensionId),
+      usage,
+      sign,
+      start,
+    );
+  }
+
+  /**
+   * Appends a row of {@linkcode USAGE_ROW_FIELDS} values per key to `values` and forgets
+   * them: `[scope (null for usage_totals), id, model, extensionId, spans, inputTokens,
+   * outputTokens, costUsd, costedSpans, uncostedInput, uncostedOutput, firstStart,
+   * lastStart]`.
+   *
+   * @param values Where the rows go.
+   */
+  writeTo(values: PlanValue[]): void {
+    for (const d of this.deltas.values()) {
+      values.push(
+        d.scope,
+        d.id,
+        d.model,
+        d.extensionId,
+        d.spans,
+        d.input,
+        d.output,
+        d.cost,
+        d.costed,
+        d.uncostedInput,
+        d.uncostedOutput,
+        d.first === Infinity ? null : d.first,
+        d.last === -Infinity ? null : d.last,
+      );
+    }
+    this.deltas.clear();
+  }
+
+  /** Forgets every sum. */
+  clear(): void {
+    this.deltas.clear();
+  }
+}
+
+function add(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {
+  const input = usage.inputTokens ?? 0;
+  const output = usage.outputTokens ?? 0;
+  delta.spans += sign;
+  delta.input += sign * input;
+  delta.output += sign * output;
+  if (usage.costUsd !== null) {
+    delta.cost += sign * usage.costUsd;
+    delta.costed += sign;
+  } else {
+    delta.uncostedInput += sign * input;
+    delta.uncostedOutput += sign * output;
+  }
+  if (sign === 1) {
+    if (start < delta.first) delta.first = start;
+    if (start > delta.last) delta.last = start;
+  }
+}
