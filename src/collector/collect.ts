@@ -71,7 +71,9 @@ export interface CollectOptions {
  * @example
  * ```ts
  * import type { CollectStats } from "@dispatch/journal-sink/collector";
- * const stats: CollectStats = { records: 3, logs: 1, spans: 2, ignored: 0, skipped: 0, batches: 1, passes: 1 };
+ * const stats: CollectStats = {
+ *   records: 3, logs: 1, spans: 2, ignored: 0, skipped: 0, batches: 1, passes: 1, worker: false,
+ * };
  * if (stats.records !== stats.logs + stats.spans + stats.ignored) throw new Error("sum");
  * ```
  */
@@ -90,6 +92,8 @@ export interface CollectStats {
   batches: number;
   /** Passes over the journal's generations. */
   passes: number;
+  /** Whether a worker thread read and planned the journal (see {@linkcode CollectOptions.worker}). */
+  worker: boolean;
 }
 
 /**
@@ -139,6 +143,7 @@ export async function collectJournal(
     skipped: 0,
     batches: 0,
     passes: 0,
+    worker: false,
   };
   try {
     const positions = store.positions(path);
@@ -153,6 +158,7 @@ export async function collectJournal(
         () => stats.passes++,
       );
     }
+    stats.worker = batches !== undefined;
     batches ??= tailLoop(path, positions, {
       fs,
       chunkSize,

@@ -34,6 +34,7 @@ type Message =
  * @param start What to read, from where.
  * @param signal Stops waiting for more (following).
  * @param onPass Called as each of the worker's passes starts.
+ * @param url The worker's module (another one in tests).
  * @returns Its batches, in order; each is acknowledged when the next is asked for, so
  *   commit it before. `undefined` when no worker could start here (its module did not
  *   load, or the runtime has none): then plan on this thread.
@@ -42,6 +43,7 @@ export async function startPlanningWorker(
   start: Omit<WorkerStart, "type">,
   signal: AbortSignal | undefined,
   onPass: () => void,
+  url: URL = new URL("./collect_worker.ts", import.meta.url),
 ): Promise<AsyncGenerator<PlannedBatch> | undefined> {
   const queue: Message[] = [];
   let failure: Error | undefined;
@@ -52,7 +54,7 @@ export async function startPlanningWorker(
   };
   let worker: WorkerThread;
   try {
-    worker = startWorker(new URL("./collect_worker.ts", import.meta.url), {
+    worker = startWorker(url, {
       message: (message) => {
         queue.push(message as Message);
         wakeUp();
