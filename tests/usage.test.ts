@@ -114,6 +114,39 @@ test("usage by model merges open and close, the response model and cost attribut
   store.close();
 });
 
+test("a span whose close names another model than its open is summed under the close's model only", async () => {
+  const store = await openTraceStore(":memory:");
+  const scope = { extensionId: "host", turnId: "t1", conversationId: "c1" };
+  store.ingest([
+    {
+      kind: "span-open",
+      spanId: "a",
+      name: "chat",
+      timestamp: 1,
+      ...scope,
+      attributes: { "gen_ai.request.model": "asked", "gen_ai.usage.input_tokens": 7 },
+    },
+    {
+      kind: "span-close",
+      spanId: "a",
+      name: "chat",
+      timestamp: 5,
+      durationMs: 4,
+      status: "ok",
+      ...scope,
+      attributes: { "gen_ai.response.model": "answered", "gen_ai.usage.output_tokens": 3 },
+    },
+  ] as LogRecord[]);
+  const rows = (table: string) =>
+    store.db.prepare(
+      `SELECT model, spans, input_tokens, output_tokens FROM ${table} ORDER BY model`,
+    ).all()
+      .map((r) => [r.model, r.spans, r.input_tokens, r.output_tokens]);
+  assert.deepEqual(rows("usage_totals"), [["answered", 1, 7, 3]]);
+  assert.deepEqual(rows("usage_by"), [["answered", 1, 7, 3], ["answered", 1, 7, 3]]);
+  store.close();
+});
+
 test("usage by turn, conversation and extension, and since, give the same totals", async () => {
   const store = await collected(workload());
   const by = (key: "turn" | "conversation" | "extension", since?: number) =>

@@ -55,6 +55,61 @@ function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
+/**
+ * The trace ids of the spans of recent batches, by span id: at least
+ * {@linkcode REMEMBERED_TRACES} spans. Most records carry a turn id, and their trace comes
+ * from it; only a record without one asks for its parent's. So each batch's spans are
+ * kept as pairs, and indexed the first time one of them is asked for.
+ */
+class RecentTraces {
+  /** Earlier batches, newest last: `[spanId, traceId, …]`, and their index once built. */
+  private batches: { pairs: string[]; index?: Map<string, string> }[] = [];
+  private current: { pairs: string[]; index?: Map<string, string> } = { pairs: [] };
+
+  set(spanId: string, trace: string): void {
+    this.current.pairs.push(spanId, trace);
+    this.current.index?.set(spanId, trace);
+  }
+
+  get(spanId: string): string | undefined {
+    const found = indexOf(this.current).get(spanId);
+    if (found !== undefined) return found;
+    for (let i = this.batches.length - 1; i >= 0; i--) {
+      const trace = indexOf(this.batches[i]).get(spanId);
+      if (trace !== undefined) return trace;
+    }
+    return undefined;
+  }
+
+  /** Closes the current batch; forgets the oldest batches beyond what must be kept. */
+  endBatch(): void {
+    this.batches.push(this.current);
+    this.current = { pairs: [] };
+    let kept = 0;
+    for (let i = this.batches.length - 1; i >= 0; i--) {
+      if (kept >= REMEMBERED_TRACES) {
+        this.batches.splice(0, i + 1);
+        break;
+      }
+      kept += this.batches[i].pairs.length / 2;
+    }
+  }
+
+  clear(): void {
+    this.batches = [];
+    this.current = { pairs: [] };
+  }
+}
+
+function indexOf(batch: { pairs: string[]; index?: Map<string, string> }): Map<string, string> {
+  if (batch.index === undefined) {
+    const index = new Map<string, string>();
+    for (let i = 0; i < batch.pairs.length; i += 2) index.set(batch.pairs[i], batch.pairs[i + 1]);
+    batch.index = index;
+  }
+  return batch.index;
+}
+
 /** A batch being planned: its sections, built side by side. */
 class Draft {
   logs: PlanValue[] = [];
@@ -124,7 +179,7 @@ class Draft {
  */
 export class BatchPlanner {
   /** Trace ids of recent spans (or `?anchor` when unsettled), by span id. */
-  private traces = new RecentMap<string, string>(REMEMBERED_TRACES);
+  private traces = new RecentTraces();
   /** Trace ids of recent turns: derived by a hash that every record of a turn would repeat. */
   private turnTraces = new RecentMap<string, string>(REMEMBERED_TRACES);
   /** The span id of the last lookup that missed, while planning one record. */
@@ -248,7 +303,6 @@ export class BatchPlanner {
       null,
       null,
     );
-    draft.usage.count(usage, extensionId, 1, turn, conversation, time);
     draft.open.set(spanId, { row, attributes: own, links, usage });
     draft.spanOpens++;
   }
@@ -318,23 +372,33 @@ export class BatchPlanner {
     s[at + SPAN.COST] = usage.costUsd;
     s[at + SPAN.TURN_KEY] = draft.scope(conversation, turn, time);
     draft.event(EV_CLOSED, open.row, duration);
-    if (usage !== open.usage || turn !== openTurn || conversation !== openConversation) {
-      // Its usage moves from what the open said to what the close says.
-      const extensionId = s[at + SPAN.EXTENSION] as string;
-      const start = s[at + SPAN.START] as number;
-      draft.usage.count(open.usage, extensionId, -1, openTurn, openConversation, start);
-      draft.usage.count(usage, extensionId, 1, turn, conversation, start);
-    }
   }
 
   private finish(draft: Draft): RowPlan {
     const { spans } = draft;
-    // Attributes and links as JSON text, once per span (the merged ones when it closed).
     for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
+      // Attributes and links as JSON text, once per span (the merged ones when it closed).
       spans[at + SPAN.ATTRIBUTES] = json(spans[at + SPAN.ATTRIBUTES]);
       const links = spans[at + SPAN.LINKS] as unknown as unknown[];
       spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : json(links);
+      // Usage counted once, as the span stands at the batch's end (a close in a later batch
+      // moves it in the store).
+      const model = spans[at + SPAN.MODEL] as string | null;
+      const input = spans[at + SPAN.INPUT] as number | null;
+      const output = spans[at + SPAN.OUTPUT] as number | null;
+      const cost = spans[at + SPAN.COST] as number | null;
+      if (input !== null || output !== null || cost !== null) {
+        draft.usage.count(
+          { model, inputTokens: input, outputTokens: output, costUsd: cost },
+          spans[at + SPAN.EXTENSION] as string,
+          1,
+          spans[at + SPAN.TURN] as string | null,
+          spans[at + SPAN.CONVERSATION] as string | null,
+          spans[at + SPAN.START] as number,
+        );
+      }
     }
+    this.traces.endBatch();
     const usage: PlanValue[] = [];
     draft.usage.writeTo(usage);
     return {
@@ -342,7 +406,7 @@ export class BatchPlanner {
       spans,
       scopes: draft.scopes,
       events: draft.events,
-      eventKinds: Uint8Array.from(draft.kinds),
+      eventKinds: draft.kinds,
       usage,
       ignored: draft.ignored,
       spanOpens: draft.spanOpens,

@@ -9,6 +9,7 @@ import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
 import { journalGenerations } from "../generations.ts";
 import type { TailBatch } from "../reader/follow.ts";
+import type { FilePosition } from "../reader/file_identity.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
 import { tailLoop } from "./tail_loop.ts";
 import { type PlannedBatch, startPlanningWorker } from "./worker_batches.ts";
@@ -59,7 +60,7 @@ export interface CollectOptions {
    * halves of the work run side by side (about 2× the records a second on two cores,
    * bench/RESULTS.md). The rows are the same either way. By default a worker is used when
    * reading real files (no `fs` given) and following, or when more than two batches are
-   * on disk; when none can start here (the runtime has no workers, or its module cannot
+   * left to read (starting one takes 50-150 ms); when none can start here (the runtime has no workers, or its module cannot
    * be loaded) the collector reads on this thread.
    */
   worker?: boolean;
@@ -149,7 +150,7 @@ export async function collectJournal(
     const positions = store.positions(path);
     const once = options.once === true;
     const useWorker = options.worker ??
-      (options.fs === undefined && (!once || onDisk(path, fs) > 2 * chunkSize));
+      (options.fs === undefined && (!once || unread(path, fs, positions) > 2 * chunkSize));
     let batches: AsyncGenerator<PlannedBatch | TailBatch> | undefined;
     if (useWorker) {
       batches = await startPlanningWorker(
@@ -191,8 +192,11 @@ export async function collectJournal(
   return stats;
 }
 
-/** Bytes of the journal's files on disk (compressed ones count as ten times their size). */
-function onDisk(path: string, fs: FsOps): number {
+/**
+ * About how many bytes of the journal are not collected yet: its files' sizes (a compressed
+ * one counted as ten times its size) less the offsets committed for them.
+ */
+function unread(path: string, fs: FsOps, positions: readonly FilePosition[]): number {
   let bytes = 0;
   for (const generation of journalGenerations(path, fs)) {
     try {
@@ -201,5 +205,6 @@ function onDisk(path: string, fs: FsOps): number {
       // Gone since it was listed: nothing to read there.
     }
   }
+  for (const position of positions) bytes -= position.offset;
   return bytes;
 }

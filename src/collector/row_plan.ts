@@ -2,8 +2,7 @@
  * A batch of records as the trace store's rows and events: what the planner
  * (`BatchPlanner`) works out from the records alone, for the store to write with what only
  * the database knows (turn keys, open spans of earlier batches, the slowest spans so far).
- * The one home of the plan's layout, and of its transport between threads as one string
- * and a few transferable arrays.
+ * The one home of the plan's layout, and of its transport between threads as text.
  *
  * @module
  */
@@ -96,7 +95,7 @@ export interface RowPlan {
   /** The events' fields, as many per event as {@linkcode EVENT_FIELDS} says. */
   events: PlanValue[];
   /** The kind of each event, in journal order. */
-  eventKinds: Uint8Array;
+  eventKinds: number[];
   /** Usage rows (see `UsageDeltas.writeTo`). */
   usage: PlanValue[];
   /** Records without a usable timestamp, kind or span id. */
@@ -107,89 +106,34 @@ export interface RowPlan {
   spanCloses: number;
 }
 
-/** The value sections of a {@linkcode RowPlan}, in the order they are encoded. */
-const SECTIONS = ["logs", "spans", "scopes", "events", "usage"] as const;
-
 /**
- * A {@linkcode RowPlan} as one string and arrays whose buffers transfer between threads:
- * structured-cloning a value per field costs the receiving thread more than parsing the
- * JSON it came from; slicing fields out of one string costs a tenth of that.
+ * A {@linkcode RowPlan} as text, to hand to another thread: one string crosses a thread
+ * boundary for the price of a copy, and the runtimes' own JSON takes a plan apart and puts
+ * it together again faster than structured cloning its values or slicing them out of one
+ * string by hand (bench/RESULTS.md).
  */
-export interface EncodedPlan {
-  /** Every string value, one after another. */
-  text: string;
-  /** Per value: the end of its text in `text` (a non-string value ends where the last did). */
-  ends: Int32Array;
-  /** Per value: 0 null, 1 string, 2 number. */
-  tags: Uint8Array;
-  /** Per value: the number, when it is one. */
-  numbers: Float64Array;
-  /** How many values each section has, in {@linkcode SECTIONS} order. */
-  lengths: number[];
-  /** The plan's other fields. */
-  header: Pick<RowPlan, "eventKinds" | "ignored" | "spanOpens" | "spanCloses">;
-}
+export type EncodedPlan = string;
 
 /**
- * The plan as a string and transferable arrays.
+ * The plan as text (its values are strings, finite numbers and nulls, which JSON keeps).
  *
  * @param plan The plan.
- * @returns Its encoding; pass {@linkcode transferablesOf} along to `postMessage`.
+ * @returns Its encoding.
  *
  * @example A round trip
  * ```ts
  * import { decodePlan, encodePlan } from "./row_plan.ts";
  * const plan = {
  *   logs: [1, "info", "hi", "host", null, "t", null, "ab", null, "{}", 0],
- *   spans: [], scopes: [null, "t", 1, 1], events: [], usage: [],
- *   eventKinds: new Uint8Array(0), ignored: 0, spanOpens: 0, spanCloses: 0,
+ *   spans: [], scopes: [null, "t", 1, 1], events: [], eventKinds: [], usage: [],
+ *   ignored: 0, spanOpens: 0, spanCloses: 0,
  * };
  * const back = decodePlan(encodePlan(plan));
  * if (JSON.stringify(back) !== JSON.stringify(plan)) throw new Error("changed");
  * ```
  */
 export function encodePlan(plan: RowPlan): EncodedPlan {
-  const lengths = SECTIONS.map((name) => plan[name].length);
-  const count = lengths.reduce((a, b) => a + b, 0);
-  const ends = new Int32Array(count);
-  const tags = new Uint8Array(count);
-  const numbers = new Float64Array(count);
-  // Appending to one string is cheaper than joining parts (measured on all three runtimes).
-  let text = "";
-  let i = 0;
-  for (const name of SECTIONS) {
-    for (const value of plan[name]) {
-      if (typeof value === "string") {
-        text += value;
-        tags[i] = 1;
-      } else if (typeof value === "number") {
-        numbers[i] = value;
-        tags[i] = 2;
-      }
-      ends[i++] = text.length;
-    }
-  }
-  const { eventKinds, ignored, spanOpens, spanCloses } = plan;
-  return {
-    text,
-    ends,
-    tags,
-    numbers,
-    lengths,
-    header: { eventKinds, ignored, spanOpens, spanCloses },
-  };
-}
-
-/**
- * The buffers of an encoded plan, to transfer rather than copy.
- *
- * @param plan The encoded plan.
- * @returns Its arrays' buffers.
- */
-export function transferablesOf(plan: EncodedPlan): ArrayBuffer[] {
-  return [plan.ends, plan.tags, plan.numbers, plan.header.eventKinds].map((array) =>
-    array.buffer as ArrayBuffer
-  );
+  return JSON.stringify(plan);
 }
 
 /**
@@ -199,18 +143,5 @@ export function transferablesOf(plan: EncodedPlan): ArrayBuffer[] {
  * @returns The plan, with the same values.
  */
 export function decodePlan(encoded: EncodedPlan): RowPlan {
-  const { text, ends, tags, numbers, lengths } = encoded;
-  const plan = { ...encoded.header } as RowPlan;
-  let start = 0;
-  let i = 0;
-  SECTIONS.forEach((name, section) => {
-    const values: PlanValue[] = new Array(lengths[section]);
-    for (let k = 0; k < values.length; k++, i++) {
-      const tag = tags[i];
-      values[k] = tag === 1 ? text.slice(start, ends[i]) : tag === 2 ? numbers[i] : null;
-      start = ends[i];
-    }
-    plan[name] = values;
-  });
-  return plan;
+  return JSON.parse(encoded) as RowPlan;
 }

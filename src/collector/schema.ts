@@ -212,6 +212,11 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
   );
+  // A checkpoint (copying the WAL into the database, and its fsync) every 10,000 pages
+  // (about 40 MiB) rather than SQLite's 1,000: a 4 MiB batch writes more than 1,000, so
+  // every commit checkpointed, and pages written again by the next batches were copied each
+  // time. Ingest took 3.55-3.70 µs a record at 1,000, 3.24-3.25 at 10,000 (node, 1M records).
+  db.exec("PRAGMA wal_autocheckpoint = 10000;");
   const version = schemaVersion(db);
   db.exec("BEGIN IMMEDIATE");
   try {

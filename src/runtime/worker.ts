@@ -83,8 +83,8 @@ export function startWorker(url: URL, handlers: WorkerHandlers): WorkerThread {
 
 /** A worker's channel to the thread that started it. */
 export interface ParentChannel {
-  /** Sends `message`, moving the `transfer` buffers rather than copying them. */
-  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  /** Sends `message` (structured clone). */
+  post(message: unknown): void;
   /** Calls `handler` with each message from the starting thread. */
   listen(handler: (message: unknown) => void): void;
 }
@@ -98,22 +98,22 @@ export function parentChannel(): ParentChannel {
   if (runtimeName === "node") {
     const { parentPort } = builtinModule<{
       parentPort: {
-        postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+        postMessage(message: unknown): void;
         on(event: "message", handler: (message: unknown) => void): void;
       } | null;
     }>("node:worker_threads");
     if (parentPort === null) throw new Error("journal-sink: not in a worker");
     return {
-      post: (message, transfer) => parentPort.postMessage(message, transfer),
+      post: (message) => parentPort.postMessage(message),
       listen: (handler) => parentPort.on("message", handler),
     };
   }
   const scope = globalThis as unknown as {
-    postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+    postMessage(message: unknown): void;
     onmessage: ((event: { data: unknown }) => void) | null;
   };
   return {
-    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
+    post: (message) => scope.postMessage(message),
     listen: (handler) => {
       scope.onmessage = (event) => handler(event.data);
     },
