@@ -7,7 +7,7 @@
  */
 
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
-import { hashTraceId } from "../trace_id.ts";
+import { hashTraceId, turnTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
 import {
   EV_CLOSE,
@@ -15,13 +15,16 @@ import {
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
   LOG_COLUMNS,
+  LOG_CONVERSATION,
+  LOG_TRACE,
+  LOG_TURN_KEY,
   type PlanValue,
   type RowPlan,
+  SCOPE_FIELDS,
   SPAN,
   SPAN_COLUMNS,
 } from "./row_plan.ts";
 import { otlpTraceId } from "./trace_ids.ts";
-import { UsageDeltas } from "./usage_deltas.ts";
 
 /** How many spans' and turns' trace ids the planner remembers at least. */
 export const REMEMBERED_TRACES = 100_000;
@@ -117,7 +120,6 @@ class Draft {
   scopes: PlanValue[] = [];
   events: PlanValue[] = [];
   kinds: number[] = [];
-  usage = new UsageDeltas();
   /** Scope index by `conversation \0 turn`. */
   scopeIndex = new Map<string, number>();
   /** The last scope asked for: records of one turn come in runs. */
@@ -142,14 +144,20 @@ class Draft {
     }
     if (index === undefined) {
       const key = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
-      index = this.scopes.length / 4;
+      index = this.scopes.length / SCOPE_FIELDS;
       this.scopeIndex.set(key, index);
-      this.scopes.push(conversation, turn, time, time);
+      this.scopes.push(
+        conversation,
+        turn,
+        time,
+        time,
+        turn === null ? null : turnTraceId(conversation ?? undefined, turn),
+      );
       this.lastScope = index;
       return index;
     }
     this.lastScope = index;
-    const at = index * 4;
+    const at = index * SCOPE_FIELDS;
     if (time < (this.scopes[at + 2] as number)) this.scopes[at + 2] = time;
     if (time > (this.scopes[at + 3] as number)) this.scopes[at + 3] = time;
     return index;
@@ -375,39 +383,35 @@ export class BatchPlanner {
   }
 
   private finish(draft: Draft): RowPlan {
-    const { spans } = draft;
+    const { logs, spans, scopes } = draft;
+    // A row of a scope leaves what the scope says to the store.
+    for (let at = 0; at < logs.length; at += LOG_COLUMNS) {
+      const scope = logs[at + LOG_TURN_KEY] as number | null;
+      if (scope === null) continue;
+      logs[at + LOG_CONVERSATION] = null;
+      logs[at + LOG_CONVERSATION + 1] = null;
+      if (logs[at + LOG_TRACE] === scopes[scope * SCOPE_FIELDS + 4]) logs[at + LOG_TRACE] = null;
+    }
     for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
       // Attributes and links as JSON text, once per span (the merged ones when it closed).
       spans[at + SPAN.ATTRIBUTES] = json(spans[at + SPAN.ATTRIBUTES]);
       const links = spans[at + SPAN.LINKS] as unknown as unknown[];
       spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : json(links);
-      // Usage counted once, as the span stands at the batch's end (a close in a later batch
-      // moves it in the store).
-      const model = spans[at + SPAN.MODEL] as string | null;
-      const input = spans[at + SPAN.INPUT] as number | null;
-      const output = spans[at + SPAN.OUTPUT] as number | null;
-      const cost = spans[at + SPAN.COST] as number | null;
-      if (input !== null || output !== null || cost !== null) {
-        draft.usage.count(
-          { model, inputTokens: input, outputTokens: output, costUsd: cost },
-          spans[at + SPAN.EXTENSION] as string,
-          1,
-          spans[at + SPAN.TURN] as string | null,
-          spans[at + SPAN.CONVERSATION] as string | null,
-          spans[at + SPAN.START] as number,
-        );
+      const scope = spans[at + SPAN.TURN_KEY] as number | null;
+      if (scope === null) continue;
+      spans[at + SPAN.CONVERSATION] = null;
+      spans[at + SPAN.TURN] = null;
+      if (spans[at + SPAN.TRACE] === scopes[scope * SCOPE_FIELDS + 4]) {
+        spans[at + SPAN.TRACE] = null;
       }
     }
     this.traces.endBatch();
-    const usage: PlanValue[] = [];
-    draft.usage.writeTo(usage);
     return {
       logs: draft.logs,
       spans,
       scopes: draft.scopes,
       events: draft.events,
       eventKinds: draft.kinds,
-      usage,
       ignored: draft.ignored,
       spanOpens: draft.spanOpens,
       spanCloses: draft.spanCloses,

@@ -51,8 +51,15 @@ export const SPAN = {
   ID: 21,
 } as const;
 
-/** A scope of the batch: `[conversation_id, turn_id, first time, last time]`. */
-export const SCOPE_FIELDS = 4;
+/**
+ * A scope of the batch: `[conversation_id, turn_id, first time, last time, trace_id]`, the
+ * trace id being the turn's (the one its records derive), or null without a turn. A row
+ * of a scope leaves its `conversation_id` and `turn_id` null, and its `trace_id` null when
+ * it is the scope's: the store fills them in (the plan crosses threads a third smaller).
+ */
+export const SCOPE_FIELDS = 5;
+/** Where `conversation_id` is in a `logs` row. */
+export const LOG_CONVERSATION = 4;
 
 /**
  * An event: a span opened in the batch closed, `[its spans row, durationMs]` (the store
@@ -81,8 +88,8 @@ export const EVENT_FIELDS: readonly number[] = [2, 18, 2, 2];
 /**
  * A batch of records as what the store writes, worked out without the database: the
  * `logs` and `spans` rows (a span opened and closed in the batch is one row), the scopes
- * (conversation and turn pairs) the rows belong to, the usage sums of the batch's spans,
- * and, in journal order, the events that need what only the store knows. Every `spans`
+ * (conversation and turn pairs) the rows belong to, and, in journal order, the events that
+ * need what only the store knows. Every `spans`
  * row is a `span-open` of the batch (closed in it, or still open).
  */
 export interface RowPlan {
@@ -96,8 +103,6 @@ export interface RowPlan {
   events: PlanValue[];
   /** The kind of each event, in journal order. */
   eventKinds: number[];
-  /** Usage rows (see `UsageDeltas.writeTo`). */
-  usage: PlanValue[];
   /** Records without a usable timestamp, kind or span id. */
   ignored: number;
   /** `span-open` records. */
@@ -124,8 +129,8 @@ export type EncodedPlan = string;
  * ```ts
  * import { decodePlan, encodePlan } from "./row_plan.ts";
  * const plan = {
- *   logs: [1, "info", "hi", "host", null, "t", null, "ab", null, "{}", 0],
- *   spans: [], scopes: [null, "t", 1, 1], events: [], eventKinds: [], usage: [],
+ *   logs: [1, "info", "hi", "host", null, null, null, null, null, "{}", 0],
+ *   spans: [], scopes: [null, "t", 1, 1, "ab"], events: [], eventKinds: [],
  *   ignored: 0, spanOpens: 0, spanCloses: 0,
  * };
  * const back = decodePlan(encodePlan(plan));

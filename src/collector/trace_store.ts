@@ -17,6 +17,7 @@ import {
   EV_SETTLE_SPAN,
   EVENT_FIELDS,
   LOG_COLUMNS,
+  LOG_CONVERSATION,
   LOG_TRACE,
   LOG_TURN_KEY,
   type PlanValue,
@@ -25,7 +26,7 @@ import {
   SPAN,
   SPAN_COLUMNS,
 } from "./row_plan.ts";
-import { USAGE_ROW_FIELDS, UsageDeltas } from "./usage_deltas.ts";
+import { UsageDeltas } from "./usage_deltas.ts";
 import { RecentMap } from "./recent_map.ts";
 
 /**
@@ -189,7 +190,7 @@ export class TraceStore {
   private planner = new BatchPlanner();
   /** Trace ids of anchors the planner could not settle, looked up here. */
   private anchors = new RecentMap<string, string>(OPEN_CACHE);
-  /** Usage this store adds at the end of the batch (closes of spans of earlier batches). */
+  /** Usage this store adds at the end of the batch. */
   private usage = new UsageDeltas();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
   private turnKeys = new RecentMap<string, number>(OPEN_CACHE);
@@ -367,26 +368,19 @@ export class TraceStore {
   private flushBatch(): void {
     for (const [key, times] of this.turnTimes) this.touchTurn.run(times.first, times.last, key);
     this.turnTimes.clear();
-    const rows: PlanValue[] = [];
-    this.usage.writeTo(rows);
-    this.addUsageRows(rows, 0, rows.length);
-  }
-
-  /** Adds usage rows (see `UsageDeltas.writeTo`) from `start` to `end` of `v` to their tables. */
-  private addUsageRows(v: PlanValue[], start: number, end: number): void {
-    for (let at = start; at < end; at += USAGE_ROW_FIELDS) {
-      const sums = v.slice(at + 4, at + 11);
-      if (v[at] === null) this.addUsage.run(v[at + 2], v[at + 3], ...sums);
+    for (const d of this.usage.take()) {
+      const sums = [d.input, d.output, d.cost, d.costed, d.uncostedInput, d.uncostedOutput];
+      if (d.scope === null) this.addUsage.run(d.model, d.extensionId, d.spans, ...sums);
       else {
-        const id = v[at + 1];
         this.addScoped.run(
-          v[at],
-          id === null ? 0 : 1,
-          id ?? "",
-          v[at + 2],
-          v[at + 3],
-          v[at + 11],
-          v[at + 12],
+          d.scope,
+          d.id === null ? 0 : 1,
+          d.id ?? "",
+          d.model,
+          d.extensionId,
+          d.first === Infinity ? null : d.first,
+          d.last === -Infinity ? null : d.last,
+          d.spans,
           ...sums,
         );
       }
@@ -683,12 +677,26 @@ export class TraceStore {
       const [conversation, turn, first, last] = scopes.slice(at, at + SCOPE_FIELDS);
       keys.push(this.scopeKey(str(conversation), str(turn), first as number, last as number));
     }
-    for (let at = LOG_TURN_KEY; at < logs.length; at += LOG_COLUMNS) {
-      if (logs[at] !== null) logs[at] = keys[logs[at] as number];
-    }
-    for (let at = SPAN.TURN_KEY; at < spans.length; at += SPAN_COLUMNS) {
-      if (spans[at] !== null) spans[at] = keys[spans[at] as number];
-    }
+    // A row of a scope takes its conversation, turn and (when it left it null) trace id.
+    const fill = (
+      rows: PlanValue[],
+      width: number,
+      key: number,
+      conversation: number,
+      trace: number,
+    ) => {
+      for (let at = 0; at < rows.length; at += width) {
+        const scope = rows[at + key] as number | null;
+        if (scope === null) continue;
+        const from = scope * SCOPE_FIELDS;
+        rows[at + key] = keys[scope];
+        rows[at + conversation] = scopes[from];
+        rows[at + conversation + 1] = scopes[from + 1];
+        rows[at + trace] ??= scopes[from + 4];
+      }
+    };
+    fill(logs, LOG_COLUMNS, LOG_TURN_KEY, LOG_CONVERSATION, LOG_TRACE);
+    fill(spans, SPAN_COLUMNS, SPAN.TURN_KEY, SPAN.CONVERSATION, SPAN.TRACE);
     /** Rows of closes without an open: after the batch's other spans. */
     const closed: PlanValue[] = [];
     let at = 0;
@@ -715,10 +723,29 @@ export class TraceStore {
       at += EVENT_FIELDS[kind];
     }
     this.insertLogs.insert(logs, 0, logs.length);
-    // Ids; spans still open are remembered for their close (the last open of an id wins).
+    // Ids; usage, as each span stands at the batch's end (a close in a later batch moves it);
+    // spans still open are remembered for their close (the last open of an id wins).
     let id = Number(this.maxSpanId.get()?.id ?? 0);
     for (let row = 0; row < spans.length; row += SPAN_COLUMNS) {
       spans[row + SPAN.ID] = ++id;
+      const input = num(spans[row + SPAN.INPUT]);
+      const output = num(spans[row + SPAN.OUTPUT]);
+      const cost = num(spans[row + SPAN.COST]);
+      if (input !== null || output !== null || cost !== null) {
+        this.usage.count(
+          {
+            model: str(spans[row + SPAN.MODEL]),
+            inputTokens: input,
+            outputTokens: output,
+            costUsd: cost,
+          },
+          spans[row + SPAN.EXTENSION] as string,
+          1,
+          str(spans[row + SPAN.TURN]),
+          str(spans[row + SPAN.CONVERSATION]),
+          spans[row + SPAN.START] as number,
+        );
+      }
       const spanId = spans[row] as string;
       this.opens.delete(spanId);
       if (spans[row + SPAN.STATUS] === "open") this.opens.set(spanId, this.openOfRow(spans, row));
@@ -726,7 +753,6 @@ export class TraceStore {
     for (let row = 0; row < closed.length; row += SPAN_COLUMNS) closed[row + SPAN.ID] = ++id;
     this.insertSpans.insert(spans, 0, spans.length);
     this.insertSpans.insert(closed, 0, closed.length);
-    this.addUsageRows(plan.usage, 0, plan.usage.length);
     this.flushBatch();
     return counts;
   }

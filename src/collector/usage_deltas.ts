@@ -1,20 +1,15 @@
 /**
  * Usage sums a batch adds to (or, for a span whose close changed its usage, takes from)
  * the store's `usage_totals` and `usage_by` tables: per model and extension, and per turn
- * and per conversation. Kept by the planner for the spans of its batch, and by the store
- * for closes of spans opened in an earlier batch.
+ * and per conversation.
  *
  * @module
  */
 
 import type { SpanUsage } from "../genai/usage.ts";
-import type { PlanValue } from "./row_plan.ts";
-
-/** The values of one usage row, {@linkcode USAGE_ROW_FIELDS} of them (see `writeTo`). */
-export const USAGE_ROW_FIELDS = 13;
 
 /** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
-interface UsageDelta {
+export interface UsageDelta {
   /** `usage_by`'s scope (`null` for `usage_totals`) and key (a turn or conversation id). */
   scope: "turn" | "conversation" | null;
   id: string | null;
@@ -45,9 +40,7 @@ export function hasUsage(u: SpanUsage): boolean {
  * import { UsageDeltas } from "./usage_deltas.ts";
  * const deltas = new UsageDeltas();
  * deltas.count({ model: "m", inputTokens: 10, outputTokens: 2, costUsd: null }, "host", 1, "t1", "c1", 5);
- * const rows: (string | number | null)[] = [];
- * deltas.writeTo(rows);
- * if (rows.length !== 3 * 13) throw new Error("one row per table and scope");
+ * if (deltas.take().length !== 3) throw new Error("one sum per table and scope");
  * ```
  */
 export class UsageDeltas {
@@ -121,32 +114,14 @@ export class UsageDeltas {
   }
 
   /**
-   * Appends a row of {@linkcode USAGE_ROW_FIELDS} values per key to `values` and forgets
-   * them: `[scope (null for usage_totals), id, model, extensionId, spans, inputTokens,
-   * outputTokens, costUsd, costedSpans, uncostedInput, uncostedOutput, firstStart,
-   * lastStart]`.
+   * The sums, one per key, and forgets them.
    *
-   * @param values Where the rows go.
+   * @returns The sums.
    */
-  writeTo(values: PlanValue[]): void {
-    for (const d of this.deltas.values()) {
-      values.push(
-        d.scope,
-        d.id,
-        d.model,
-        d.extensionId,
-        d.spans,
-        d.input,
-        d.output,
-        d.cost,
-        d.costed,
-        d.uncostedInput,
-        d.uncostedOutput,
-        d.first === Infinity ? null : d.first,
-        d.last === -Infinity ? null : d.last,
-      );
-    }
+  take(): UsageDelta[] {
+    const sums = [...this.deltas.values()];
     this.deltas.clear();
+    return sums;
   }
 
   /** Forgets every sum. */
