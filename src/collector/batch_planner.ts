@@ -14,6 +14,7 @@ import {
   EV_CLOSED,
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
+  jsonColumn,
   LOG_COLUMNS,
   LOG_CONVERSATION,
   LOG_TRACE,
@@ -23,6 +24,7 @@ import {
   SCOPE_FIELDS,
   SPAN,
   SPAN_COLUMNS,
+  textColumn,
 } from "./row_plan.ts";
 import { otlpTraceId } from "./trace_ids.ts";
 
@@ -44,19 +46,6 @@ interface OpenInBatch {
 const TRACE_HEX = /^[0-9a-f]{32}$/;
 /** A remembered trace id that the planner could not settle: `?` and the anchor span id. */
 const UNSETTLED = "?";
-
-function json(value: unknown): string | null {
-  if (value === undefined) return null;
-  try {
-    return JSON.stringify(value) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
-}
 
 /**
  * The trace ids of the spans of recent batches, by span id: at least
@@ -257,8 +246,8 @@ export class BatchPlanner {
 
   private log(draft: Draft, r: Loose, time: number): void {
     const [trace, anchor] = this.trace(r);
-    const conversation = text(r.conversationId);
-    const turn = text(r.turnId);
+    const conversation = textColumn(r.conversationId);
+    const turn = textColumn(r.turnId);
     if (anchor !== null) draft.event(EV_SETTLE_LOG, draft.logs.length / LOG_COLUMNS, anchor);
     draft.logs.push(
       time,
@@ -267,10 +256,10 @@ export class BatchPlanner {
       String(r.extensionId ?? ""),
       conversation,
       turn,
-      text(r.spanId),
+      textColumn(r.spanId),
       trace,
-      json(r.attributes),
-      json(r.body),
+      jsonColumn(r.attributes),
+      jsonColumn(r.body),
       draft.scope(conversation, turn, time),
     );
   }
@@ -283,12 +272,12 @@ export class BatchPlanner {
     const row = draft.spans.length / SPAN_COLUMNS;
     if (anchor !== null) draft.event(EV_SETTLE_SPAN, row, anchor);
     const extensionId = String(r.extensionId ?? "");
-    const conversation = text(r.conversationId);
-    const turn = text(r.turnId);
+    const conversation = textColumn(r.conversationId);
+    const turn = textColumn(r.turnId);
     const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
     draft.spans.push(
       spanId,
-      text(r.parentSpanId),
+      textColumn(r.parentSpanId),
       trace,
       String(r.name ?? ""),
       time,
@@ -301,7 +290,7 @@ export class BatchPlanner {
       // Attributes and links stay values until the batch ends: a close may merge into them.
       (own ?? {}) as unknown as PlanValue,
       (links ?? []) as unknown as PlanValue,
-      json(r.body),
+      jsonColumn(r.body),
       0,
       usage.model,
       usage.inputTokens,
@@ -332,12 +321,12 @@ export class BatchPlanner {
         status,
         String(r.name ?? ""),
         String(r.extensionId ?? ""),
-        text(r.conversationId),
-        text(r.turnId),
-        text(r.parentSpanId),
-        own === undefined || own === null ? null : json(own),
-        Array.isArray(r.links) && r.links.length > 0 ? json(r.links) : null,
-        json(r.links ?? []),
+        textColumn(r.conversationId),
+        textColumn(r.turnId),
+        textColumn(r.parentSpanId),
+        own === undefined || own === null ? null : jsonColumn(own),
+        Array.isArray(r.links) && r.links.length > 0 ? jsonColumn(r.links) : null,
+        jsonColumn(r.links ?? []),
         trace,
         anchor,
         usage.model,
@@ -364,9 +353,9 @@ export class BatchPlanner {
     const usage = unchanged ? open.usage : readUsage(attributes);
     const openConversation = s[at + SPAN.CONVERSATION] as string | null;
     const openTurn = s[at + SPAN.TURN] as string | null;
-    const conversation = openConversation ?? text(r.conversationId);
-    const turn = openTurn ?? text(r.turnId);
-    s[at + SPAN.PARENT] ??= text(r.parentSpanId);
+    const conversation = openConversation ?? textColumn(r.conversationId);
+    const turn = openTurn ?? textColumn(r.turnId);
+    s[at + SPAN.PARENT] ??= textColumn(r.parentSpanId);
     s[at + 5] = time;
     s[at + SPAN.DURATION] = duration;
     s[at + SPAN.STATUS] = status;
@@ -394,9 +383,9 @@ export class BatchPlanner {
     }
     for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
       // Attributes and links as JSON text, once per span (the merged ones when it closed).
-      spans[at + SPAN.ATTRIBUTES] = json(spans[at + SPAN.ATTRIBUTES]);
+      spans[at + SPAN.ATTRIBUTES] = jsonColumn(spans[at + SPAN.ATTRIBUTES]);
       const links = spans[at + SPAN.LINKS] as unknown as unknown[];
-      spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : json(links);
+      spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : jsonColumn(links);
       const scope = spans[at + SPAN.TURN_KEY] as number | null;
       if (scope === null) continue;
       spans[at + SPAN.CONVERSATION] = null;

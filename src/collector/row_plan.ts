@@ -11,6 +11,32 @@
 export type PlanValue = string | number | null;
 
 /**
+ * JSON text of a record's field for a text column: `null` when absent or when it cannot be
+ * written as JSON (a cycle, a BigInt).
+ *
+ * @param value The field.
+ * @returns Its JSON text, or null.
+ */
+export function jsonColumn(value: unknown): string | null {
+  if (value === undefined) return null;
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A record's field for a text column: the string, or `null` for anything else.
+ *
+ * @param value The field.
+ * @returns The string, or null.
+ */
+export function textColumn(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+/**
  * Values of a `logs` row, in the INSERT's column order: `[timestamp_ms, level, msg,
  * extension_id, conversation_id, turn_id, span_id, trace_id, attributes, body, turn_key]`.
  * In a plan, `turn_key` is the index of the row's scope in the plan's scopes (or null).

@@ -16,6 +16,7 @@ import {
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
   EVENT_FIELDS,
+  jsonColumn,
   LOG_COLUMNS,
   LOG_CONVERSATION,
   LOG_TRACE,
@@ -25,6 +26,7 @@ import {
   SCOPE_FIELDS,
   SPAN,
   SPAN_COLUMNS,
+  textColumn,
 } from "./row_plan.ts";
 import { UsageDeltas } from "./usage_deltas.ts";
 import { RecentMap } from "./recent_map.ts";
@@ -68,19 +70,6 @@ interface OpenSpan {
   turn_key: number | null;
   start: number;
   usage: SpanUsage;
-}
-
-function json(value: unknown): string | null {
-  if (value === undefined) return null;
-  try {
-    return JSON.stringify(value) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
 }
 
 function str(value: PlanValue): string | null {
@@ -561,7 +550,7 @@ export class TraceStore {
       extensionId,
       conversation,
       turn,
-      json({ ...own }),
+      jsonColumn({ ...own }),
       v[at + 11],
       null,
       1,
@@ -621,16 +610,16 @@ export class TraceStore {
     const num = (value: SqlValue) => value === null ? null : Number(value);
     return {
       id: Number(row.id),
-      attributes: text(row.attributes),
-      links: text(row.links),
-      conversation_id: text(row.conversation_id),
-      turn_id: text(row.turn_id),
-      parent_span_id: text(row.parent_span_id),
+      attributes: textColumn(row.attributes),
+      links: textColumn(row.links),
+      conversation_id: textColumn(row.conversation_id),
+      turn_id: textColumn(row.turn_id),
+      parent_span_id: textColumn(row.parent_span_id),
       extension_id: String(row.extension_id),
       turn_key: row.turn_key === null ? null : Number(row.turn_key),
       start: Number(row.start_ms),
       usage: {
-        model: text(row.model),
+        model: textColumn(row.model),
         inputTokens: num(row.input_tokens),
         outputTokens: num(row.output_tokens),
         costUsd: num(row.cost_usd),
@@ -785,8 +774,8 @@ export class TraceStore {
       time,
       duration,
       v[at + 3],
-      json(attributes),
-      json(links ?? []),
+      jsonColumn(attributes),
+      jsonColumn(links ?? []),
       conversation,
       turn,
       open.parent_span_id ?? str(v[at + 8]),

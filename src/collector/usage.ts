@@ -10,6 +10,7 @@ import type { ModelPrices } from "./prices.ts";
 import { USAGE_ROWS, usageGroupSpans } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
+import type { UsageSums } from "./usage_deltas.ts";
 
 /**
  * What {@linkcode queryUsage} groups by.
@@ -73,16 +74,9 @@ export interface UsageRow {
   unpricedSpans: number;
 }
 
-interface Group {
+interface Group extends UsageSums {
   key: string | null;
   model: string;
-  spans: number;
-  input: number;
-  output: number;
-  cost: number;
-  costed: number;
-  uncostedInput: number;
-  uncostedOutput: number;
   first: number;
 }
 

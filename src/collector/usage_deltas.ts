@@ -8,20 +8,26 @@
 
 import type { SpanUsage } from "../genai/usage.ts";
 
+/** The counters of the usage tables: spans, tokens, cost, and what of them is priced. */
+export interface UsageSums {
+  spans: number;
+  input: number;
+  output: number;
+  cost: number;
+  /** Spans with a cost attribute. */
+  costed: number;
+  /** Tokens of the spans without one (a prices file may price them). */
+  uncostedInput: number;
+  uncostedOutput: number;
+}
+
 /** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
-export interface UsageDelta {
+export interface UsageDelta extends UsageSums {
   /** `usage_by`'s scope (`null` for `usage_totals`) and key (a turn or conversation id). */
   scope: "turn" | "conversation" | null;
   id: string | null;
   model: string;
   extensionId: string;
-  spans: number;
-  input: number;
-  output: number;
-  cost: number;
-  costed: number;
-  uncostedInput: number;
-  uncostedOutput: number;
   /** Earliest and latest start of the spans added (`usage_by` only). */
   first: number;
   last: number;
