@@ -22,7 +22,6 @@ const SHIPPED = [
   "spans_open_by_span_id",
   "spans_failed",
   "spans_slowest",
-  "spans_usage",
   "spans_unscoped",
 ];
 const V1 = [

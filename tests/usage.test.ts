@@ -492,3 +492,40 @@ test("a version 2 store is migrated: positions by identity, usage per turn, coll
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a version 3 store is migrated: the index of usage spans by start, which no query reads, goes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usage-v3-"));
+  try {
+    const path = join(dir, "traces.db");
+    const store = await openTraceStore(path);
+    store.ingest([
+      open("a", T0, { extensionId: "host", turnId: "t" }, { [IN]: 4 }),
+      close("a", T0 + 5, { extensionId: "host", turnId: "t" }, { [OUT]: 2 }),
+    ]);
+    // As version 3 left it.
+    store.db.exec(
+      `CREATE INDEX spans_usage ON spans (start_ms) WHERE input_tokens IS NOT NULL
+         OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL; PRAGMA user_version = 3`,
+    );
+    store.close();
+    const migrated = await openTraceStore(path);
+    const index = (name: string) =>
+      migrated.db.prepare("SELECT 1 AS y FROM sqlite_master WHERE type = 'index' AND name = ?")
+        .get(name) !== undefined;
+    assert.equal(index("spans_usage"), false);
+    assert.equal(index("spans_by_turn_key"), true);
+    assert.equal(
+      migrated.db.prepare("PRAGMA user_version").get()?.user_version,
+      TRACE_STORE_SCHEMA_VERSION,
+    );
+    assert.deepEqual(
+      queryUsage(migrated, { by: "model", since: T0 }).map((
+        r,
+      ) => [r.spans, r.inputTokens, r.outputTokens]),
+      [[1, 4, 2]],
+    );
+    migrated.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

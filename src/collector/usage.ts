@@ -250,7 +250,7 @@ function fromUsageBy(
   });
 }
 
-/** The groups from the spans themselves, through the `spans_usage` index. */
+/** The groups from the spans themselves (a store older than version 3, read as it is). */
 function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): Group[] {
   const column = {
     model: "model",

@@ -33,7 +33,7 @@ export interface UsageDelta extends UsageSums {
   last: number;
 }
 
-/** Whether a span carries GenAI usage (the `spans_usage` rows). */
+/** Whether a span carries GenAI usage. */
 export function hasUsage(u: SpanUsage): boolean {
   return u.inputTokens !== null || u.outputTokens !== null || u.costUsd !== null;
 }
