@@ -4,7 +4,7 @@
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
 // memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, HEAP_LOG=1 (the child prints its V8
-// heap every 5 s), and ONLY=rss (only the RSS phase: no store of RECORDS records to build,
+// heap every 5 s), SERVER_FLAGS (runtime flags for the server), and ONLY=rss (only the RSS phase: no store of RECORDS records to build,
 // no Chromium).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -17,6 +17,8 @@ import { CHROMIUM, chromiumFound, launchChromium } from "../tests/fixtures/chrom
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
 const argv = (globalThis as { process: { argv: string[] } }).process.argv;
+const stderr = (globalThis as { process: { stderr: { write(chunk: Uint8Array): void } } }).process
+  .stderr;
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const RECORDS = Number(env.RECORDS ?? 1_000_000);
 const SPANS = Number(env.SPANS ?? 10_000);
@@ -305,13 +307,18 @@ if (argv.includes("--serve-child")) {
     });
     writer.flush();
     const self = new URL(import.meta.url).pathname;
+    // SERVER_FLAGS: the runtime's own flags for the server (`--trace-gc` on node,
+    // `--v8-flags=--trace-gc` on deno).
+    const flags = (env.SERVER_FLAGS ?? "").split(" ").filter(Boolean);
     const args = runtime === "deno"
-      ? ["run", "-A", self, "--serve-child", live]
-      : [self, "--serve-child", live];
+      ? ["run", "-A", ...flags, self, "--serve-child", live]
+      : [...flags, self, "--serve-child", live];
     const child = spawn((globalThis as { process: { execPath: string } }).process.execPath, args, {
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    // Anything else the server prints (a runtime's GC trace, say) goes to stderr.
+    child.stdout!.on("data", (chunk: Uint8Array) => stderr.write(chunk));
     if (ONLY_RSS) console.log(`${runtime}: RSS phase only`);
     const rss: number[] = [rssMiB(child.pid!)];
     const records = workload(Number.MAX_SAFE_INTEGER, Date.now());
@@ -345,6 +352,27 @@ if (argv.includes("--serve-child")) {
           rss.map((v) => v.toFixed(0)).join(" ")
         }`,
     );
+    // Flat or growing? A sawtooth (the GC's) hides a slow climb in min–max: the range of
+    // each minute, and the least-squares slope of the samples after the first minute.
+    const grid = rss.slice(1, -1); // the samples at 5, 10, … s
+    const minutes: string[] = [];
+    for (let at = 0; at < grid.length; at += 12) {
+      const minute = grid.slice(at, at + 12);
+      minutes.push(`${Math.min(...minute).toFixed(0)}–${Math.max(...minute).toFixed(0)}`);
+    }
+    const late = grid.slice(11).map((v, i) => [(60 + 5 * i) / 60, v]);
+    if (late.length >= 12) {
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const mx = mean(late.map(([x]) => x));
+      const my = mean(late.map(([, y]) => y));
+      const slope = late.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0) /
+        late.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+      console.log(
+        `  RSS by minute (MiB): ${minutes.join(", ")}; trend from 60 s on ${slope >= 0 ? "+" : ""}${
+          slope.toFixed(1)
+        } MiB/min`,
+      );
+    }
   } finally {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });
