@@ -3,8 +3,9 @@
 // writer fills at 10k records/s for a minute.
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
-// memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, and HEAP_LOG=1 (the child prints
-// its V8 heap every 5 s).
+// memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, HEAP_LOG=1 (the child prints its V8
+// heap every 5 s), SERVER_FLAGS (runtime flags for the server), and ONLY=rss (only the RSS phase: no store of RECORDS records to build,
+// no Chromium).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,11 +17,14 @@ import { CHROMIUM, chromiumFound, launchChromium } from "../tests/fixtures/chrom
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
 const argv = (globalThis as { process: { argv: string[] } }).process.argv;
+const stderr = (globalThis as { process: { stderr: { write(chunk: Uint8Array): void } } }).process
+  .stderr;
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const RECORDS = Number(env.RECORDS ?? 1_000_000);
 const SPANS = Number(env.SPANS ?? 10_000);
 const RATE = Number(env.RATE ?? 10_000);
 const SECONDS = Number(env.SECONDS ?? 60);
+const ONLY_RSS = env.ONLY === "rss";
 
 /** An agent host's mix per turn: a root, 3 children (LLM calls with GenAI usage, one tool that sometimes fails), 4 logs. */
 function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecord> {
@@ -166,6 +170,90 @@ async function drawTime(browser: any, url: string, ready: string, mark: string):
   return at;
 }
 
+/** Phases 1 and 2: the first list on a store of RECORDS records, and the SPANS-span turn. */
+// deno-lint-ignore no-explicit-any
+async function listAndDraw(dir: string, browser: any): Promise<void> {
+  const journal = join(dir, "agent.jsonl");
+  const sink = createJournalSink({
+    path: journal,
+    maxBytes: 64 * 1024 * 1024,
+    maxFiles: 50,
+    fsync: "none",
+  });
+  for (const record of workload(RECORDS)) sink.emit(record);
+  sink.close();
+  const db = join(dir, "traces.db");
+  await collectJournal(journal, { db, once: true });
+  console.log(
+    `${runtime}: store of ${RECORDS} records, ${(statSync(db).size / 1e6).toFixed(0)} MB`,
+  );
+  const t0 = performance.now();
+  const viewer = await serve({ db, port: 0 });
+  const first = await (await fetch(`${viewer.url}/api/turns`)).json() as { turns: unknown[] };
+  const listMs = performance.now() - t0;
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await (await fetch(`${viewer.url}/api/turns?offset=${i * 1000}`)).arrayBuffer();
+    samples.push(performance.now() - t);
+  }
+  const filtered = performance.now();
+  await (await fetch(`${viewer.url}/api/turns?status=error&q=tool`)).arrayBuffer();
+  const filterMs = performance.now() - filtered;
+  console.log(
+    `  first list (open store + /api/turns, ${first.turns.length} turns): ${
+      listMs.toFixed(0)
+    } ms; ` +
+      `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
+      `status+text filter ${filterMs.toFixed(0)} ms`,
+  );
+  if (browser) {
+    const drawn = await drawTime(browser, viewer.url + "/", "list", "viewer:list-drawn");
+    console.log(`  list drawn in Chromium: ${drawn.toFixed(0)} ms after navigation start`);
+  }
+  await viewer.close();
+
+  // 2. A turn of SPANS spans in the browser.
+  if (browser) {
+    const bigPath = join(dir, "big.jsonl");
+    const big = createJournalSink({ path: bigPath, fsync: "none" });
+    for (const record of bigTurn(SPANS, Date.now() - 60_000)) big.emit(record);
+    big.close();
+    const bigDb = join(dir, "big.db");
+    await collectJournal(bigPath, { db: bigDb, once: true });
+    for (
+      const [label, options] of [["journal", { journal: bigPath }], ["store", {
+        db: bigDb,
+      }]] as const
+    ) {
+      const server = await serve({ ...options, port: 0 });
+      // The journal source indexes in the background: wait until it has the whole turn.
+      while (true) {
+        const answer = await (await fetch(`${server.url}/api/turns`)).json() as {
+          turns: { spans: number }[];
+        };
+        if (answer.turns[0]?.spans === SPANS) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        times.push(
+          await drawTime(browser, `${server.url}/?turn=big-turn`, "turn", "viewer:turn-drawn"),
+        );
+      }
+      console.log(
+        `  ${SPANS}-span turn drawn in Chromium (${label}): first load ${
+          times[0].toFixed(0)
+        } ms, ` +
+          `reloads (answer kept by the server) ${times[1].toFixed(0)}, ${
+            times[2].toFixed(0)
+          } ms after navigation start`,
+      );
+      await server.close();
+    }
+  }
+}
+
 if (argv.includes("--serve-child")) {
   // The server under measurement, in its own process so its RSS is its own.
   const journal = argv[argv.indexOf("--serve-child") + 1];
@@ -198,90 +286,10 @@ if (argv.includes("--serve-child")) {
   }
 } else {
   const dir = mkdtempSync(join(tmpdir(), "viewer-bench-"));
-  const browser = await launch();
-  if (!browser) console.log(`(no Chromium at ${CHROMIUM}: browser figures skipped)`);
+  const browser = ONLY_RSS ? undefined : await launch();
+  if (!browser && !ONLY_RSS) console.log(`(no Chromium at ${CHROMIUM}: browser figures skipped)`);
   try {
-    // 1. First list on a store of RECORDS records.
-    const journal = join(dir, "agent.jsonl");
-    const sink = createJournalSink({
-      path: journal,
-      maxBytes: 64 * 1024 * 1024,
-      maxFiles: 50,
-      fsync: "none",
-    });
-    for (const record of workload(RECORDS)) sink.emit(record);
-    sink.close();
-    const db = join(dir, "traces.db");
-    await collectJournal(journal, { db, once: true });
-    console.log(
-      `${runtime}: store of ${RECORDS} records, ${(statSync(db).size / 1e6).toFixed(0)} MB`,
-    );
-    const t0 = performance.now();
-    const viewer = await serve({ db, port: 0 });
-    const first = await (await fetch(`${viewer.url}/api/turns`)).json() as { turns: unknown[] };
-    const listMs = performance.now() - t0;
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      await (await fetch(`${viewer.url}/api/turns?offset=${i * 1000}`)).arrayBuffer();
-      samples.push(performance.now() - t);
-    }
-    const filtered = performance.now();
-    await (await fetch(`${viewer.url}/api/turns?status=error&q=tool`)).arrayBuffer();
-    const filterMs = performance.now() - filtered;
-    console.log(
-      `  first list (open store + /api/turns, ${first.turns.length} turns): ${
-        listMs.toFixed(0)
-      } ms; ` +
-        `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
-        `status+text filter ${filterMs.toFixed(0)} ms`,
-    );
-    if (browser) {
-      const drawn = await drawTime(browser, viewer.url + "/", "list", "viewer:list-drawn");
-      console.log(`  list drawn in Chromium: ${drawn.toFixed(0)} ms after navigation start`);
-    }
-    await viewer.close();
-
-    // 2. A turn of SPANS spans in the browser.
-    if (browser) {
-      const bigPath = join(dir, "big.jsonl");
-      const big = createJournalSink({ path: bigPath, fsync: "none" });
-      for (const record of bigTurn(SPANS, Date.now() - 60_000)) big.emit(record);
-      big.close();
-      const bigDb = join(dir, "big.db");
-      await collectJournal(bigPath, { db: bigDb, once: true });
-      for (
-        const [label, options] of [["journal", { journal: bigPath }], ["store", {
-          db: bigDb,
-        }]] as const
-      ) {
-        const server = await serve({ ...options, port: 0 });
-        // The journal source indexes in the background: wait until it has the whole turn.
-        while (true) {
-          const answer = await (await fetch(`${server.url}/api/turns`)).json() as {
-            turns: { spans: number }[];
-          };
-          if (answer.turns[0]?.spans === SPANS) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        const times: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          times.push(
-            await drawTime(browser, `${server.url}/?turn=big-turn`, "turn", "viewer:turn-drawn"),
-          );
-        }
-        console.log(
-          `  ${SPANS}-span turn drawn in Chromium (${label}): first load ${
-            times[0].toFixed(0)
-          } ms, ` +
-            `reloads (answer kept by the server) ${times[1].toFixed(0)}, ${
-              times[2].toFixed(0)
-            } ms after navigation start`,
-        );
-        await server.close();
-      }
-    }
-
+    if (!ONLY_RSS) await listAndDraw(dir, browser);
     // 3. RSS of a server following a journal written at RATE records/s for SECONDS s.
     const live = join(dir, "live.jsonl");
     const writer = createJournalSink({
@@ -299,13 +307,19 @@ if (argv.includes("--serve-child")) {
     });
     writer.flush();
     const self = new URL(import.meta.url).pathname;
+    // SERVER_FLAGS: the runtime's own flags for the server (`--trace-gc` on node,
+    // `--v8-flags=--trace-gc` on deno).
+    const flags = (env.SERVER_FLAGS ?? "").split(" ").filter(Boolean);
     const args = runtime === "deno"
-      ? ["run", "-A", self, "--serve-child", live]
-      : [self, "--serve-child", live];
+      ? ["run", "-A", ...flags, self, "--serve-child", live]
+      : [...flags, self, "--serve-child", live];
     const child = spawn((globalThis as { process: { execPath: string } }).process.execPath, args, {
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    // Anything else the server prints (a runtime's GC trace, say) goes to stderr.
+    child.stdout!.on("data", (chunk: Uint8Array) => stderr.write(chunk));
+    if (ONLY_RSS) console.log(`${runtime}: RSS phase only`);
     const rss: number[] = [rssMiB(child.pid!)];
     const records = workload(Number.MAX_SAFE_INTEGER, Date.now());
     const started = performance.now();
@@ -338,6 +352,27 @@ if (argv.includes("--serve-child")) {
           rss.map((v) => v.toFixed(0)).join(" ")
         }`,
     );
+    // Flat or growing? A sawtooth (the GC's) hides a slow climb in min–max: the range of
+    // each minute, and the least-squares slope of the samples after the first minute.
+    const grid = rss.slice(1, -1); // the samples at 5, 10, … s
+    const minutes: string[] = [];
+    for (let at = 0; at < grid.length; at += 12) {
+      const minute = grid.slice(at, at + 12);
+      minutes.push(`${Math.min(...minute).toFixed(0)}–${Math.max(...minute).toFixed(0)}`);
+    }
+    const late = grid.slice(11).map((v, i) => [(60 + 5 * i) / 60, v]);
+    if (late.length >= 12) {
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const mx = mean(late.map(([x]) => x));
+      const my = mean(late.map(([, y]) => y));
+      const slope = late.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0) /
+        late.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+      console.log(
+        `  RSS by minute (MiB): ${minutes.join(", ")}; trend from 60 s on ${slope >= 0 ? "+" : ""}${
+          slope.toFixed(1)
+        } MiB/min`,
+      );
+    }
   } finally {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });

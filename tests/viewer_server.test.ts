@@ -244,6 +244,34 @@ test("with its memory bounds reached, the server still draws an evicted turn fro
   ]]);
 });
 
+test("at its turn bound the server drops the least recently active turn, however its records are spread", async () => {
+  using tmp = tempDir();
+  const path = join(tmp.dir, "agent.jsonl");
+  const open = (turnId: string, at: number): LogRecord => ({
+    kind: "span-open",
+    spanId: `${turnId}${at}`,
+    name: "step",
+    timestamp: NOW + at,
+    extensionId: "host",
+    turnId,
+  });
+  // "a" writes twice in a row, then "b", then "a" twice more: when "c" arrives, "b" is the
+  // least recently active turn although "a" started first.
+  writeJournal(path, [
+    open("a", 0),
+    open("a", 1),
+    open("b", 2),
+    open("a", 3),
+    open("a", 4),
+    open("c", 5),
+  ]);
+  await using viewer = await serveJournal(path, { maxTurns: 2 });
+  const list = await eventually(() => turns(viewer), (list) => list.some((t) => t.turnId === "c"));
+  assert.deepEqual(list.map((turn) => [turn.turnId, turn.spans]), [["c", 1], ["a", 4]]);
+  const a = await getJson<{ spans: Row[] }>(viewer, "/api/turn?id=a");
+  assert.deepEqual(a.spans.map((span) => span.spanId), ["a0", "a1", "a3", "a4"]);
+});
+
 test("over a SQLite store the same list and turns are served, and the store is never written", async () => {
   using tmp = tempDir();
   const path = join(tmp.dir, "agent.jsonl");
