@@ -1,6 +1,7 @@
 /**
  * The collector's worker: reads the journal and plans each batch (parsing, row values,
- * JSON text, trace ids), then hands the SQLite thread the plan as one string. At most
+ * JSON text, trace ids), then hands the SQLite thread the plan as one string and three
+ * transferred arrays. At most
  * {@linkcode AHEAD} batches wait for their commit.
  *
  * Protocol, in order: the starter posts a {@linkcode WorkerStart}; the worker posts
@@ -15,7 +16,7 @@ import { defaultFsOps } from "../adapters/default.ts";
 import { type FilePosition, matchPosition } from "../reader/file_identity.ts";
 import { parentChannel } from "../runtime/worker.ts";
 import { BatchPlanner } from "./batch_planner.ts";
-import { type EncodedPlan, encodePlan } from "./row_plan.ts";
+import { type EncodedPlan, encodePlan, transferablesOf } from "./row_plan.ts";
 import { tailLoop } from "./tail_loop.ts";
 
 /** Batches planned but not yet committed, at most: enough to keep both threads busy. */
@@ -70,7 +71,7 @@ async function run(start: WorkerStart): Promise<void> {
       records: batch.records.length,
       skipped: batch.skipped,
     };
-    channel.post(message);
+    channel.post(message, transferablesOf(plan));
   }
   channel.post({ type: "done" });
 }

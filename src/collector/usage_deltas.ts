@@ -50,37 +50,10 @@ export function hasUsage(u: SpanUsage): boolean {
  * ```
  */
 export class UsageDeltas {
-  private deltas = new Map<string, UsageDelta>();
-
-  /** The delta of `key`, created empty when new. */
-  private delta(
-    key: string,
-    scope: UsageDelta["scope"],
-    id: string | null,
-    model: string,
-    extensionId: string,
-  ): UsageDelta {
-    let delta = this.deltas.get(key);
-    if (delta === undefined) {
-      delta = {
-        scope,
-        id,
-        model,
-        extensionId,
-        spans: 0,
-        input: 0,
-        output: 0,
-        cost: 0,
-        costed: 0,
-        uncostedInput: 0,
-        uncostedOutput: 0,
-        first: Infinity,
-        last: -Infinity,
-      };
-      this.deltas.set(key, delta);
-    }
-    return delta;
-  }
+  /** The sums of each model and extension: in all, per turn id and per conversation id. */
+  private byModel = new Map<string, ModelSums>();
+  /** The last model and extension counted, and their sums: spans of a model come in runs. */
+  private last: { model: string; extensionId: string; sums: ModelSums } | undefined;
 
   /**
    * Adds (`sign` 1) or removes (`sign` -1) one span's usage: per model and extension, and
@@ -103,16 +76,25 @@ export class UsageDeltas {
   ): void {
     if (!hasUsage(usage)) return;
     const model = usage.model ?? "";
-    // Length-prefixed keys: ids may hold any character, and no pair of fields spells another.
-    const tail = `${model.length}:${model}${extensionId}`;
-    add(this.delta(tail, null, null, model, extensionId), usage, sign, start);
-    const turnKey = turn === null ? `t-${tail}` : `t${turn.length}:${turn}${tail}`;
-    add(this.delta(turnKey, "turn", turn, model, extensionId), usage, sign, start);
-    const conversationKey = conversation === null
-      ? `c-${tail}`
-      : `c${conversation.length}:${conversation}${tail}`;
+    let sums: ModelSums;
+    const last = this.last;
+    if (last !== undefined && last.model === model && last.extensionId === extensionId) {
+      sums = last.sums;
+    } else {
+      // Length-prefixed: ids may hold any character, and no pair of fields spells another.
+      const key = `${model.length}:${model}${extensionId}`;
+      sums = this.byModel.get(key) ?? {
+        total: emptyDelta(null, null, model, extensionId),
+        turns: new Map(),
+        conversations: new Map(),
+      };
+      this.byModel.set(key, sums);
+      this.last = { model, extensionId, sums };
+    }
+    add(sums.total, usage, sign, start);
+    add(within(sums.turns, "turn", turn, model, extensionId), usage, sign, start);
     add(
-      this.delta(conversationKey, "conversation", conversation, model, extensionId),
+      within(sums.conversations, "conversation", conversation, model, extensionId),
       usage,
       sign,
       start,
@@ -125,15 +107,65 @@ export class UsageDeltas {
    * @returns The sums.
    */
   take(): UsageDelta[] {
-    const sums = [...this.deltas.values()];
-    this.deltas.clear();
-    return sums;
+    const out: UsageDelta[] = [];
+    for (const { total, turns, conversations } of this.byModel.values()) {
+      out.push(total, ...turns.values(), ...conversations.values());
+    }
+    this.clear();
+    return out;
   }
 
   /** Forgets every sum. */
   clear(): void {
-    this.deltas.clear();
+    this.byModel.clear();
+    this.last = undefined;
   }
+}
+
+/** The sums of one model and extension. */
+interface ModelSums {
+  total: UsageDelta;
+  turns: Map<string | null, UsageDelta>;
+  conversations: Map<string | null, UsageDelta>;
+}
+
+function emptyDelta(
+  scope: UsageDelta["scope"],
+  id: string | null,
+  model: string,
+  extensionId: string,
+): UsageDelta {
+  return {
+    scope,
+    id,
+    model,
+    extensionId,
+    spans: 0,
+    input: 0,
+    output: 0,
+    cost: 0,
+    costed: 0,
+    uncostedInput: 0,
+    uncostedOutput: 0,
+    first: Infinity,
+    last: -Infinity,
+  };
+}
+
+/** The sums of `id` in `map` (a turn's or a conversation's), created empty when new. */
+function within(
+  map: Map<string | null, UsageDelta>,
+  scope: "turn" | "conversation",
+  id: string | null,
+  model: string,
+  extensionId: string,
+): UsageDelta {
+  let delta = map.get(id);
+  if (delta === undefined) {
+    delta = emptyDelta(scope, id, model, extensionId);
+    map.set(id, delta);
+  }
+  return delta;
 }
 
 function add(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {

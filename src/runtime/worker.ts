@@ -83,8 +83,8 @@ export function startWorker(url: URL, handlers: WorkerHandlers): WorkerThread {
 
 /** A worker's channel to the thread that started it. */
 export interface ParentChannel {
-  /** Sends `message` (structured clone). */
-  post(message: unknown): void;
+  /** Sends `message` (structured clone), moving the `transfer` buffers rather than copying. */
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
   /** Calls `handler` with each message from the starting thread. */
   listen(handler: (message: unknown) => void): void;
 }
@@ -98,22 +98,22 @@ export function parentChannel(): ParentChannel {
   if (runtimeName === "node") {
     const { parentPort } = builtinModule<{
       parentPort: {
-        postMessage(message: unknown): void;
+        postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
         on(event: "message", handler: (message: unknown) => void): void;
       } | null;
     }>("node:worker_threads");
     if (parentPort === null) throw new Error("journal-sink: not in a worker");
     return {
-      post: (message) => parentPort.postMessage(message),
+      post: (message, transfer) => parentPort.postMessage(message, transfer),
       listen: (handler) => parentPort.on("message", handler),
     };
   }
   const scope = globalThis as unknown as {
-    postMessage(message: unknown): void;
+    postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
     onmessage: ((event: { data: unknown }) => void) | null;
   };
   return {
-    post: (message) => scope.postMessage(message),
+    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
     listen: (handler) => {
       scope.onmessage = (event) => handler(event.data);
     },
