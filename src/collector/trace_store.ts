@@ -420,8 +420,10 @@ export class TraceStore {
 
   /**
    * {@linkcode TraceStore.commit} of a batch planned elsewhere (a collector's worker):
-   * `plan` must come from one {@linkcode BatchPlanner} that planned every batch of the
-   * journal before it, in order.
+   * `plan` must come from one `BatchPlanner` that planned every batch of the journal before
+   * it, in order. The collector's own machinery, not part of the published API.
+   *
+   * @ignore
    *
    * @param journal The journal's path, as the positions' key.
    * @param plan The batch's row operations.
