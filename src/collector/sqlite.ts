@@ -26,6 +26,11 @@ export type SqlValue = string | number | bigint | null | Uint8Array;
 export interface SqlStatement {
   /** Runs the statement; returns the changes and the last inserted row id. */
   run(...params: unknown[]): { changes: number; lastInsertRowid: number };
+  /**
+   * Runs the statement with `params`, none of them `undefined`, for its effect only: no
+   * result to build and no copy of the parameters (a 32-row INSERT binds hundreds).
+   */
+  write(params: readonly unknown[]): void;
   /** The first row, or `undefined` when there is none. */
   get(...params: unknown[]): Record<string, SqlValue> | undefined;
   /** Every row. */
@@ -84,6 +89,7 @@ function wrap(db: DriverDatabase): SqliteDatabase {
             lastInsertRowid: Number(result.lastInsertRowid),
           };
         },
+        write: (params) => void statement.run(...params),
         get: (...params) =>
           (statement.get(...bind(params)) ?? undefined) as Record<string, SqlValue> | undefined,
         all: (...params) => statement.all(...bind(params)) as Record<string, SqlValue>[],

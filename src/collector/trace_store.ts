@@ -90,6 +90,7 @@ function prepareLater(db: SqliteDatabase, sql: string): SqlStatement {
   const compiled = () => statement ??= db.prepare(sql);
   return {
     run: (...params) => compiled().run(...params),
+    write: (params) => compiled().write(params),
     get: (...params) => compiled().get(...params),
     all: (...params) => compiled().all(...params),
   };
@@ -118,6 +119,9 @@ class RowInserter {
   private many: SqlStatement;
   private one: SqlStatement;
   private width: number;
+  /** The parameters of one statement, reused (no array a statement). */
+  private scratch: PlanValue[];
+  private scratchOne: PlanValue[];
 
   /**
    * @param db The connection.
@@ -129,14 +133,25 @@ class RowInserter {
     this.many = prepareLater(db, `${head} ${new Array(ROWS_PER_INSERT).fill(row).join(", ")}`);
     this.one = prepareLater(db, `${head} ${row}`);
     this.width = width;
+    this.scratch = new Array(ROWS_PER_INSERT * width).fill(null);
+    this.scratchOne = new Array(width).fill(null);
   }
 
   /** Inserts the rows whose values are from `start` to `end` of `values`, in order. */
   insert(values: PlanValue[], start: number, end: number): void {
-    const step = ROWS_PER_INSERT * this.width;
+    const width = this.width;
+    const step = ROWS_PER_INSERT * width;
+    const many = this.scratch;
     let at = start;
-    for (; at + step <= end; at += step) this.many.run(...values.slice(at, at + step));
-    for (; at < end; at += this.width) this.one.run(...values.slice(at, at + this.width));
+    for (; at + step <= end; at += step) {
+      for (let i = 0; i < step; i++) many[i] = values[at + i];
+      this.many.write(many);
+    }
+    const one = this.scratchOne;
+    for (; at < end; at += width) {
+      for (let i = 0; i < width; i++) one[i] = values[at + i];
+      this.one.write(one);
+    }
   }
 }
 
