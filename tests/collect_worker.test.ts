@@ -6,6 +6,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { createJournalSink } from "../mod.ts";
+import { createFakeFs } from "../testing.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
 import { startPlanningWorker } from "../src/collector/worker_batches.ts";
@@ -251,4 +253,16 @@ test("a read the worker cannot do fails the collector as it would on one thread"
     assert.equal(store.db.prepare("SELECT count(*) AS n FROM logs").get()?.n, 0);
     store.close();
   }
+});
+
+test("a collector given its own file system reads on the calling thread, even when asked for a worker", async () => {
+  const fs = createFakeFs();
+  const sink = createJournalSink({ path: "agent.jsonl", fs });
+  for (const line of varied(50)) sink.emit(JSON.parse(line));
+  sink.close();
+  const store = await openTraceStore(":memory:");
+  const stats = await collectJournal("agent.jsonl", { db: store, once: true, fs, worker: true });
+  assert.equal(stats.worker, false);
+  assert.equal(stats.records, 50);
+  store.close();
 });

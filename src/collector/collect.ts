@@ -57,11 +57,12 @@ export interface CollectOptions {
   onBatch?: (stats: CollectStats) => void;
   /**
    * Read and plan the journal in a worker thread while this thread writes SQLite: the two
-   * halves of the work run side by side (about 2× the records a second on two cores,
-   * bench/RESULTS.md). The rows are the same either way. By default a worker is used when
-   * reading real files (no `fs` given) and following, or when more than two batches are
-   * left to read (starting one takes 50-150 ms); when none can start here (the runtime has no workers, or its module cannot
-   * be loaded) the collector reads on this thread.
+   * halves of the work run side by side (on two cores, 1.15-1.4× the records a second of
+   * one thread on Node and Deno, up to 1.15× on Bun; bench/RESULTS.md). The rows are the
+   * same either way. A worker reads real files only (never with an `fs` given); by default
+   * one is used when following, or when more than two batches are left to read (starting
+   * one takes 50-150 ms); when none can start here (the runtime has no workers, or its
+   * module cannot be loaded) the collector reads on this thread.
    */
   worker?: boolean;
 }
@@ -149,8 +150,9 @@ export async function collectJournal(
   try {
     const positions = store.positions(path);
     const once = options.once === true;
-    const useWorker = options.worker ??
-      (options.fs === undefined && (!once || unread(path, fs, positions) > 2 * chunkSize));
+    // A worker reads real files: an `fs` given here cannot cross to it.
+    const useWorker = options.fs === undefined &&
+      (options.worker ?? (!once || unread(path, fs, positions) > 2 * chunkSize));
     let batches: AsyncGenerator<PlannedBatch | TailBatch> | undefined;
     if (useWorker) {
       batches = await startPlanningWorker(
