@@ -124,28 +124,20 @@ class Draft {
   /** The index of a scope among the batch's (added when new), its times widened to `time`. */
   scope(conversation: string | null, turn: string | null, time: number): number | null {
     if (conversation === null && turn === null) return null;
-    let index: number | undefined;
-    if (conversation === this.lastConversation && turn === this.lastTurn) index = this.lastScope;
-    else {
-      index = this.scopeIndex.get(`${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`);
+    let index = this.lastScope;
+    if (conversation !== this.lastConversation || turn !== this.lastTurn) {
+      const key = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
+      let found = this.scopeIndex.get(key);
+      if (found === undefined) {
+        found = this.scopes.length / SCOPE_FIELDS;
+        this.scopeIndex.set(key, found);
+        const trace = turn === null ? null : turnTraceId(conversation ?? undefined, turn);
+        this.scopes.push(conversation, turn, time, time, trace);
+      }
+      index = this.lastScope = found;
       this.lastConversation = conversation;
       this.lastTurn = turn;
     }
-    if (index === undefined) {
-      const key = `${conversation ?? "\u0001"}\u0000${turn ?? "\u0001"}`;
-      index = this.scopes.length / SCOPE_FIELDS;
-      this.scopeIndex.set(key, index);
-      this.scopes.push(
-        conversation,
-        turn,
-        time,
-        time,
-        turn === null ? null : turnTraceId(conversation ?? undefined, turn),
-      );
-      this.lastScope = index;
-      return index;
-    }
-    this.lastScope = index;
     const at = index * SCOPE_FIELDS;
     if (time < (this.scopes[at + 2] as number)) this.scopes[at + 2] = time;
     if (time > (this.scopes[at + 3] as number)) this.scopes[at + 3] = time;
