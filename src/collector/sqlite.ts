@@ -163,3 +163,31 @@ export async function openSqlite(
     throw new Error(`no SQLite database at ${path}`, { cause: error });
   }
 }
+
+/**
+ * A statement compiled on its first use: a store of an older schema version, opened
+ * read-only, serves the queries its tables allow without compiling the others.
+ *
+ * @param db The connection.
+ * @param sql The statement.
+ * @returns The statement.
+ *
+ * @example
+ * ```ts
+ * import { openSqlite, prepareLater } from "./sqlite.ts";
+ * const db = await openSqlite(":memory:");
+ * const missing = prepareLater(db, "SELECT * FROM no_such_table"); // not compiled yet
+ * if (prepareLater(db, "SELECT 2 AS n").get()?.n !== 2) throw new Error("not run");
+ * db.close();
+ * ```
+ */
+export function prepareLater(db: SqliteDatabase, sql: string): SqlStatement {
+  let statement: SqlStatement | undefined;
+  const compiled = () => statement ??= db.prepare(sql);
+  return {
+    run: (...params) => compiled().run(...params),
+    write: (params) => compiled().write(params),
+    get: (...params) => compiled().get(...params),
+    all: (...params) => compiled().all(...params),
+  };
+}
