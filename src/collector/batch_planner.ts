@@ -102,6 +102,40 @@ function indexOf(batch: { pairs: string[]; index?: Map<string, string> }): Map<s
   return batch.index;
 }
 
+/**
+ * A span's attributes once its close is merged over its open: the close's over the open's.
+ * The one rule, for a close in the open's batch (the planner) or in a later one (the store).
+ *
+ * @param open The open's attributes.
+ * @param close The close's.
+ * @returns The merged attributes (`{}` when neither has any).
+ */
+export function mergedAttributes(
+  open: Record<string, unknown> | undefined,
+  close: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  return close === undefined || close === null ? open ?? {} : { ...open, ...close };
+}
+
+/**
+ * A span's links once its close is merged over its open: the close's added, but for those
+ * to a span the open already links.
+ *
+ * @param open The open's links.
+ * @param close The close's `links` field, as read.
+ * @returns The merged links (the open's when the close has none).
+ */
+export function mergedLinks(open: unknown[] | undefined, close: unknown): unknown[] | undefined {
+  if (!Array.isArray(close) || close.length === 0) return open;
+  const links = open === undefined ? [] : open.slice();
+  for (const link of close as { spanId: string }[]) {
+    if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
+      links.push(link);
+    }
+  }
+  return links;
+}
+
 /** A batch being planned: its sections, built side by side. */
 class Draft {
   logs: PlanValue[] = [];
@@ -331,18 +365,9 @@ export class BatchPlanner {
     draft.open.delete(spanId);
     const at = open.row * SPAN_COLUMNS;
     const s = draft.spans;
-    const unchanged = own === undefined || own === null;
-    const attributes = unchanged ? open.attributes ?? {} : { ...open.attributes, ...own };
-    let links = open.links;
-    if (Array.isArray(r.links) && r.links.length > 0) {
-      links = links === undefined ? [] : links.slice();
-      for (const link of r.links as { spanId: string }[]) {
-        if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
-          links.push(link);
-        }
-      }
-    }
-    const usage = unchanged ? open.usage : readUsage(attributes);
+    const attributes = mergedAttributes(open.attributes, own);
+    const links = mergedLinks(open.links, r.links);
+    const usage = own === undefined || own === null ? open.usage : readUsage(attributes);
     const openConversation = s[at + SPAN.CONVERSATION] as string | null;
     const openTurn = s[at + SPAN.TURN] as string | null;
     const conversation = openConversation ?? textColumn(r.conversationId);

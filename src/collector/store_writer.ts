@@ -10,6 +10,7 @@ import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { SLOWEST_KEPT } from "./schema.ts";
 import { prepareLater, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { RecentMap } from "./recent_map.ts";
+import { mergedAttributes, mergedLinks } from "./batch_planner.ts";
 import {
   EV_CLOSED,
   EV_SETTLE_LOG,
@@ -227,8 +228,8 @@ export class StoreWriter {
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
          output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
-    // Only open spans are indexed by id: a parent still open is found, a closed one is
-    // found in #traces while recent (a child opens while its parent runs).
+    // Only open spans are indexed by id: an anchor still open is found here; one the
+    // planner remembered never asks (a child mostly opens while its parent runs).
     this.traceOf = prepareLater(
       db,
       "SELECT trace_id FROM spans WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
@@ -285,6 +286,7 @@ export class StoreWriter {
     }
     return settled;
   }
+
   /**
    * The `turns` row of a record's scope (created when new), its times widened to `time`;
    * `null` for a record with neither conversation nor turn.
@@ -292,7 +294,8 @@ export class StoreWriter {
   private turnKey(conversation: string | null, turn: string | null, time: number): number | null {
     return this.scopeKey(conversation, turn, time, time);
   }
-  /** {@linkcode TraceStore.turnKey} of a scope whose records span `first` to `last`. */
+
+  /** {@linkcode StoreWriter.turnKey} of a scope whose records span `first` to `last`. */
   private scopeKey(
     conversation: string | null,
     turn: string | null,
@@ -317,6 +320,7 @@ export class StoreWriter {
     }
     return key;
   }
+
   /** Writes the batch's turn times and the usage this store summed: a statement per key. */
   private flushBatch(): void {
     for (const [key, times] of this.turnTimes) this.touchTurn.run(times.first, times.last, key);
@@ -339,6 +343,7 @@ export class StoreWriter {
       }
     }
   }
+
   /** A close whose open was not read (the `EV_CLOSE` at `at`): a `spans` row of its own. */
   private closedRow(v: PlanValue[], at: number, into: PlanValue[]): void {
     const time = v[at + 1] as number;
@@ -381,6 +386,7 @@ export class StoreWriter {
       null,
     );
   }
+
   /**
    * 1 when `duration` enters the longest {@linkcode SLOWEST_KEPT} seen (a min-heap of them),
    * else `null`: every span of the final top was in the top when it was ingested.
@@ -411,6 +417,7 @@ export class StoreWriter {
     }
     return 1;
   }
+
   /** The durations of the spans flagged slowest, read once from the store. */
   private loadLongest(): number[] {
     return this.db.prepare(
@@ -418,11 +425,12 @@ export class StoreWriter {
        ORDER BY duration_ms DESC LIMIT ${SLOWEST_KEPT}`,
     ).all().map((row) => Number(row.duration_ms)).sort((a, b) => a - b);
   }
+
   /** The open row of `spanId` in the database (one the cache forgot, or another run's). */
   private openFromRow(spanId: string): OpenSpan | undefined {
     const row = this.findOpen.get(spanId);
     if (row === undefined) return undefined;
-    const num = (value: SqlValue) => value === null ? null : Number(value);
+    const count = (value: SqlValue) => value === null ? null : Number(value);
     return {
       id: Number(row.id),
       attributes: textColumn(row.attributes),
@@ -435,12 +443,13 @@ export class StoreWriter {
       start: Number(row.start_ms),
       usage: {
         model: textColumn(row.model),
-        inputTokens: num(row.input_tokens),
-        outputTokens: num(row.output_tokens),
-        costUsd: num(row.cost_usd),
+        inputTokens: count(row.input_tokens),
+        outputTokens: count(row.output_tokens),
+        costUsd: count(row.cost_usd),
       },
     };
   }
+
   /** What the store remembers of the `spans` row at `at` of `v`, still open. */
   private openOfRow(v: PlanValue[], at: number): OpenSpan {
     return {
@@ -461,6 +470,7 @@ export class StoreWriter {
       },
     };
   }
+
   /**
    * Writes a planned batch; the caller owns the transaction. The plan's values are filled
    * in place (turn keys, trace ids to settle, slowest flags, ids) and written.
@@ -558,6 +568,7 @@ export class StoreWriter {
     this.flushBatch();
     return counts;
   }
+
   /**
    * Completes the row of a span opened in an earlier batch with its close
    * (the `EV_CLOSE` at `at`): the close's attributes and links merged over the open's.
@@ -566,18 +577,12 @@ export class StoreWriter {
   private closeStoredSpan(open: OpenSpan, v: PlanValue[], at: number): boolean {
     const time = v[at + 1] as number;
     const duration = num(v[at + 2]);
-    const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
-    const earlier = parse(open.attributes) as Record<string, unknown> | undefined;
-    const attributes = own === undefined ? earlier ?? {} : { ...earlier, ...own };
-    let links = parse(open.links) as unknown[] | undefined;
-    if (v[at + 10] !== null) {
-      links = links === undefined ? [] : links.slice();
-      for (const link of JSON.parse(v[at + 10] as string) as { spanId: string }[]) {
-        if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
-          links.push(link);
-        }
-      }
-    }
+    const own = parse(v[at + 9]) as Record<string, unknown> | undefined;
+    const attributes = mergedAttributes(
+      parse(open.attributes) as Record<string, unknown> | undefined,
+      own,
+    );
+    const links = mergedLinks(parse(open.links) as unknown[] | undefined, parse(v[at + 10]));
     const usage = own === undefined ? open.usage : readUsage(attributes);
     const conversation = open.conversation_id ?? str(v[at + 6]);
     const turn = open.turn_id ?? str(v[at + 7]);
