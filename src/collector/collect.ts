@@ -15,7 +15,13 @@ import { tailLoop } from "./tail_loop.ts";
 import { type PlannedBatch, startPlanningWorker } from "./worker_batches.ts";
 
 /** Bytes per batch by default (see {@linkcode CollectOptions.chunkSize}). */
-const COLLECT_BATCH_BYTES = 4 * 1024 * 1024;
+export const COLLECT_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Unread bytes below which a single pass reads on this thread: starting a worker takes
+ * 50-150 ms, about what it saves on 8 MiB of journal.
+ */
+const WORKER_WORTH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Options of {@linkcode collectJournal}.
@@ -48,9 +54,11 @@ export interface CollectOptions {
    */
   fs?: FsOps;
   /**
-   * Bytes read (and committed) per batch at most: larger batches write each page of the
-   * tables and indexes fewer times (4 MiB ingests about 14 % faster than 1 MiB, measured).
-   * @default {4194304}
+   * Bytes read (and committed) per batch at most. Since a checkpoint comes every 10,000
+   * pages rather than every commit, 1 MiB ingests as fast as 4 MiB on Node and Deno, and
+   * 15-25 % faster on Bun, whose allocator returns each batch's freed megabytes to the
+   * system and faults them back in for the next (bench/RESULTS.md, "Collector").
+   * @default {1048576}
    */
   chunkSize?: number;
   /** Called after each committed batch (progress, tests). */
@@ -60,8 +68,8 @@ export interface CollectOptions {
    * halves of the work run side by side (on two cores, 1.15-1.4× the records a second of
    * one thread on Node and Deno, up to 1.15× on Bun; bench/RESULTS.md). The rows are the
    * same either way. A worker reads real files only (never with an `fs` given); by default
-   * one is used when following, or when more than two batches are left to read (starting
-   * one takes 50-150 ms); when none can start here (the runtime has no workers, or its
+   * one is used when following, or when more than 8 MiB are left to read (starting one
+   * takes 50-150 ms); when none can start here (the runtime has no workers, or its
    * module cannot be loaded) the collector reads on this thread.
    */
   worker?: boolean;
@@ -152,7 +160,7 @@ export async function collectJournal(
     const once = options.once === true;
     // A worker reads real files: an `fs` given here cannot cross to it.
     const useWorker = options.fs === undefined &&
-      (options.worker ?? (!once || unread(path, fs, positions) > 2 * chunkSize));
+      (options.worker ?? (!once || unread(path, fs, positions) > WORKER_WORTH_BYTES));
     let batches: AsyncGenerator<PlannedBatch | TailBatch> | undefined;
     if (useWorker) {
       batches = await startPlanningWorker(

@@ -6,8 +6,8 @@
  *
  * Protocol, in order: the starter posts a {@linkcode WorkerStart}; the worker posts
  * `{ type: "pass" }` as each pass starts, a {@linkcode WorkerBatch} per batch, and
- * `{ type: "done" }` (or `{ type: "failed" }`); the starter posts `{ type: "ack" }` after
- * committing each batch, and terminates the worker when it has what it wants.
+ * `{ type: "done" }` (or `{ type: "failed" }`); the starter posts a {@linkcode WorkerAck}
+ * after committing each batch, and terminates the worker when it has what it wants.
  *
  * @module
  */
@@ -45,9 +45,18 @@ export interface WorkerBatch {
   skipped: number;
 }
 
+/** A batch committed: its plan's arrays come back to be written again. */
+export interface WorkerAck {
+  type: "ack";
+  /** The buffers of the batch's encoded plan (`transferablesOf`), transferred back. */
+  buffers: ArrayBuffer[];
+}
+
 const channel = parentChannel();
 let credits = AHEAD;
 let wake: (() => void) | undefined;
+/** Buffers of committed plans, to encode the next ones into. */
+const spare: ArrayBuffer[][] = [];
 
 async function run(start: WorkerStart): Promise<void> {
   const planner = new BatchPlanner();
@@ -63,7 +72,7 @@ async function run(start: WorkerStart): Promise<void> {
   ) {
     while (credits === 0) await new Promise<void>((resolve) => wake = resolve);
     credits--;
-    const plan = encodePlan(planner.plan(batch.records));
+    const plan = encodePlan(planner.plan(batch.records), spare.pop());
     const message: WorkerBatch = {
       type: "batch",
       plan,
@@ -79,6 +88,7 @@ async function run(start: WorkerStart): Promise<void> {
 channel.listen((message) => {
   const { type } = message as { type: string };
   if (type === "ack") {
+    spare.push((message as WorkerAck).buffers);
     credits++;
     wake?.();
     wake = undefined;

@@ -165,6 +165,10 @@ export interface EncodedPlan {
  * The plan as one string and transferable arrays.
  *
  * @param plan The plan.
+ * @param reuse The buffers of an earlier encoding that the receiver is done with
+ *   ({@linkcode transferablesOf}, handed back): written into when large enough, so that a
+ *   collector does not allocate (and Bun's allocator does not fault in) three new arrays a
+ *   batch.
  * @returns Its encoding; pass {@linkcode transferablesOf} along to `postMessage`.
  *
  * @example A round trip
@@ -181,12 +185,16 @@ export interface EncodedPlan {
  * }
  * ```
  */
-export function encodePlan(plan: RowPlan): EncodedPlan {
+export function encodePlan(plan: RowPlan, reuse?: readonly ArrayBuffer[]): EncodedPlan {
   const lengths = SECTIONS.map((name) => plan[name].length);
   const count = lengths.reduce((a, b) => a + b, 0);
-  const ends = new Int32Array(count);
-  const tags = new Uint8Array(count);
-  const numbers = new Float64Array(count);
+  const [ends, tags, numbers] = reuse !== undefined && reuse[1].byteLength >= count
+    ? [
+      new Int32Array(reuse[0], 0, count),
+      new Uint8Array(reuse[1], 0, count),
+      new Float64Array(reuse[2], 0, count),
+    ]
+    : planArrays(count);
   // Parts joined once: a flat string, which neither postMessage nor the slicing that
   // decodes it must flatten.
   const parts: string[] = [];
@@ -201,7 +209,7 @@ export function encodePlan(plan: RowPlan): EncodedPlan {
       } else if (typeof value === "number") {
         numbers[i] = value;
         tags[i] = 2;
-      }
+      } else tags[i] = 0;
       ends[i++] = at;
     }
   }
@@ -214,6 +222,19 @@ export function encodePlan(plan: RowPlan): EncodedPlan {
     lengths,
     header: { eventKinds, ignored, spanOpens, spanCloses },
   };
+}
+
+/**
+ * New arrays for `count` values, with room for a quarter more: batches vary in size, and
+ * the next may fit where they are reused.
+ */
+function planArrays(count: number): [Int32Array, Uint8Array, Float64Array] {
+  const room = Math.ceil(count * 1.25);
+  return [
+    new Int32Array(new ArrayBuffer(room * 4), 0, count),
+    new Uint8Array(new ArrayBuffer(room), 0, count),
+    new Float64Array(new ArrayBuffer(room * 8), 0, count),
+  ];
 }
 
 /**

@@ -7,8 +7,8 @@
 
 import type { FilePosition } from "../reader/file_identity.ts";
 import { startWorker, type WorkerThread } from "../runtime/worker.ts";
-import type { WorkerBatch, WorkerStart } from "./collect_worker.ts";
-import { decodePlan, type RowPlan } from "./row_plan.ts";
+import type { WorkerAck, WorkerBatch, WorkerStart } from "./collect_worker.ts";
+import { decodePlan, type RowPlan, transferablesOf } from "./row_plan.ts";
 
 /** A batch the worker read and planned. */
 export interface PlannedBatch {
@@ -98,7 +98,8 @@ export async function startPlanningWorker(
             records: message.records,
             skipped: message.skipped,
           };
-          worker.post({ type: "ack" });
+          const buffers = transferablesOf(message.plan);
+          worker.post({ type: "ack", buffers } satisfies WorkerAck, buffers);
         } else if (message.type === "done") return;
         else {
           const error = new Error(message.message) as Error & { code?: string };

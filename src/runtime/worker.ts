@@ -9,8 +9,8 @@ import { builtinModule, runtimeName } from "./runtime.ts";
 
 /** A worker thread, from the thread that started it. */
 export interface WorkerThread {
-  /** Sends `message` to the worker (structured clone). */
-  post(message: unknown): void;
+  /** Sends `message` to the worker (structured clone), moving the `transfer` buffers. */
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
   /** Stops the worker at once. */
   terminate(): void;
 }
@@ -27,7 +27,7 @@ export interface WorkerHandlers {
 interface NodeWorker {
   on(event: "message", handler: (message: unknown) => void): void;
   on(event: "error", handler: (error: Error) => void): void;
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   terminate(): unknown;
 }
 
@@ -35,7 +35,7 @@ interface NodeWorker {
 interface WebWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
   onerror: ((event: { message?: string; error?: unknown; preventDefault(): void }) => void) | null;
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   terminate(): void;
 }
 
@@ -64,7 +64,10 @@ export function startWorker(url: URL, handlers: WorkerHandlers): WorkerThread {
     const worker = new Worker(url);
     worker.on("message", handlers.message);
     worker.on("error", handlers.error);
-    return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer),
+      terminate: () => worker.terminate(),
+    };
   }
   const Web = (globalThis as { Worker?: new (url: string, options: object) => WebWorker })
     .Worker;
@@ -78,7 +81,10 @@ export function startWorker(url: URL, handlers: WorkerHandlers): WorkerThread {
       : new Error(event.message ?? "worker failed");
     handlers.error(error);
   };
-  return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+    terminate: () => worker.terminate(),
+  };
 }
 
 /** A worker's channel to the thread that started it. */
