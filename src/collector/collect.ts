@@ -56,8 +56,8 @@ export interface CollectOptions {
   /**
    * Bytes read (and committed) per batch at most. Since a checkpoint comes every 10,000
    * pages rather than every commit, 1 MiB ingests as fast as 4 MiB on Node and Deno, and
-   * 15-25 % faster on Bun, whose allocator returns each batch's freed megabytes to the
-   * system and faults them back in for the next (bench/RESULTS.md, "Collector").
+   * about a fifth faster on Bun, whose allocator returns each batch's freed megabytes to
+   * the system and faults them back in for the next (bench/RESULTS.md, "Collector").
    * @default {1048576}
    */
   chunkSize?: number;
@@ -65,8 +65,8 @@ export interface CollectOptions {
   onBatch?: (stats: CollectStats) => void;
   /**
    * Read and plan the journal in a worker thread while this thread writes SQLite: the two
-   * halves of the work run side by side (on two cores, 1.15-1.4× the records a second of
-   * one thread on Node and Deno, up to 1.15× on Bun; bench/RESULTS.md). The rows are the
+   * halves of the work run side by side (on two cores, 1.0-1.25× the records a second of
+   * one thread on Node, 1.2× on Deno, 1.3-1.7× on Bun; bench/RESULTS.md). The rows are the
    * same either way. A worker reads real files only (never with an `fs` given); by default
    * one is used when following, or when more than 8 MiB are left to read (starting one
    * takes 50-150 ms); when none can start here (the runtime has no workers, or its

@@ -188,6 +188,7 @@ export interface EncodedPlan {
 export function encodePlan(plan: RowPlan, reuse?: readonly ArrayBuffer[]): EncodedPlan {
   const lengths = SECTIONS.map((name) => plan[name].length);
   const count = lengths.reduce((a, b) => a + b, 0);
+  // The three buffers were made together (planArrays): the bytes of `tags` say their room.
   const [ends, tags, numbers] = reuse !== undefined && reuse[1].byteLength >= count
     ? [
       new Int32Array(reuse[0], 0, count),
