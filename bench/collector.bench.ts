@@ -117,7 +117,7 @@ try {
     }
     raw.db.close();
     // Gone before the next run: its dirty pages are not written back while that one runs.
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(rawPath + suffix, { force: true });
+    removeDatabase(rawPath);
     return { rate: rows / (ms / 1000), cpuRate: rows / cpu };
   };
   const collectRun = async (worker: boolean, db: string) => {
@@ -131,9 +131,7 @@ try {
   const raws = [await rawRun()];
   const rounds: Awaited<ReturnType<typeof collectRun>>[] = [];
   for (let round = 0; round < 2; round++) {
-    if (round > 0) {
-      rmSync(db), rmSync(`${db}-wal`, { force: true }), rmSync(`${db}-shm`, { force: true });
-    }
+    if (round > 0) removeDatabase(db);
     rounds.push(await collectRun(true, db));
     raws.push(await rawRun());
   }
@@ -289,6 +287,11 @@ function cpuSeconds(): number {
     process: { cpuUsage(): { user: number; system: number } };
   }).process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
+}
+
+/** A SQLite database and its WAL and shared-memory files. */
+function removeDatabase(db: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
 }
 
 function statSafe(file: string): number | undefined {
