@@ -46,11 +46,21 @@ async function collect(
   return out;
 }
 
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+/**
+ * Input slices for the decompressor: at deflate's ratio of at most about 1032:1 a 4 KiB
+ * slice inflates to at most about 4 MiB, so the limit is checked every few MiB of output
+ * even where a runtime inflates each input chunk in one piece (Deno).
+ */
+const INPUT_SLICE = 4096;
+
+/** `bytes` as a stream of slices, each made when the reader asks for it. */
+function streamOf(bytes: Uint8Array, slice = bytes.length): ReadableStream<Uint8Array> {
+  let at = 0;
   return new ReadableStream({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + slice));
+      at += slice;
     },
   });
 }
@@ -96,7 +106,7 @@ export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
  */
 export function gunzipLimited(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
   return collect(
-    streamOf(bytes).pipeThrough(
+    streamOf(bytes, INPUT_SLICE).pipeThrough(
       new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
     ),
     limit,
