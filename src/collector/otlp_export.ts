@@ -8,9 +8,9 @@
  */
 
 import { defaultFsOps } from "../adapters/default.ts";
-import { errorCode, type FsOps, parentDir } from "../fs_ops.ts";
+import type { FsOps } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
-import { type FilePosition, fromHex, toHex } from "../reader/file_identity.ts";
+import { endpointKey, loadPositions, savePositions } from "./export_positions.ts";
 import { OtlpMapper, type OtlpOptions } from "./otlp_mapping.ts";
 import { tailPass } from "../reader/follow.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
@@ -112,7 +112,9 @@ export interface ExportOtlpOptions extends OtlpOptions {
   /** Stops a following exporter. */
   signal?: AbortSignal;
   /**
-   * Where the read position is kept (JSON, replaced atomically after each batch).
+   * Where the read positions are kept (JSON, replaced atomically after each batch): one per
+   * endpoint (the URLs of the signals sent), so another endpoint gets the whole journal. A
+   * file of the old shape (one position) is taken over by the first endpoint that uses it.
    * @default {`${path}.otlp-position.json`}
    */
   statePath?: string;
@@ -162,7 +164,7 @@ export interface ExportOtlpOptions extends OtlpOptions {
  * @example
  * ```ts
  * import type { ExportOtlpStats } from "@dispatch/journal-sink/collector";
- * const stats: ExportOtlpStats = { records: 4, logRecords: 2, spans: 1, openSpans: 0, requests: 2, retries: 0, rejected: 0, batches: 1 };
+ * const stats: ExportOtlpStats = { records: 4, logRecords: 2, spans: 1, openSpans: 0, pendingSpans: 0, requests: 2, retries: 0, rejected: 0, batches: 1 };
  * if (stats.requests !== 2) throw new Error("unreachable");
  * ```
  */
@@ -175,6 +177,8 @@ export interface ExportOtlpStats {
   spans: number;
   /** Spans sent while still open (`includeOpenSpans`). */
   openSpans: number;
+  /** Spans still open when the export stopped and not sent (they go when they close). */
+  pendingSpans: number;
   /** HTTP requests that succeeded. */
   requests: number;
   /** Attempts that failed and were retried. */
@@ -183,6 +187,12 @@ export interface ExportOtlpStats {
   rejected: number;
   /** Batches acknowledged (and positions saved). */
   batches: number;
+  /**
+   * Why nothing was sent, when nothing was: the journal was already exported to this
+   * endpoint up to its end, it holds no records, its spans are all still open, or what it
+   * holds is of a signal not sent.
+   */
+  nothingSent?: string;
 }
 
 /**
@@ -266,55 +276,6 @@ async function rejectedIn(response: Response, signal: "traces" | "logs") {
   return count === undefined || count === null ? 0 : Number(String(count)) || 0;
 }
 
-interface StateFile {
-  version: 1;
-  journal: string;
-  positions: {
-    key: string;
-    head: string;
-    offset: number;
-    complete: boolean;
-    path: string;
-    seenMs: number;
-  }[];
-}
-
-function loadState(fs: FsOps, statePath: string): FilePosition[] {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFile(statePath);
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
-    throw error;
-  }
-  const state = JSON.parse(new TextDecoder().decode(bytes)) as StateFile;
-  return state.positions.map((p) => ({ ...p, head: fromHex(p.head) }));
-}
-
-/** Replaces the state file atomically: write a temporary file, fsync, rename, sync the directory. */
-function saveState(fs: FsOps, statePath: string, journal: string, positions: FilePosition[]) {
-  const state: StateFile = {
-    version: 1,
-    journal,
-    positions: positions.map((p) => ({ ...p, head: toHex(p.head) })),
-  };
-  const temporary = `${statePath}.tmp`;
-  fs.remove(temporary);
-  const handle = fs.open(temporary);
-  try {
-    fs.append(handle, JSON.stringify(state) + "\n");
-    fs.fsync(handle);
-  } finally {
-    fs.close(handle);
-  }
-  fs.rename(temporary, statePath);
-  try {
-    fs.syncDir?.(parentDir(statePath));
-  } catch {
-    // Best effort (Windows): the rename itself is atomic.
-  }
-}
-
 /**
  * Exports the journal at `path` to an OpenTelemetry endpoint over OTLP/HTTP, protobuf by
  * default (as the specification and the SDKs) or JSON, gzip if asked: log entries to
@@ -375,6 +336,7 @@ export async function exportOtlp(
     logRecords: 0,
     spans: 0,
     openSpans: 0,
+    pendingSpans: 0,
     requests: 0,
     retries: 0,
     rejected: 0,
@@ -442,7 +404,9 @@ export async function exportOtlp(
     }
   };
 
-  const positions = loadState(fs, statePath);
+  const key = endpointKey(config);
+  const { positions, fromVersion1 } = loadPositions(fs, statePath, key);
+  const resumed = positions.length > 0;
   while (!options.signal?.aborted) {
     let progressed = false;
     for await (const batch of tailPass(path, positions, { fs, chunkSize, now: () => Date.now() })) {
@@ -453,7 +417,7 @@ export async function exportOtlp(
       const spanCount = traces.resourceSpans[0]?.scopeSpans[0].spans.length ?? 0;
       if (logCount > 0 && config.logs.enabled) await send("logs", logs);
       if (spanCount > 0 && config.traces.enabled) await send("traces", traces);
-      saveState(fs, statePath, path, batch.positions);
+      savePositions(fs, statePath, path, key, batch.positions);
       stats.records += batch.records.length;
       if (config.logs.enabled) stats.logRecords += logCount;
       if (config.traces.enabled) stats.spans += spanCount;
@@ -474,5 +438,45 @@ export async function exportOtlp(
       stats.openSpans = open;
     }
   }
+  stats.pendingSpans = mapper.pendingSpans;
+  if (options.signal?.aborted) return stats;
+  // Taken over from a version 1 file: now this endpoint's, even when nothing new was read.
+  if (fromVersion1 && stats.batches === 0) savePositions(fs, statePath, path, key, positions);
+  if (stats.logRecords + stats.spans === 0) {
+    stats.nothingSent = nothingSentBecause(stats, resumed, path, statePath, config);
+  }
   return stats;
+}
+
+/** The endpoint as a person names it: the base URL when both signals go under one. */
+function endpointName(config: { traces: OtlpSignalTarget; logs: OtlpSignalTarget }): string {
+  const urls = [config.traces, config.logs].filter((t) => t.enabled).map((t) => t.url);
+  const bases = new Set(urls.map((url) => url.replace(/\/v1\/(traces|logs)$/, "")));
+  return bases.size === 1 ? [...bases][0] : urls.join(" and ");
+}
+
+function nothingSentBecause(
+  stats: ExportOtlpStats,
+  resumed: boolean,
+  path: string,
+  statePath: string,
+  config: { traces: OtlpSignalTarget; logs: OtlpSignalTarget },
+): string {
+  if (stats.records === 0) {
+    return resumed
+      ? `${path} was already exported to ${endpointName(config)} up to its end ` +
+        `(position in ${statePath})`
+      : `${path} holds no records`;
+  }
+  if (stats.pendingSpans > 0 && config.traces.enabled) {
+    const one = stats.pendingSpans === 1;
+    return `${stats.pendingSpans} ${one ? "span" : "spans"} still open ` +
+      `(--include-open sends ${one ? "it" : "them"})`;
+  }
+  const sent = [config.traces, config.logs].filter((t) => t.enabled).length === 2
+    ? "traces and logs"
+    : config.traces.enabled
+    ? "traces"
+    : "logs";
+  return `the ${stats.records} records read hold no ${sent}`;
 }

@@ -49,8 +49,9 @@ export const exportOtlp: Command = {
   description: `Posts log entries to <base-url>/v1/logs and completed spans to <base-url>/v1/traces,
 retrying with backoff (each retry said on stderr with its cause). Without --otlp the endpoint,
 headers, protocol and compression come from OTEL_EXPORTER_OTLP_* (then http://localhost:4318).
-The read position is saved after every acknowledged batch, so a restart resumes there. Without
---once it follows the journal until SIGINT/SIGTERM. Prints what it exported on stdout.`,
+The read position is saved after every acknowledged batch, one per endpoint, so a restart resumes
+there and another endpoint gets the whole journal. Without --once it follows the journal until
+SIGINT/SIGTERM. Prints what it exported on stdout, and on stderr why when it sent nothing.`,
   positionals: ["<journal>"],
   options: [
     {
@@ -90,7 +91,8 @@ The read position is saved after every acknowledged batch, so a restart resumes 
     {
       name: "state",
       value: "<file>",
-      help: "where the read position is kept (default <journal>.otlp-position.json)",
+      help:
+        "where the read positions are kept, one per endpoint (default <journal>.otlp-position.json)",
     },
     {
       name: "header",
@@ -158,6 +160,9 @@ The read position is saved after every acknowledged batch, so a restart resumes 
           (stats.openSpans > 0 ? ` (${stats.openSpans} open)` : "") + " " +
           `in ${stats.requests} requests (${stats.retries} retries, ${stats.rejected} rejected)\n`,
       );
+      if (stats.nothingSent !== undefined) {
+        io.error(`journal-sink: nothing sent: ${stats.nothingSent}\n`);
+      }
       return 0;
     } finally {
       release();
