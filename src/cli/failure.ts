@@ -23,13 +23,14 @@ export class CommandFailure extends Error {
 
 /**
  * What went wrong reading `path`, as one line: the missing journal said plainly, other
- * errors with their code.
+ * errors with their code; a failure the command already worded, as it is.
  *
  * @param path The journal.
  * @param error What was thrown.
  * @returns The failure to throw.
  */
 export function readFailure(path: string, error: unknown): CommandFailure {
+  if (error instanceof CommandFailure) return error;
   if (error instanceof JournalNotFoundError) return new CommandFailure(error.message);
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@
  */
 
 import type { JournalRecord } from "../reader/journal_record.ts";
+import { printable, printableJson as json } from "./printable.ts";
 
 /** ANSI styling, or none: every function returns its text unchanged when colour is off. */
 export interface Paint {
@@ -90,14 +91,6 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function json(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 const LEVEL_LABEL: Record<string, string> = {
   debug: "DEBUG",
   info: "INFO ",
@@ -127,7 +120,8 @@ const SHOWN = new Set([
 /**
  * One record as one line of text, for `tail`:
  * `time LEVEL extension message key=value… {attributes}`. Span records show `▶ name`
- * when they open and `◀ name status duration` when they close.
+ * when they open and `◀ name status duration` when they close. Every field is passed
+ * through {@linkcode printable}: the line is one line, and no record writes to the terminal.
  *
  * @param record The record.
  * @param p The painter.
@@ -136,8 +130,9 @@ const SHOWN = new Set([
 export function formatRecord(record: JournalRecord, p: Paint): string {
   const r = record as Record<string, unknown>;
   const parts: string[] = [p.dim(formatTime(r.timestamp))];
+  const extension = p.cyan(printable(r.extensionId ?? "?"));
   if (r.kind === "log") {
-    const level = String(r.level);
+    const level = printable(r.level);
     const label = LEVEL_LABEL[level] ?? level.toUpperCase().padEnd(5);
     const colour = level === "error"
       ? p.red
@@ -146,23 +141,23 @@ export function formatRecord(record: JournalRecord, p: Paint): string {
       : level === "info"
       ? p.green
       : p.dim;
-    parts.push(colour(label), p.cyan(String(r.extensionId)), String(r.msg));
+    parts.push(colour(label), extension, printable(r.msg));
   } else if (r.kind === "span-open") {
-    parts.push(p.magenta("SPAN "), p.cyan(String(r.extensionId)), `▶ ${p.bold(String(r.name))}`);
+    parts.push(p.magenta("SPAN "), extension, `▶ ${p.bold(printable(r.name))}`);
   } else if (r.kind === "span-close") {
-    const status = r.status === "error" ? p.red("error") : p.green(String(r.status));
+    const status = r.status === "error" ? p.red("error") : p.green(printable(r.status));
     const duration = typeof r.durationMs === "number" ? formatDuration(r.durationMs) : "?";
     parts.push(
       p.magenta("SPAN "),
-      p.cyan(String(r.extensionId)),
-      `◀ ${p.bold(String(r.name))} ${status} ${duration}`,
+      extension,
+      `◀ ${p.bold(printable(r.name))} ${status} ${duration}`,
     );
   } else {
-    parts.push(p.magenta(String(r.kind).toUpperCase()), p.cyan(String(r.extensionId ?? "?")));
+    parts.push(p.magenta(printable(r.kind).toUpperCase()), extension);
   }
   const extras: string[] = [];
   for (const key of ["spanId", "parentSpanId", "conversationId", "turnId"]) {
-    if (r[key] !== undefined) extras.push(`${key}=${r[key]}`);
+    if (r[key] !== undefined) extras.push(`${key}=${printable(r[key])}`);
   }
   if (r.links !== undefined) extras.push(`links=${json(r.links)}`);
   if (r.attributes !== undefined) extras.push(json(r.attributes));

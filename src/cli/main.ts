@@ -10,6 +10,7 @@ import { CommandFailure } from "./failure.ts";
 import { commandHelp, mainHelp, synopsis } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { parseCommandLine } from "./parse.ts";
+import { printable } from "./printable.ts";
 import { COMMANDS } from "./registry.ts";
 
 const MAIN_SYNOPSIS = "journal-sink <command> [options] [<journal>]";
@@ -18,7 +19,7 @@ function usageError(io: CliIo, message: string, command?: Command): number {
   const usage = command
     ? `Usage: ${synopsis(command)}   (journal-sink ${command.name} --help for more)`
     : `Usage: ${MAIN_SYNOPSIS}   (journal-sink --help for more)`;
-  io.error(`journal-sink: ${message}\n${usage}\n`);
+  io.error(`journal-sink: ${printable(message)}\n${usage}\n`);
   return 2;
 }
 
@@ -89,7 +90,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     const message = error instanceof CommandFailure || !(error instanceof Error)
       ? String(error instanceof Error ? error.message : error)
       : `${command.name} failed: ${error.message}`;
-    io.error(`journal-sink: ${message}\n`);
+    io.error(`journal-sink: ${printable(message)}\n`);
     return 1;
   }
 }

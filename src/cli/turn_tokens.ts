@@ -6,6 +6,7 @@
  */
 
 import type { TurnUsage } from "../genai/usage.ts";
+import { printable } from "./printable.ts";
 
 /**
  * The totals as a JSON object keyed by turn id, in the order the turns were first counted.
@@ -18,7 +19,8 @@ export function tokensByTurn(totals: Map<string, TurnUsage>): Record<string, Tur
 }
 
 /**
- * One turn's line: `t1  input 1,200 · output 340 tokens (2 spans) · $0.004100`.
+ * One turn's line: `t1  input 1,200 · output 340 tokens (2 spans) · $0.004100`, the turn id
+ * escaped for the terminal.
  *
  * @param turnId The turn.
  * @param usage Its totals.
@@ -28,7 +30,7 @@ export function turnTokensLine(turnId: string, usage: TurnUsage): string {
   const fmt = (value: number) => value.toLocaleString("en-US");
   const spans = `${usage.spans} ${usage.spans === 1 ? "span" : "spans"}`;
   const cost = usage.costUsd === null ? "" : ` · $${usage.costUsd.toFixed(6)}`;
-  return `${turnId}  input ${fmt(usage.inputTokens)} · output ${
+  return `${printable(turnId)}  input ${fmt(usage.inputTokens)} · output ${
     fmt(usage.outputTokens)
   } tokens (${spans})${cost}`;
 }

@@ -9,8 +9,10 @@ import type { TraceStore } from "../../collector/trace_store.ts";
 import type { TraceForest, TraceSpan } from "../../traces.ts";
 import { type Command, UsageError } from "../command.ts";
 import { CommandFailure } from "../failure.ts";
+import { formatDuration } from "../format.ts";
 import type { CliIo } from "../io.ts";
 import { JSON_OPTION, parseTime, wholeNumber } from "../options.ts";
+import { printable, printableJson } from "../printable.ts";
 import { requireStore } from "../require_file.ts";
 import { builtinModule } from "../../runtime/runtime.ts";
 
@@ -43,10 +45,18 @@ function conversationsOf(forest: TraceForest): string[] {
 }
 
 function turnHeading(turnId: string, conversations: string[]): string {
-  if (conversations.length === 0) return `turn ${turnId}`;
-  if (conversations.length === 1) return `turn ${turnId} in conversation ${conversations[0]}`;
-  return `turn ${turnId} in conversations ${conversations.join(", ")} ` +
+  const turn = `turn ${printable(turnId)}`;
+  if (conversations.length === 0) return turn;
+  if (conversations.length === 1) return `${turn} in conversation ${printable(conversations[0])}`;
+  return `${turn} in conversations ${printable(conversations.join(", "))} ` +
     "(give --conversation to pick one)";
+}
+
+/** A turn or conversation the store has nothing of is a failure, like a missing file. */
+function requireFound(forest: TraceForest, what: string, db: string): void {
+  if (forest.spanCount === 0 && forest.turnLogs.length === 0 && forest.orphanLogs.length === 0) {
+    throw new CommandFailure(`no ${printable(what)} in ${db}`);
+  }
 }
 
 /** The prices file of `--prices`: unreadable → exit 1, not a prices object → exit 2. */
@@ -79,7 +89,12 @@ async function usage(
   const by = (o.by ?? "model") as "model" | "turn" | "conversation" | "extension";
   const prices = o.prices === undefined ? undefined : readPrices(o.prices as string, parsePrices);
   const rows = queryUsage(store, { by, since: o.since as number | undefined, prices });
-  await io.write(o.json === true ? JSON.stringify(rows) + "\n" : formatUsageTable(rows, by));
+  if (o.json === true) {
+    await io.write(JSON.stringify(rows) + "\n");
+    return;
+  }
+  const shown = rows.map((row) => row.key === null ? row : { ...row, key: printable(row.key) });
+  await io.write(formatUsageTable(shown, by));
 }
 
 function iso(ms: number | undefined): string {
@@ -87,15 +102,24 @@ function iso(ms: number | undefined): string {
   return new Date(ms).toISOString();
 }
 
+/** One span on one line; every field from the store escaped for the terminal. */
 function describe(span: TraceSpan): string {
-  const duration = span.durationMs === undefined ? "" : ` ${span.durationMs} ms`;
-  const status = span.status === "open" ? `OPEN since ${iso(span.start)}` : span.status;
-  const anomalies = span.anomalies.length > 0 ? `  (${span.anomalies.join(", ")})` : "";
+  const duration = span.durationMs === undefined ? "" : ` ${formatDuration(span.durationMs)}`;
+  const status = span.status === "open" ? `OPEN since ${iso(span.start)}` : printable(span.status);
+  const anomalies = span.anomalies.length > 0 ? `  (${printable(span.anomalies.join(", "))})` : "";
   const cause = span.attributes.error as { message?: unknown } | undefined;
   const error = span.status !== "error" || cause === undefined
     ? ""
-    : `  error: ${typeof cause?.message === "string" ? cause.message : JSON.stringify(cause)}`;
-  return `${span.name} [${status}]${duration}  span=${span.spanId}${error}${anomalies}`;
+    : `  error: ${
+      typeof cause?.message === "string" ? printable(cause.message) : printableJson(cause)
+    }`;
+  return `${printable(span.name)} [${status}]${duration}  span=${
+    printable(span.spanId)
+  }${error}${anomalies}`;
+}
+
+function entryLine(entry: { timestamp: number; level: string; msg: string }): string {
+  return `${iso(entry.timestamp)} ${printable(entry.level).padEnd(5)} ${printable(entry.msg)}`;
 }
 
 function renderTree(forest: TraceForest): string {
@@ -103,17 +127,13 @@ function renderTree(forest: TraceForest): string {
   const walk = (span: TraceSpan, depth: number) => {
     const pad = "  ".repeat(depth);
     lines.push(`${pad}${describe(span)}`);
-    for (const entry of span.logs) {
-      lines.push(`${pad}    ${iso(entry.timestamp)} ${entry.level.padEnd(5)} ${entry.msg}`);
-    }
+    for (const entry of span.logs) lines.push(`${pad}    ${entryLine(entry)}`);
     for (const child of span.children) walk(child, depth + 1);
   };
   for (const root of forest.roots) walk(root, 0);
   for (const turn of forest.turnLogs) {
-    lines.push(`turn ${turn.turnId}: log entries outside any span`);
-    for (const entry of turn.logs) {
-      lines.push(`    ${iso(entry.timestamp)} ${entry.level.padEnd(5)} ${entry.msg}`);
-    }
+    lines.push(`turn ${printable(turn.turnId)}: log entries outside any span`);
+    for (const entry of turn.logs) lines.push(`    ${entryLine(entry)}`);
   }
   lines.push(
     `${forest.spanCount} ${forest.spanCount === 1 ? "span" : "spans"}, ${forest.open.length} open`,
@@ -124,8 +144,8 @@ function renderTree(forest: TraceForest): string {
 function renderList(spans: TraceSpan[]): string {
   const lines = spans.map((span) => {
     const scope = [
-      span.turnId !== undefined ? `turn=${span.turnId}` : "",
-      span.conversationId !== undefined ? `conversation=${span.conversationId}` : "",
+      span.turnId !== undefined ? `turn=${printable(span.turnId)}` : "",
+      span.conversationId !== undefined ? `conversation=${printable(span.conversationId)}` : "",
     ].filter(Boolean).join(" ");
     return `${iso(span.start)}  ${describe(span)}${scope ? `  ${scope}` : ""}`;
   });
@@ -214,7 +234,13 @@ object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<reg
         await usage(store, o, io);
       } else if (o.turn !== undefined) {
         const turnId = o.turn as string;
-        const forest = queries.queryTurn(store, turnId, o.conversation as string | undefined);
+        const scope = o.conversation as string | undefined;
+        const forest = queries.queryTurn(store, turnId, scope);
+        requireFound(
+          forest,
+          `turn ${turnId}${scope === undefined ? "" : ` in conversation ${scope}`}`,
+          db,
+        );
         const conversations = conversationsOf(forest);
         await io.write(
           json
@@ -223,6 +249,7 @@ object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<reg
         );
       } else if (o.conversation !== undefined) {
         const forest = queries.queryConversation(store, o.conversation as string);
+        requireFound(forest, `conversation ${o.conversation}`, db);
         await io.write(json ? JSON.stringify(forest) + "\n" : renderTree(forest));
       } else {
         const spans = o.open === true

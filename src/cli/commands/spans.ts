@@ -9,13 +9,14 @@ import type { TraceSpan } from "../../traces.ts";
 import type { Command } from "../command.ts";
 import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
+import { printable, printableJson } from "../printable.ts";
 import { type JournalReading, runOnJournal } from "../journal_command.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
-import { reportSkipped } from "../report.ts";
+import { reportSkipped, requireRecords } from "../report.ts";
 import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
 
 function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
-  const parts = [p.bold(span.name), p.dim(`[${span.spanId}]`)];
+  const parts = [p.bold(printable(span.name)), p.dim(`[${printable(span.spanId)}]`)];
   if (span.status === "open") {
     const age = last !== undefined ? ` ≥ ${formatDuration(last - span.start)}` : "";
     parts.push(p.yellow(p.bold("OPEN")) + p.yellow(age));
@@ -25,13 +26,15 @@ function spanLine(span: TraceSpan, last: number | undefined, p: Paint): string {
       span.durationMs !== undefined ? formatDuration(span.durationMs) : "?",
     );
   }
-  parts.push(p.cyan(span.extensionId));
+  parts.push(p.cyan(printable(span.extensionId)));
   const extras: string[] = [];
-  if (span.turnId !== undefined) extras.push(`turn=${span.turnId}`);
-  if (span.conversationId !== undefined) extras.push(`conversation=${span.conversationId}`);
-  if (Object.keys(span.attributes).length > 0) extras.push(JSON.stringify(span.attributes));
+  if (span.turnId !== undefined) extras.push(`turn=${printable(span.turnId)}`);
+  if (span.conversationId !== undefined) {
+    extras.push(`conversation=${printable(span.conversationId)}`);
+  }
+  if (Object.keys(span.attributes).length > 0) extras.push(printableJson(span.attributes));
   if (extras.length > 0) parts.push(p.dim(extras.join(" ")));
-  if (span.anomalies.length > 0) parts.push(p.red(`⚠ ${span.anomalies.join(", ")}`));
+  if (span.anomalies.length > 0) parts.push(p.red(`⚠ ${printable(span.anomalies.join(", "))}`));
   return parts.join(" ");
 }
 
@@ -80,6 +83,7 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
   const reader = readJournal(args.path, { ...args.filter, fs: io.fs });
   const tally = new TurnUsageTally();
   const forest = await reconstructTraces(tallied(reader, tally));
+  requireRecords(args.path, reader.stats);
   const tokens = tally.totals();
   const out = new Output(io);
   if (args.json) {
@@ -104,9 +108,9 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
       ? p.red(entry.level)
       : entry.level === "warn"
       ? p.yellow(entry.level)
-      : p.dim(entry.level);
+      : p.dim(printable(entry.level));
   const entryLine = (entry: LogEntry, loose: boolean) =>
-    `${p.dim(`· ${formatTime(entry.timestamp)}`)} ${level(entry)} ${entry.msg}` +
+    `${p.dim(`· ${formatTime(entry.timestamp)}`)} ${level(entry)} ${printable(entry.msg)}` +
     (loose ? p.dim("  (in the turn, outside any span)") : "");
   // A turn's entries without a span go under the first root span of that turn.
   const pending = new Map(forest.turnLogs.map((turn) => [turn.turnId, turn]));
@@ -140,7 +144,7 @@ async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
     for (const turn of pending.values()) {
       await out.line(p.dim(formatTime(turn.logs[0].timestamp)));
       await out.line(
-        `${p.bold(`turn ${turn.turnId}`)} ${p.dim("(no span of this turn was read)")}`,
+        `${p.bold(`turn ${printable(turn.turnId)}`)} ${p.dim("(no span of this turn was read)")}`,
       );
       for (const entry of turn.logs) await out.line(`   ${entryLine(entry, false)}`);
     }

@@ -8,6 +8,8 @@
 import type { Command } from "../command.ts";
 import { formatDuration, formatTime, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
+import { printable } from "../printable.ts";
+import { requireRecords } from "../report.ts";
 import { type JournalReading, runOnJournal } from "../journal_command.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
 import { tokensByTurn, turnTokensLine } from "../turn_tokens.ts";
@@ -79,6 +81,7 @@ async function journalStats(args: JournalReading, io: CliIo): Promise<number> {
     }
   }
   const s = reader.stats;
+  requireRecords(args.path, s);
   const openSpans = [...open.values()].sort((a, b) => a.start - b.start);
   const tokens = tally.totals();
   const out = new Output(io);
@@ -105,10 +108,13 @@ async function journalStats(args: JournalReading, io: CliIo): Promise<number> {
   const list = (map: Map<string, number>) =>
     map.size === 0
       ? p.dim("none")
-      : Object.entries(byCount(map)).map(([key, n]) => `${key} ${n}`).join(" · ");
+      : Object.entries(byCount(map)).map(([key, n]) => `${printable(key)} ${n}`).join(" · ");
   const row = (label: string, value: string) => out.line(`${p.bold(label.padEnd(13))}${value}`);
   const names = s.files.map((file) => file.slice(file.lastIndexOf("/") + 1));
-  row("journal", `${args.path} ${p.dim(`(${names.join(", ")}; ${bytes(s.bytes)})`)}`);
+  row(
+    "journal",
+    `${printable(args.path)} ${p.dim(`(${printable(names.join(", "))}; ${bytes(s.bytes)})`)}`,
+  );
   row(
     "records",
     `${s.records}` + (s.filtered > 0 ? p.dim(` (${s.filtered} more left out by the filter)`) : ""),
@@ -131,7 +137,8 @@ async function journalStats(args: JournalReading, io: CliIo): Promise<number> {
     row("open", p.yellow(`${openSpans.length}`));
     for (const span of openSpans) {
       const age = last !== undefined ? ` open ≥ ${formatDuration(last - span.start)}` : "";
-      out.line(`${"".padEnd(13)}${span.name} ${p.dim(`[${span.spanId}]`)}${p.yellow(age)}`);
+      const name = `${printable(span.name)} ${p.dim(`[${printable(span.spanId)}]`)}`;
+      out.line(`${"".padEnd(13)}${name}${p.yellow(age)}`);
     }
   }
   let heading = "tokens";

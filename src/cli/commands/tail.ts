@@ -10,7 +10,7 @@ import { formatRecord, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
 import { type JournalReading, runOnJournal } from "../journal_command.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
-import { reportSkipped } from "../report.ts";
+import { reportSkipped, requireRecords } from "../report.ts";
 
 /** Keeps the last `capacity` items in a fixed array. */
 class Ring<T> {
@@ -114,6 +114,7 @@ async function tailJournal(args: TailOptions, io: CliIo): Promise<number> {
       ring.push(record);
     }
   }
+  requireRecords(args.path, reader.stats);
   for (const record of ring.take()) show(record);
   await out.flush();
   reportSkipped(args.path, reader.stats, io);
