@@ -63,6 +63,8 @@ interface DriverStatement {
   run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** bun:sqlite's: a connection closes only once its statements are finalized. */
+  finalize?(): void;
 }
 
 interface DriverDatabase {
@@ -77,10 +79,14 @@ function bind(params: unknown[]): unknown[] {
 }
 
 function wrap(db: DriverDatabase): SqliteDatabase {
+  // bun:sqlite's close leaves the connection open while a statement lives (until the
+  // garbage collector finalizes it), and with it the -wal and -shm beside the store.
+  const finalizable: DriverStatement[] = [];
   return {
     exec: (sql) => void db.exec(sql),
     prepare(sql) {
       const statement = db.prepare(sql);
+      if (statement.finalize !== undefined) finalizable.push(statement);
       return {
         run(...params) {
           const result = statement.run(...bind(params));
@@ -95,7 +101,11 @@ function wrap(db: DriverDatabase): SqliteDatabase {
         all: (...params) => statement.all(...bind(params)) as Record<string, SqlValue>[],
       };
     },
-    close: () => db.close(),
+    close() {
+      for (const statement of finalizable) statement.finalize!();
+      finalizable.length = 0;
+      db.close();
+    },
   };
 }
 
@@ -112,10 +122,132 @@ function wrap(db: DriverDatabase): SqliteDatabase {
 export interface OpenSqliteOptions {
   /**
    * Open an existing database for reading only: the driver refuses writes, and a missing
-   * file is an error instead of a new empty database.
+   * file is an error instead of a new empty database. A store whose write-ahead log cannot
+   * be opened (a read-only mount: no `-wal` or `-shm` can be created) is opened as
+   * immutable instead, unless its `-wal` still holds transactions, which only a writable
+   * place can read.
    * @default {false}
    */
   readOnly?: boolean;
+}
+
+interface BunSqlite {
+  Database: new (path: string, flags?: number | { readonly: boolean }) => DriverDatabase;
+  constants: { SQLITE_OPEN_READONLY: number; SQLITE_OPEN_URI: number };
+}
+
+interface NodeSqlite {
+  DatabaseSync: new (path: string, options?: { readOnly: boolean }) => DriverDatabase;
+}
+
+/**
+ * A database that exists but cannot be read where it is: its `-wal` holds transactions, and
+ * the `-shm` that reading them needs cannot be created (a read-only mount). Opened as
+ * immutable it would silently miss them, so it is refused with a message that says what
+ * to do.
+ *
+ * @example
+ * ```ts
+ * import { UnreadableWalError } from "./sqlite.ts";
+ * const error = new UnreadableWalError("/ro/traces.db", new Error("unable to open database file"));
+ * if (!error.message.includes("wal_checkpoint")) throw new Error(error.message);
+ * ```
+ */
+export class UnreadableWalError extends Error {
+  /**
+   * @param path The database.
+   * @param cause What SQLite answered.
+   */
+  constructor(path: string, cause: unknown) {
+    super(
+      `cannot read ${path}: its -wal holds transactions that need a writable directory to be ` +
+        `read; open it once where it can be written, or checkpoint it there (sqlite3 ${path} ` +
+        `"PRAGMA wal_checkpoint(TRUNCATE)")`,
+      { cause },
+    );
+    this.name = "UnreadableWalError";
+  }
+}
+
+/** A connection with the runtime's driver; `immutable` opens `path` as SQLite's URI says. */
+function connect(path: string, readOnly: boolean, immutable = false): DriverDatabase {
+  // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
+  // without an import that other runtimes' checkers or the JSR analyzer would resolve.
+  const uri = immutable ? immutableUri(path) : path;
+  if (runtimeName === "bun") {
+    const bun = builtinModule<BunSqlite>("bun:sqlite");
+    if (immutable) {
+      const { SQLITE_OPEN_READONLY, SQLITE_OPEN_URI } = bun.constants;
+      return new bun.Database(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    }
+    return readOnly ? new bun.Database(path, { readonly: true }) : new bun.Database(path);
+  }
+  // node:sqlite (Node and Deno) reads a `file:` filename as a URI.
+  const node = builtinModule<NodeSqlite>("node:sqlite");
+  return readOnly ? new node.DatabaseSync(uri, { readOnly: true }) : new node.DatabaseSync(path);
+}
+
+/**
+ * `path` as a SQLite URI filename with `immutable=1`: no locks, no `-wal` nor `-shm`, so a
+ * file on a read-only mount opens. Only `%`, `?` and `#` need escaping in its path.
+ */
+function immutableUri(path: string): string {
+  const escaped = path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `file:${escaped}?immutable=1`;
+}
+
+/** SQLite's answer when a WAL store's `-wal` or `-shm` can be neither opened nor created. */
+function cannotOpen(error: unknown): boolean {
+  const { code, errcode, message } = (error ?? {}) as Record<string, unknown>;
+  return errcode === 14 || code === "SQLITE_CANTOPEN" ||
+    (typeof message === "string" && /unable to open database file/.test(message));
+}
+
+/** Bytes of the store's `-wal` when it is a file (0 when absent or not a file). */
+function walBytes(path: string): number {
+  const fs = builtinModule<{
+    statSync(path: string, options: { throwIfNoEntry: false }):
+      | { isFile(): boolean; size: number }
+      | undefined;
+  }>("node:fs");
+  const stat = fs.statSync(`${path}-wal`, { throwIfNoEntry: false });
+  return stat?.isFile() ? stat.size : 0;
+}
+
+/** Reads the schema, which a WAL store does through its `-wal` and `-shm`. */
+function readSchema(db: DriverDatabase): void {
+  const statement = db.prepare("SELECT count(*) FROM sqlite_schema");
+  try {
+    statement.get();
+  } finally {
+    statement.finalize?.();
+  }
+}
+
+/**
+ * A read-only connection that has read the schema: a WAL store opens lazily, and only its
+ * first read finds out that the `-shm` it needs cannot be created. Then, as SQLite's
+ * `immutable=1` is meant for, the file is read as it stands, provided no `-wal` holds
+ * transactions it would leave out.
+ */
+function connectReadOnly(path: string): DriverDatabase {
+  const db = connect(path, true);
+  try {
+    readSchema(db);
+    return db;
+  } catch (error) {
+    db.close();
+    if (path === ":memory:" || !cannotOpen(error)) throw error;
+    if (walBytes(path) > 0) throw new UnreadableWalError(path, error);
+    const immutable = connect(path, true, true);
+    try {
+      readSchema(immutable);
+      return immutable;
+    } catch {
+      immutable.close();
+      throw error;
+    }
+  }
 }
 
 /**
@@ -126,6 +258,8 @@ export interface OpenSqliteOptions {
  * @param path A file path, or `":memory:"`.
  * @param options `readOnly`.
  * @returns The open connection.
+ * @throws {UnreadableWalError} When `readOnly` and its `-wal` holds transactions that
+ *   cannot be read where it is.
  * @throws {Error} `no SQLite database at PATH` when `readOnly` and it cannot be opened.
  *
  * @example An in-memory database
@@ -141,25 +275,11 @@ export async function openSqlite(
   path: string,
   options: OpenSqliteOptions = {},
 ): Promise<SqliteDatabase> {
-  const readOnly = options.readOnly === true;
+  if (options.readOnly !== true) return wrap(connect(path, false));
   try {
-    // process.getBuiltinModule reaches bun:sqlite and node:sqlite on all three runtimes
-    // without an import that other runtimes' checkers or the JSR analyzer would resolve.
-    if (runtimeName === "bun") {
-      const bun = builtinModule<{
-        Database: new (path: string, options?: { readonly: boolean }) => DriverDatabase;
-      }>("bun:sqlite");
-      return wrap(readOnly ? new bun.Database(path, { readonly: true }) : new bun.Database(path));
-    }
-    const node = builtinModule<{
-      DatabaseSync: new (path: string, options?: { readOnly: boolean }) => unknown;
-    }>("node:sqlite");
-    const db = readOnly
-      ? new node.DatabaseSync(path, { readOnly: true })
-      : new node.DatabaseSync(path);
-    return wrap(db as DriverDatabase);
+    return wrap(connectReadOnly(path));
   } catch (error) {
-    if (!readOnly) throw error;
+    if (error instanceof UnreadableWalError) throw error;
     throw new Error(`no SQLite database at ${path}`, { cause: error });
   }
 }

@@ -14,6 +14,7 @@ import {
   type SqliteDatabase,
   type SqlStatement,
   type SqlValue,
+  UnreadableWalError,
 } from "./sqlite.ts";
 import { BatchPlanner } from "./batch_planner.ts";
 import type { RowPlan } from "./row_plan.ts";
@@ -291,6 +292,8 @@ export async function openTraceStore(
     try {
       db = await openSqlite(path, { readOnly: true });
     } catch (error) {
+      // A store that is there but cannot be read where it is: openSqlite says why.
+      if (error instanceof UnreadableWalError) throw error;
       throw new Error(`no trace store at ${path}`, { cause: error });
     }
     try {
