@@ -330,6 +330,7 @@ export async function exportOtlp(
     ...options,
     serviceName: config.serviceName,
     resourceAttributes: config.resourceAttributes,
+    logsSentAsRecords: config.logs.enabled,
   });
   const stats: ExportOtlpStats = {
     records: 0,

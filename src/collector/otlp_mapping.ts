@@ -7,7 +7,10 @@
  */
 
 import type { JournalRecord } from "../reader/journal_record.ts";
+import { JOURNAL_ATTRIBUTES as J, OTLP_SCOPE_NAME } from "../otlp/journal_marks.ts";
 import { otlpSpanId, otlpTraceId } from "./trace_ids.ts";
+
+export { OTLP_SCOPE_NAME };
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
 export type OtlpAnyValue =
@@ -94,10 +97,15 @@ export interface OtlpOptions {
    * @default {true}
    */
   logsAsSpanEvents?: boolean;
+  /**
+   * Whether the log entries are sent as log records too ({@linkcode exportOtlp} sets it when
+   * it sends logs): each span event copied from a log entry then carries
+   * `journal.logged = true`, and a journal-sink receiver keeps the log record only, so the
+   * entry is written once.
+   * @default {false}
+   */
+  logsSentAsRecords?: boolean;
 }
-
-/** The instrumentation scope named on every exported record. */
-export const OTLP_SCOPE_NAME = "@dispatch/journal-sink";
 
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
@@ -185,10 +193,10 @@ function scopeAttributes(record: Loose): OtlpKeyValue[] {
   const add = (key: string, value: unknown) => {
     if (typeof value === "string") out.push({ key, value: { stringValue: value } });
   };
-  add("journal.extension_id", record.extensionId);
+  add(J.extensionId, record.extensionId);
   const own = record.attributes as Record<string, unknown> | undefined;
   if (own?.[CONVERSATION_ID] === undefined) add(CONVERSATION_ID, record.conversationId);
-  add("journal.turn_id", record.turnId);
+  add(J.turnId, record.turnId);
   return out;
 }
 
@@ -234,6 +242,7 @@ export class OtlpMapper {
   private traces = new Map<string, string>();
   private latest = -Infinity;
   private logsAsEvents: boolean;
+  private eventsAreCopies: boolean;
   private lookup = (spanId: string) => this.traces.get(spanId);
 
   /**
@@ -252,6 +261,7 @@ export class OtlpMapper {
       scope: { name: OTLP_SCOPE_NAME },
     };
     this.logsAsEvents = options.logsAsSpanEvents ?? true;
+    this.eventsAreCopies = options.logsSentAsRecords ?? false;
   }
 
   /** Spans opened and not yet closed, as far as this mapper knows. */
@@ -309,7 +319,8 @@ export class OtlpMapper {
 
   private event(record: Loose, time: number): void {
     const spanId = record.spanId as string;
-    if (!this.opens.has(spanId)) return;
+    const open = this.opens.get(spanId);
+    if (!open) return;
     let held = this.events.get(spanId);
     if (!held) {
       held = { events: [], dropped: 0 };
@@ -321,10 +332,24 @@ export class OtlpMapper {
     }
     const attributes = toOtlpAttributes(record.attributes as Record<string, unknown>);
     if (typeof record.level === "string") {
-      attributes.push({ key: "journal.level", value: { stringValue: record.level } });
+      attributes.push({ key: J.level, value: { stringValue: record.level } });
     }
     if (record.body !== undefined) {
-      attributes.push({ key: "journal.body", value: toOtlpAnyValue(record.body) });
+      attributes.push({ key: J.body, value: toOtlpAnyValue(record.body) });
+    }
+    if (this.eventsAreCopies) attributes.push({ key: J.logged, value: { boolValue: true } });
+    // The entry's scope, where it is not its span's (a plugin logging inside a host's span).
+    for (
+      const [field, key] of [
+        ["extensionId", J.extensionId],
+        ["turnId", J.turnId],
+        ["conversationId", J.conversationId],
+      ] as const
+    ) {
+      const value = record[field];
+      if (typeof value === "string" && value !== open[field]) {
+        attributes.push({ key, value: { stringValue: value } });
+      }
     }
     held.events.push({
       timeUnixNano: nanos(time),
@@ -372,7 +397,7 @@ export class OtlpMapper {
     const attributes = scopeAttributes(record);
     attributes.push(...toOtlpAttributes(record.attributes as Record<string, unknown>));
     if (record.body !== undefined) {
-      attributes.push({ key: "journal.body", value: toOtlpAnyValue(record.body) });
+      attributes.push({ key: J.body, value: toOtlpAnyValue(record.body) });
     }
     const out: Record<string, unknown> = {
       timeUnixNano: nanos(time),
@@ -386,7 +411,7 @@ export class OtlpMapper {
       out.traceId = otlpTraceId(record, this.lookup);
       out.spanId = otlpSpanId(record.spanId);
       if (out.spanId !== record.spanId) {
-        attributes.push({ key: "journal.span_id", value: { stringValue: record.spanId } });
+        attributes.push({ key: J.spanId, value: { stringValue: record.spanId } });
       }
     } else {
       const trace = otlpTraceId(record, this.lookup);
@@ -421,26 +446,20 @@ export class OtlpMapper {
       delete merged["span.kind"];
       delete merged["otel.span_kind"];
     }
-    const statusMessage = merged["otel.status_description"];
+    // An error's description is OTLP's status message; an ok span keeps it as an attribute.
+    const statusMessage = closed?.status === "error"
+      ? merged["otel.status_description"]
+      : undefined;
     if (typeof statusMessage === "string") delete merged["otel.status_description"];
     const attributes = scopeAttributes({ ...scoped, attributes: merged });
     attributes.push(...toOtlpAttributes(merged));
-    if (!closed) attributes.push({ key: "journal.open", value: { boolValue: true } });
-    if (open?.body !== undefined) {
-      attributes.push({ key: "journal.body", value: toOtlpAnyValue(open.body) });
-    }
+    attributes.push(...this.journalOnly(open, closed, spanId, parentSpanId, start, end));
     const otlpId = otlpSpanId(spanId);
-    if (otlpId !== spanId) {
-      attributes.push({ key: "journal.span_id", value: { stringValue: spanId } });
-    }
     const links: Record<string, unknown>[] = [];
-    const seen = new Set<string>();
-    for (const link of [...asLinks(open?.links), ...asLinks(close.links)]) {
-      if (seen.has(link.spanId)) continue;
-      seen.add(link.spanId);
+    for (const link of uniqueLinks(open, close)) {
       const linkAttributes: OtlpKeyValue[] = [];
       if (typeof link.reason === "string") {
-        linkAttributes.push({ key: "journal.link.reason", value: { stringValue: link.reason } });
+        linkAttributes.push({ key: J.linkReason, value: { stringValue: link.reason } });
       }
       links.push({
         traceId: validTraceId(link.traceId) ?? this.traces.get(link.spanId) ?? otlpTraceId(
@@ -481,6 +500,52 @@ export class OtlpMapper {
     }
     return span;
   }
+
+  /**
+   * The `journal.*` attributes of a span: what OTLP has no field for, so that a journal-sink
+   * receiver writes back the records it came from (see journal_marks.ts).
+   */
+  private journalOnly(
+    open: Loose | undefined,
+    closed: Loose | undefined,
+    spanId: string,
+    parentSpanId: string | undefined,
+    start: number,
+    end: number,
+  ): OtlpKeyValue[] {
+    const out: OtlpKeyValue[] = [];
+    if (!closed) out.push({ key: J.open, value: { boolValue: true } });
+    if (open?.body !== undefined) out.push({ key: J.body, value: toOtlpAnyValue(open.body) });
+    if (otlpSpanId(spanId) !== spanId) out.push({ key: J.spanId, value: { stringValue: spanId } });
+    if (parentSpanId !== undefined && otlpSpanId(parentSpanId) !== parentSpanId) {
+      out.push({ key: J.parentSpanId, value: { stringValue: parentSpanId } });
+    }
+    const duration = closed?.durationMs;
+    if (typeof duration === "number" && duration !== end - start) {
+      out.push({ key: J.durationMs, value: toOtlpAnyValue(duration) });
+    }
+    // A link's turn, or an id OTLP carries hashed: the links as the journal has them.
+    const links = uniqueLinks(open, closed);
+    if (
+      links.some((link) => link.turnId !== undefined || otlpSpanId(link.spanId) !== link.spanId)
+    ) {
+      out.push({ key: J.links, value: toOtlpAnyValue(links) });
+    }
+    return out;
+  }
+}
+
+/** The links of an open and its close, each span id once (the open's first). */
+function uniqueLinks(
+  open: Loose | undefined,
+  close: Loose | undefined,
+): { spanId: string; turnId?: string; reason?: string; traceId?: string }[] {
+  const seen = new Set<string>();
+  return [...asLinks(open?.links), ...asLinks(close?.links)].filter((link) => {
+    if (seen.has(link.spanId)) return false;
+    seen.add(link.spanId);
+    return true;
+  });
 }
 
 function withoutUndefined(record: Loose | undefined): Record<string, unknown> {

@@ -9,6 +9,7 @@
  */
 
 import type { Level, Link, LogEntry, LogRecord, SpanClose, SpanOpen } from "../records.ts";
+import { restoreJournalExport } from "./journal_marks.ts";
 
 /** Which wire form a decoded request came in. */
 export type OtlpWire = "json" | "protobuf";
@@ -293,6 +294,7 @@ export function tracesToRecords(request: unknown, wire: OtlpWire): OtlpRecords {
   if (out.rejected > 0) {
     out.reason = `${out.rejected} span(s) without a valid trace id, span id or start time`;
   }
+  restoreJournalExport(out.records); // journal-sink's own export: its records as they were
   return out;
 }
 
@@ -407,6 +409,7 @@ export function logsToRecords(request: unknown, wire: OtlpWire, now: number): Ot
     }
   }
   if (out.rejected > 0) out.reason = `${out.rejected} log record(s) that are not objects`;
+  restoreJournalExport(out.records); // journal-sink's own export: its records as they were
   return out;
 }
 
