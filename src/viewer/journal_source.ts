@@ -1,22 +1,26 @@
 /**
  * The viewer's source over a journal file: follows it (across rotations) with
  * `readJournal`'s follow mode and keeps a bounded index in memory: a summary per recent
- * turn, and the records of the most recently active turns. A turn whose records were
- * evicted is read again from the journal when someone opens it.
+ * turn (or trace, for records without a turn), and the records of the most recently active
+ * ones. A turn whose records were evicted is read again from the journal when someone opens
+ * it; an id the journal never held is answered from a filter of the ids seen, without a read.
  *
  * @module
  */
 
 import type { FsOps } from "../fs_ops.ts";
 import { readJournal } from "../reader/read_journal.ts";
-import type { JournalRecord } from "../reader/journal_record.ts";
 import { reconstructTraces } from "../traces.ts";
 import type { ViewerSource } from "./viewer_source.ts";
+import { IdFilter } from "./id_filter.ts";
+import { scopeInheritance } from "./scope_inheritance.ts";
+import { type ViewerRecord, viewerRecord } from "./viewer_record.ts";
 import {
   flattenForest,
   INPUT_TOKENS,
   matchesQuery,
   OUTPUT_TOKENS,
+  summaryId,
   tokenCount,
   type TraceView,
   type TurnPage,
@@ -37,9 +41,9 @@ export interface JournalSourceOptions {
   fs?: FsOps;
 }
 
-type Loose = Record<string, unknown> & { kind: string };
+type Loose = ViewerRecord;
 
-/** What the index keeps per turn. */
+/** What the index keeps per turn (or trace without a turn). */
 interface TurnState {
   summary: TurnSummary;
   /** Distinct span names (for the text filter), at most a few dozen. */
@@ -54,6 +58,13 @@ interface TurnState {
 }
 
 const MAX_NAMES = 32;
+
+/** Spans whose turn and conversation are remembered for their children to inherit. */
+const MAX_SCOPES = 65_536;
+
+/** The index's key of a turn, and of a trace whose records carry no turn. */
+const turnKey = (id: string) => `t${id}`;
+const traceKey = (id: string) => `x${id}`;
 
 /**
  * Bytes the follower reads at once. Each read allocates a buffer this size however little
@@ -88,6 +99,15 @@ export function openJournalSource(
   let kept = 0;
   let version = 0;
   let failure: unknown;
+  /** Records the reader passed that the viewer could not use (wrong shape, or indexing threw). */
+  let skipped = 0;
+  /** The follower's read statistics: lines it skipped never reach `index`. */
+  let readerStats: { readonly skipped: number } | undefined;
+  /** Every turn and trace id indexed since start (keys as in `turns`). */
+  const seen = new IdFilter();
+  /** Whether the follower has read the whole journal once: only then is `seen` complete. */
+  let caughtUp = false;
+  const inheritScope = scopeInheritance(MAX_SCOPES);
   const controller = new AbortController();
 
   /**
@@ -139,56 +159,69 @@ export function openJournalSource(
 
   const add = (record: Loose) => {
     const turnId = str(record.turnId);
-    if (turnId === undefined) return;
-    const time = record.timestamp;
-    if (typeof time !== "number" || !Number.isFinite(time)) return;
-    let state = turns.get(turnId);
+    const traceId = str(record.traceId);
+    // A record without a turn is listed under its trace (OpenTelemetry writes no turns).
+    const key = turnId !== undefined
+      ? turnKey(turnId)
+      : traceId !== undefined
+      ? traceKey(traceId)
+      : undefined;
+    if (key === undefined) return;
+    const time = record.timestamp as number;
+    let state = turns.get(key);
     if (!state) {
+      const summary: TurnSummary = {
+        extensions: [],
+        name: "",
+        start: time,
+        end: time,
+        status: "ok",
+        spans: 0,
+        errors: 0,
+        open: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      };
+      if (turnId !== undefined) summary.turnId = turnId;
+      else summary.traceId = traceId;
       state = {
-        summary: {
-          turnId,
-          extensions: [],
-          name: "",
-          start: time,
-          end: time,
-          status: "ok",
-          spans: 0,
-          errors: 0,
-          open: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-        },
+        summary,
         names: [],
         openSpans: undefined,
-        records: forgotten.has(turnId) ? undefined : [],
+        records: forgotten.has(key) ? undefined : [],
         traceIds: undefined,
         changed: 0,
       };
+      seen.add(key);
     }
     const turn = state.summary;
     const conversation = str(record.conversationId);
     if (conversation !== undefined) turn.conversationId ??= conversation;
-    const traceId = str(record.traceId);
-    if (traceId !== undefined) {
+    if (traceId !== undefined && turnId !== undefined) {
       state.traceIds ??= [];
-      if (state.traceIds.length < 16 && !state.traceIds.includes(traceId)) {
-        state.traceIds.push(traceId);
+      if (!state.traceIds.includes(traceId)) {
+        seen.add(traceKey(traceId));
+        if (state.traceIds.length < 16) state.traceIds.push(traceId);
       }
     }
     const spanId = str(record.spanId);
     if ((record.kind === "span-open" || record.kind === "span-close") && spanId !== undefined) {
-      const name = String(record.name ?? "");
-      const extension = String(record.extensionId ?? "");
+      const name = record.name as string;
+      const extension = record.extensionId as string;
       if (!turn.extensions.includes(extension) && turn.extensions.length < 16) {
         turn.extensions.push(extension);
       }
       if (state.names.length < MAX_NAMES && !state.names.includes(name)) state.names.push(name);
       const attributes = (record.attributes ?? {}) as Record<string, unknown>;
-      const duration = typeof record.durationMs === "number" ? record.durationMs : 0;
-      const start = record.kind === "span-open" ? time : time - duration;
-      if (turn.spans === 0 || start < turn.start) {
-        turn.start = start;
-        turn.name = name;
+      // A close whose open was read starts at the open (close - duration can land before
+      // the parent's open when the clock stepped); only a close without one is placed by it.
+      const opened = record.kind === "span-close" ? state.openSpans?.get(spanId) : undefined;
+      if (record.kind === "span-open" || !opened) {
+        const start = record.kind === "span-open" ? time : time - (record.durationMs as number);
+        if (turn.spans === 0 || start < turn.start) {
+          turn.start = start;
+          turn.name = name;
+        }
       }
       if (record.kind === "span-open") {
         const input = tokenCount(attributes[INPUT_TOKENS]);
@@ -198,7 +231,6 @@ export function openJournalSource(
         turn.outputTokens += output;
         (state.openSpans ??= new Map()).set(spanId, { input, output });
       } else {
-        const opened = state.openSpans?.get(spanId);
         if (opened) state.openSpans!.delete(spanId);
         else turn.spans++;
         if (INPUT_TOKENS in attributes) {
@@ -219,8 +251,20 @@ export function openJournalSource(
       state.records.push(record);
       kept++;
     }
-    touch(turnId, state);
+    touch(key, state);
     state.changed = ++version;
+  };
+
+  /** Indexes one record read by the follower; a record it cannot use is skipped and counted. */
+  const index = (value: unknown) => {
+    try {
+      const record = viewerRecord(value);
+      if (record === null) skipped++;
+      if (!record) return;
+      add(inheritScope(record));
+    } catch {
+      skipped++;
+    }
   };
 
   // `started` settles once the journal is known to be readable (its first record, or the
@@ -234,18 +278,21 @@ export function openJournalSource(
   const follow = async () => {
     let count = 0;
     try {
-      for await (
-        const record of readJournal(path, {
-          follow: true,
-          signal: controller.signal,
-          pollMs: options.pollMs ?? 200,
-          fs: options.fs,
-          onIdle: begin,
-          chunkSize: FOLLOW_CHUNK_BYTES,
-        })
-      ) {
+      const reader = readJournal(path, {
+        follow: true,
+        signal: controller.signal,
+        pollMs: options.pollMs ?? 200,
+        fs: options.fs,
+        onIdle: () => {
+          caughtUp = true;
+          begin();
+        },
+        chunkSize: FOLLOW_CHUNK_BYTES,
+      });
+      readerStats = reader.stats;
+      for await (const record of reader) {
         if (count === 0) begin();
-        add(record as Loose);
+        index(record);
         if (++count % 2000 === 0) await breathe();
       }
     } catch (error) {
@@ -264,13 +311,20 @@ export function openJournalSource(
     if (kept) return kept.filter(test);
     const out: Loose[] = [];
     let count = 0;
-    for await (const record of readJournal(path, { fs: options.fs })) {
-      const loose = record as JournalRecord as Loose;
-      if (test(loose)) out.push(loose);
+    // The same steps as the follower's, so a turn reads the same from memory and from disk.
+    const inherit = scopeInheritance(MAX_SCOPES);
+    for await (const value of readJournal(path, { fs: options.fs })) {
       if (++count % 5000 === 0) await breathe();
+      const usable = viewerRecord(value);
+      if (!usable) continue;
+      const record = inherit(usable);
+      if (test(record)) out.push(record);
     }
     return out;
   };
+
+  /** Whether the journal may hold `key`: false only once caught up and never seen. */
+  const mayHold = (key: string) => !caughtUp || failure !== undefined || seen.mayHave(key);
 
   const view = (records: Loose[]): TraceView => {
     const traceIds = new Map<string, string>();
@@ -292,9 +346,10 @@ export function openJournalSource(
   return {
     started,
     version: () => (failure ? `failed` : String(version)),
+    skipped: () => skipped + (readerStats?.skipped ?? 0),
     turnVersion(id: string): string | undefined {
       // A turn no longer in the index may still be in the journal: unknown, not unchanged.
-      const state = turns.get(id);
+      const state = turns.get(turnKey(id));
       return failure || !state ? undefined : String(state.changed);
     },
     turns(query: TurnQuery): TurnPage {
@@ -303,7 +358,7 @@ export function openJournalSource(
       for (const state of turns.values()) {
         if (matchesQuery(state.summary, query, () => state.names)) matching.push(state.summary);
       }
-      matching.sort((a, b) => b.start - a.start || (a.turnId < b.turnId ? -1 : 1));
+      matching.sort((a, b) => b.start - a.start || (summaryId(a) < summaryId(b) ? -1 : 1));
       const page = matching.slice(query.offset, query.offset + query.limit);
       return {
         turns: page.map((turn) => ({ ...turn, extensions: [...turn.extensions] })),
@@ -311,15 +366,17 @@ export function openJournalSource(
       };
     },
     async turn(id: string): Promise<TraceView | undefined> {
-      const state = turns.get(id);
+      const state = turns.get(turnKey(id));
+      if (!state && !mayHold(turnKey(id))) return undefined;
       const records = await recordsOf((record) => record.turnId === id, state?.records);
       return records.length === 0 ? undefined : view(records);
     },
     async trace(id: string): Promise<TraceView | undefined> {
       // Trace ids are optional on records: from memory when a kept turn carries it.
+      if (!mayHold(traceKey(id))) return undefined;
       let source: Loose[] | undefined;
       for (const state of turns.values()) {
-        if (!state.traceIds?.includes(id)) continue;
+        if (state.summary.traceId !== id && !state.traceIds?.includes(id)) continue;
         if (!state.records) {
           source = undefined;
           break;

@@ -2,7 +2,8 @@
  * `serve`: the local, read-only trace viewer. One `node:http` server (Deno, Node and Bun
  * all provide it) answers GET and HEAD for its three embedded assets and a small JSON API,
  * and nothing else: no path reaches the file system, a foreign `Host` header is refused
- * (DNS rebinding), every other method gets 405.
+ * (DNS rebinding), a request another site made a browser send is refused (403), every other
+ * method gets 405.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import { createHash } from "node:crypto";
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
-import type { TurnQuery, TurnStatus } from "./view_model.ts";
+import { type TraceView, type TurnQuery, type TurnStatus, viewPage } from "./view_model.ts";
 import { VIEWER_CSS } from "./assets/viewer_css.ts";
 import { VIEWER_HTML } from "./assets/viewer_html.ts";
 import { VIEWER_JS } from "./assets/viewer_js.ts";
@@ -119,6 +120,23 @@ function allowedHostHeaders(host: string, port: number, extra: string[] = []): S
   return allowed;
 }
 
+/**
+ * Whether the browser sent this request for a page of another origin: `Sec-Fetch-Site`
+ * says `cross-site` or `same-site`, or `Origin` is not the server's own. Any page on the web
+ * could otherwise make a browser ask `/api/turn` again and again (`<img src=…>`): each an
+ * answer it cannot read but a build the server pays for. A link to the page itself still
+ * opens (a top-level navigation to `/`: the shell holds no record); clients without these
+ * headers (curl, scripts) are not browsers acting for another site and are answered.
+ */
+function sentForAnotherSite(request: IncomingMessage, host: string, path: string): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return true;
+  const site = request.headers["sec-fetch-site"];
+  if (site !== "cross-site" && site !== "same-site") return false;
+  return !(path === "/" && request.headers["sec-fetch-mode"] === "navigate" &&
+    request.headers["sec-fetch-dest"] === "document");
+}
+
 function turnQuery(params: URLSearchParams): TurnQuery {
   const text = (key: string) => {
     const value = params.get(key);
@@ -196,8 +214,12 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     source = journal;
   }
   let allowed = new Set<string>();
-  /** The last turn or trace answered: a big one is not rebuilt while nothing changed. */
-  let last:
+  /**
+   * The last turn or trace built, and the last page of it answered: a big one is not rebuilt
+   * for each of its pages, nor while nothing changed.
+   */
+  let last: { key: string; view: TraceView } | undefined;
+  let lastPage:
     | { key: string; tag: string; bytes: Uint8Array; gzip: Uint8Array | undefined }
     | undefined;
   const encoder = new TextEncoder();
@@ -238,12 +260,15 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     if (!allowed.has(hostHeader)) {
       return plain(request, response, 421, "misdirected request: unknown Host header");
     }
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return plain(request, response, 405, "read-only: GET and HEAD only", { allow: "GET, HEAD" });
-    }
     const raw = request.url ?? "/";
     if (!raw.startsWith("/")) return plain(request, response, 400, "bad request");
     const url = new URL(raw, "http://viewer.invalid");
+    if (sentForAnotherSite(request, hostHeader, url.pathname)) {
+      return plain(request, response, 403, "forbidden: a request from another site");
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return plain(request, response, 405, "read-only: GET and HEAD only", { allow: "GET, HEAD" });
+    }
     const asset = ASSETS.get(url.pathname);
     if (asset) return send(request, response, 200, asset.type, asset.text);
     const params = url.searchParams;
@@ -261,32 +286,45 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         });
       case "/api/turns": {
         const page = source.turns(turnQuery(params));
-        return json(request, response, { ...page, version: source.version(), now: Date.now() });
+        return json(request, response, {
+          ...page,
+          skipped: source.skipped?.() ?? 0,
+          version: source.version(),
+          now: Date.now(),
+        });
       }
       case "/api/turn":
       case "/api/trace": {
         const id = params.get("id");
         if (!id) return plain(request, response, 400, "missing id");
+        const offset = Number(params.get("offset") ?? 0);
+        if (!Number.isSafeInteger(offset) || offset < 0) {
+          return plain(request, response, 400, "offset: a whole number of spans, 0 or more");
+        }
         const asked = request.headers["if-none-match"];
         const version = source.version(); // read before building: a later change is not lost
         // The turn's own version when the source knows it: an unchanged turn is answered
         // 304 without being built, however busy the rest of the journal is.
         const own = url.pathname === "/api/turn" ? source.turnVersion?.(id) : undefined;
-        if (own !== undefined && asked === `"v${own}"`) return notModified(response, asked);
+        const ownTag = own === undefined ? undefined : `"v${own}${offset ? `-${offset}` : ""}"`;
+        if (ownTag !== undefined && asked === ownTag) return notModified(response, asked);
         const key = `${url.pathname}\n${id}\n${own ?? `*${version}`}`;
-        let answer = last;
-        if (answer?.key !== key) {
-          const view = url.pathname === "/api/turn"
-            ? await source.turn(id)
-            : await source.trace(id);
-          if (!view) return plain(request, response, 404, "no such turn or trace");
-          const text = JSON.stringify(view);
+        const pageKey = `${key}\n${offset}`;
+        let answer = lastPage;
+        if (answer?.key !== pageKey) {
+          let built = last;
+          if (built?.key !== key) {
+            const view = url.pathname === "/api/turn"
+              ? await source.turn(id)
+              : await source.trace(id);
+            if (!view) return plain(request, response, 404, "no such turn or trace");
+            built = last = { key, view };
+          }
+          const text = JSON.stringify(viewPage(built.view, offset));
           // Without a version of its own, the tag is the content's: still no redraw when
           // nothing in it changed.
-          const tag = own !== undefined
-            ? `"v${own}"`
-            : `"h${createHash("sha1").update(text).digest("base64url")}"`;
-          answer = last = { key, tag, bytes: encoder.encode(text), gzip: undefined };
+          const tag = ownTag ?? `"h${createHash("sha1").update(text).digest("base64url")}"`;
+          answer = lastPage = { key: pageKey, tag, bytes: encoder.encode(text), gzip: undefined };
         }
         if (asked === answer.tag) return notModified(response, answer.tag);
         // A big turn is megabytes of JSON that compress ~15 times: through a browser's

@@ -103,6 +103,78 @@ export function turnPageSql(query: TurnQuery): string {
     GROUP BY t.turn_id ORDER BY start DESC, t.turn_id LIMIT ? OFFSET ?`;
 }
 
+/**
+ * Where the list looks for an unscoped trace's spans around its root's run, ms: a span's
+ * open and close times may come from different clocks (the OpenTelemetry processor's opens
+ * are wall-clock, its closes the SDK's; children opened 1 ms after a root that "ended"
+ * before), and services' clocks differ a little.
+ */
+const TRACE_SLACK_MS = 1000;
+/**
+ * How long after an open root the list looks for its spans, ms: a root never closed (its
+ * process died) must not make every list walk all the spans written since.
+ */
+const OPEN_TRACE_WINDOW_MS = 3_600_000;
+
+/** The end of the window of a trace whose root starts at `start` and ends at `end`. */
+const windowEnd = (start: string, end: string) =>
+  `coalesce(${end}, ${start} + ${OPEN_TRACE_WINDOW_MS}) + ${TRACE_SLACK_MS}`;
+
+/**
+ * The spans of the unscoped trace whose root is `r`, through the `spans_unscoped` index: those
+ * without a turn that started while the root ran (with {@linkcode TRACE_SLACK_MS} either
+ * side). The store keeps no index on trace ids; a trace's spans start inside its root's span.
+ */
+const TRACE_MEMBERS = `SELECT 1 FROM spans c INDEXED BY spans_unscoped
+  WHERE c.turn_key IS NULL AND c.start_ms >= r.start_ms - ${TRACE_SLACK_MS}
+    AND c.start_ms <= ${windowEnd("r.start_ms", "r.end_ms")} AND c.trace_id = r.trace_id`;
+
+/**
+ * Roots of traces without a turn or conversation (a journal written by OpenTelemetry alone),
+ * newest first, walking the `spans_unscoped` index backwards: the list shows them beside
+ * the turns. The filters ask the trace's spans as {@linkcode TRACE_MEMBERS} finds them.
+ *
+ * @param query The filters (a conversation filter matches no such trace: ask not).
+ * @returns The SQL; its parameters follow the filters' order, then the limit.
+ */
+export function tracePageSql(query: TurnQuery): string {
+  const where: string[] = [
+    "r.turn_key IS NULL",
+    "r.parent_span_id IS NULL",
+    "r.trace_id IS NOT NULL",
+  ];
+  if (query.extension !== undefined) where.push(`EXISTS (${TRACE_MEMBERS} AND c.extension_id = ?)`);
+  if (query.status === "open") where.push(`EXISTS (${TRACE_MEMBERS} AND c.status = 'open')`);
+  if (query.status === "error") {
+    where.push(
+      `NOT EXISTS (${TRACE_MEMBERS} AND c.status = 'open')`,
+      `EXISTS (${TRACE_MEMBERS} AND c.status = 'error')`,
+    );
+  }
+  if (query.status === "ok") where.push(`NOT EXISTS (${TRACE_MEMBERS} AND c.status != 'ok')`);
+  if (query.text) {
+    where.push(
+      `(r.trace_id LIKE ? ESCAPE '\\' OR EXISTS (${TRACE_MEMBERS} AND c.name LIKE ? ESCAPE '\\'))`,
+    );
+  }
+  return `SELECT r.trace_id AS trace_id, r.name AS name, r.start_ms AS start, r.end_ms AS end_ms
+    FROM spans r INDEXED BY spans_unscoped
+    WHERE ${where.join(" AND ")} ORDER BY r.start_ms DESC LIMIT ?`;
+}
+
+/**
+ * The list's details of one unscoped trace, from its spans as {@linkcode TRACE_MEMBERS} finds
+ * them: its parameters are the root's start, its end (or `null` while open) and the trace id.
+ */
+export const TRACE_DETAIL_SQL: string = `SELECT count(*) AS spans,
+       sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
+       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
+       max(coalesce(s.end_ms, s.start_ms)) AS end,
+       json_group_array(DISTINCT s.extension_id) AS extensions
+     FROM spans s INDEXED BY spans_unscoped
+     WHERE s.turn_key IS NULL AND s.start_ms >= ?1 - ${TRACE_SLACK_MS}
+       AND s.start_ms <= ${windowEnd("?1", "?2")} AND s.trace_id = ?3`;
+
 /** `LIKE` pattern matching `text` anywhere, with `\` escaping the wildcards. */
 function contains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -118,14 +190,64 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
   const { db } = await openTraceStore(path, { readOnly: true });
   db.exec("PRAGMA busy_timeout = 2000;");
   const detail = db.prepare(turnDetailSql());
+  const traceDetail = db.prepare(TRACE_DETAIL_SQL);
   const logTimes = db.prepare(TURN_LOG_TIMES_SQL);
   const pages = new Map<string, Statement>();
-  /** The page's turn ids, newest first: grouped over the index, details asked after. */
-  const pageOf = (query: TurnQuery): Statement => {
-    const sql = turnPageSql(query);
+  /** A page query, prepared once per shape of filters. */
+  const prepared = (sql: string): Statement => {
     let statement = pages.get(sql);
     if (!statement) pages.set(sql, statement = db.prepare(sql));
     return statement;
+  };
+
+  /** The end of each listed trace's root (`null` while open), for its details. */
+  const rootEnds = new WeakMap<TurnSummary, number | null>();
+  /** The newest `count` unscoped traces that pass the filters, one line each. */
+  const traceLines = (query: TurnQuery, count: number): TurnSummary[] => {
+    if (query.conversation !== undefined) return [];
+    const params: Value[] = [];
+    if (query.extension !== undefined) params.push(query.extension);
+    if (query.text) params.push(contains(query.text), contains(query.text));
+    params.push(count);
+    const lines: TurnSummary[] = [];
+    const listed = new Set<string>();
+    for (const row of prepared(tracePageSql(query)).all(...params) as Row[]) {
+      const traceId = String(row.trace_id);
+      // A trace with several roots (a parent never read) is listed once, at its newest.
+      if (listed.has(traceId)) continue;
+      listed.add(traceId);
+      const line: TurnSummary = {
+        traceId,
+        extensions: [],
+        name: String(row.name ?? ""),
+        start: Number(row.start),
+        end: row.end_ms === null ? Number(row.start) : Number(row.end_ms),
+        status: "ok",
+        spans: 0,
+        errors: 0,
+        open: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      };
+      rootEnds.set(line, row.end_ms === null ? null : Number(row.end_ms));
+      lines.push(line);
+    }
+    return lines;
+  };
+
+  /** Fills in a trace line's counts from its spans. */
+  const describeTrace = (line: TurnSummary): void => {
+    const row = traceDetail.get(line.start, rootEnds.get(line) ?? null, line.traceId!) as Row;
+    const open = Number(row.open ?? 0);
+    const errors = Number(row.errors ?? 0);
+    line.extensions = ((parse(row.extensions) as unknown[] | undefined) ?? []).map(String);
+    line.end = Math.max(line.end, Number(row.end ?? line.end));
+    line.status = turnStatus(open, errors);
+    line.spans = Number(row.spans ?? 0);
+    line.errors = errors;
+    line.open = open;
+    line.inputTokens = Number(row.input ?? 0);
+    line.outputTokens = Number(row.output ?? 0);
   };
 
   const forest = (column: "turn_id" | "trace_id", id: string): TraceView | undefined => {
@@ -160,10 +282,19 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
       if (query.conversation !== undefined) params.push(query.conversation);
       if (query.extension !== undefined) params.push(query.extension);
       if (query.text) params.push(contains(query.text), contains(query.text), contains(query.text));
-      params.push(query.limit + 1, query.offset);
-      const ids = (pageOf(query).all(...params) as Row[]).map((row) => String(row.turn_id));
-      const more = ids.length > query.limit;
-      ids.length = Math.min(ids.length, query.limit);
+      // Turns and unscoped traces, merged newest first: the first offset + limit + 1 of each.
+      const wanted = query.offset + query.limit + 1;
+      params.push(wanted, 0);
+      const turnRows = prepared(turnPageSql(query)).all(...params) as Row[];
+      const traces = traceLines(query, wanted);
+      const merged: { start: number; turnId?: string; trace?: TurnSummary }[] = [
+        ...turnRows.map((row) => ({ start: Number(row.start), turnId: String(row.turn_id) })),
+        ...traces.map((trace) => ({ start: trace.start, trace })),
+      ];
+      merged.sort((a, b) => b.start - a.start);
+      const more = merged.length > query.offset + query.limit;
+      const page = merged.slice(query.offset, query.offset + query.limit);
+      const ids = page.flatMap((line) => line.turnId === undefined ? [] : [line.turnId]);
       const list = JSON.stringify(ids);
       const byId = new Map<string, Row>();
       for (const row of detail.all(list) as Row[]) byId.set(String(row.turn_id), row);
@@ -172,7 +303,13 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
         lastLog.set(String(row.turn_id), Number(row.last));
       }
       const turns: TurnSummary[] = [];
-      for (const id of ids) {
+      for (const line of page) {
+        if (line.trace) {
+          describeTrace(line.trace);
+          turns.push(line.trace);
+          continue;
+        }
+        const id = line.turnId!;
         const row = byId.get(id);
         if (!row) continue;
         const open = Number(row.open ?? 0);

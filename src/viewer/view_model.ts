@@ -16,15 +16,20 @@ export const OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
 /** How a turn stands: any span still open makes it open; else any error makes it failed. */
 export type TurnStatus = "ok" | "error" | "open";
 
-/** One line of the turn list. */
+/**
+ * One line of the turn list: a turn, or a trace whose records carry no turn (a journal
+ * written by OpenTelemetry instrumentation alone). Exactly one of `turnId` and `traceId`.
+ */
 export interface TurnSummary {
   /** The turn. */
-  turnId: string;
+  turnId?: string;
+  /** The trace, for a line that stands for a trace without a turn. */
+  traceId?: string;
   /** Its conversation, when recorded. */
   conversationId?: string;
   /** Every extension that wrote a span of it. */
   extensions: string[];
-  /** The name of its first span (usually the turn's root). */
+  /** The name of its first span (the turn's or the trace's root). */
   name: string;
   /** Earliest span start, ms since the epoch. */
   start: number;
@@ -108,12 +113,49 @@ export interface WaterfallSpan {
   anomalies: string[];
 }
 
-/** The answer for `/api/turn` and `/api/trace`. */
+/** A turn's or trace's spans, as a source builds them. */
 export interface TraceView {
   /** Every span in tree order (pre-order, children by start). */
   spans: WaterfallSpan[];
   /** Log entries of the turn whose span was not read. */
   orphanLogs: LogEntry[];
+}
+
+/**
+ * The answer for `/api/turn` and `/api/trace`: one page of a {@linkcode TraceView}'s spans
+ * (a turn of a million records would be a response of 170 MB otherwise).
+ */
+export interface TraceViewPage extends TraceView {
+  /** Spans in the whole view. */
+  total: number;
+  /** Index of this page's first span in the whole view. */
+  offset: number;
+  /** The `offset` of the next page, when spans follow. */
+  next?: number;
+}
+
+/** Spans in one page of `/api/turn` and `/api/trace`. */
+export const SPAN_PAGE = 5000;
+
+/**
+ * One page of a view: `SPAN_PAGE` spans from `offset`; the orphan logs with the first page.
+ * Row `parent` indexes stay those of the whole view, so pages concatenate.
+ */
+export function viewPage(view: TraceView, offset: number): TraceViewPage {
+  const spans = view.spans.slice(offset, offset + SPAN_PAGE);
+  const page: TraceViewPage = {
+    spans,
+    orphanLogs: offset === 0 ? view.orphanLogs : [],
+    total: view.spans.length,
+    offset,
+  };
+  if (offset + spans.length < view.spans.length) page.next = offset + spans.length;
+  return page;
+}
+
+/** The id a list line stands for: its turn, else its trace. */
+export function summaryId(turn: TurnSummary): string {
+  return turn.turnId ?? turn.traceId ?? "";
 }
 
 /** A finite number from an attribute value, else 0. */
@@ -178,7 +220,7 @@ export function matchesQuery(
   if (query.status !== undefined && turn.status !== query.status) return false;
   if (query.text !== undefined && query.text !== "") {
     const needle = query.text.toLowerCase();
-    if (turn.turnId.toLowerCase().includes(needle)) return true;
+    if (summaryId(turn).toLowerCase().includes(needle)) return true;
     if (turn.conversationId?.toLowerCase().includes(needle)) return true;
     for (const name of names()) if (name.toLowerCase().includes(needle)) return true;
     return false;

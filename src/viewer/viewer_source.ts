@@ -17,7 +17,9 @@ export interface ViewerSource {
    * server answer an unchanged turn with 304 without building it.
    */
   turnVersion?(turnId: string): string | undefined;
-  /** One page of the turn list, newest first. */
+  /** Records skipped because the viewer could not use them, when the source counts them. */
+  skipped?(): number;
+  /** One page of the turn list (turns, and traces without a turn), newest first. */
   turns(query: TurnQuery): TurnPage;
   /** One turn's spans, or `undefined` when no record names it. */
   turn(turnId: string): Promise<TraceView | undefined>;

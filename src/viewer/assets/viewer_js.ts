@@ -15,6 +15,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
   const BODY_FOLD_CHARS = 1500;
   const BODY_FOLD_LINES = 25;
   const MAX_MARKS = 40;
+  const MAX_SPANS = 50000; // a turn's spans fetched page by page up to this many; the rest are counted
   const app = document.getElementById("app");
   const crumb = document.getElementById("crumb");
   const live = document.getElementById("live");
@@ -96,6 +97,10 @@ export const VIEWER_JS: string = String.raw`"use strict";
     } catch (_) {
       return String(value);
     }
+  }
+  /** What a list line stands for: its turn, else (a trace without a turn) its trace. */
+  function lineId(turn) {
+    return turn.turnId !== undefined ? turn.turnId : turn.traceId;
   }
   function badge(status) {
     return el("span", "badge " + status, status);
@@ -234,7 +239,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
         groups.get(key).push(turn);
       });
       const head = el("div", "turn head");
-      ["Turn", "First span", "Started", "Duration", "Status", "Spans · errors", "Tokens in / out"]
+      ["Turn or trace", "First span", "Started", "Duration", "Status", "Spans · errors", "Tokens in / out"]
         .forEach(function (label, i) {
           head.appendChild(el("span", i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : "") : null, label));
         });
@@ -260,9 +265,11 @@ export const VIEWER_JS: string = String.raw`"use strict";
         group.appendChild(h2);
         turns.forEach(function (turn) {
           const row = el("a", "turn " + turn.status);
-          row.href = "?turn=" + encodeURIComponent(turn.turnId);
-          row.dataset.turn = turn.turnId;
-          row.appendChild(el("span", "id", turn.turnId));
+          const kind = turn.turnId !== undefined ? "turn" : "trace";
+          row.href = "?" + kind + "=" + encodeURIComponent(lineId(turn));
+          row.dataset.turn = lineId(turn);
+          row.dataset.kind = kind;
+          row.appendChild(el("span", "id", lineId(turn)));
           row.appendChild(el("span", "name", turn.name));
           row.appendChild(el("span", null, fmtTime(turn.start)));
           const dur = el("span", "num dur", fmtDuration(duration(turn)));
@@ -278,16 +285,16 @@ export const VIEWER_JS: string = String.raw`"use strict";
               ? fmtNum(turn.inputTokens) + " / " + fmtNum(turn.outputTokens)
               : "–",
           ));
-          row.title = turn.extensions.join(", ");
+          row.title = (kind === "trace" ? "trace without a turn; " : "") + turn.extensions.join(", ");
           group.appendChild(row);
         });
         list.appendChild(group);
       });
       newer.disabled = state.offset === 0;
       older.disabled = !page.more;
-      where.textContent = page.turns.length
+      where.textContent = (page.turns.length
         ? "turns " + (state.offset + 1) + "–" + (state.offset + page.turns.length)
-        : "";
+        : "") + (page.skipped ? " · " + fmtNum(page.skipped) + " unreadable records skipped" : "");
       if (focused !== undefined) {
         const again = list.querySelector('a.turn[data-turn="' + CSS.escape(focused) + '"]');
         if (again) again.focus();
@@ -299,7 +306,7 @@ export const VIEWER_JS: string = String.raw`"use strict";
       if (!page) return;
       list.querySelectorAll("a.turn.open").forEach(function (row) {
         const turn = page.turns.find(function (t) {
-          return t.turnId === row.dataset.turn;
+          return lineId(t) === row.dataset.turn;
         });
         if (turn) row.querySelector(".dur").textContent = fmtDuration(duration(turn));
       });
@@ -583,7 +590,12 @@ export const VIEWER_JS: string = String.raw`"use strict";
       }
       stats.appendChild(badge(open ? "open" : errors ? "error" : "ok"));
       stats.appendChild(document.createTextNode("  "));
-      stat("spans", fmtNum(data.spans.length));
+      stat("spans", data.total > data.spans.length
+        ? fmtNum(data.spans.length) + " of " + fmtNum(data.total)
+        : fmtNum(data.spans.length));
+      if (data.total > data.spans.length) {
+        stat("not shown", fmtNum(data.total - data.spans.length) + " (the first " + fmtNum(MAX_SPANS) + " are)");
+      }
       stat("errors", fmtNum(errors));
       stat("open", fmtNum(open));
       stat("duration", fmtDuration(r.total));
@@ -591,10 +603,28 @@ export const VIEWER_JS: string = String.raw`"use strict";
       if (data.spans.length) stat("started", fmtTime(r.t0));
     }
     let tag = null;
+    /** The pages after the first, up to MAX_SPANS spans, appended to it. */
+    function morePages(url, first) {
+      let next = first.next;
+      function fetchNext() {
+        if (next === undefined || first.spans.length >= MAX_SPANS) return Promise.resolve(first);
+        return getJSON(url + "&offset=" + next).then(function (page) {
+          for (let i = 0; i < page.spans.length; i++) first.spans.push(page.spans[i]);
+          next = page.next;
+          return fetchNext();
+        });
+      }
+      return fetchNext();
+    }
     function load() {
       const url = "/api/" + kind + "?id=" + encodeURIComponent(id);
       return getJSON(url, tag, true).then(function (got) {
-        if (got === null) return; // 304: this turn did not change, nothing to redraw
+        if (got === null) return null; // 304: this turn did not change, nothing to redraw
+        return morePages(url, got.value).then(function () {
+          return got;
+        });
+      }).then(function (got) {
+        if (got === null) return;
         const answer = got.value;
         tag = got.tag;
         if (got.version !== null) version = got.version;
