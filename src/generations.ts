@@ -92,6 +92,43 @@ export function findRotated(
 }
 
 /**
+ * The lowest generation number no file of the journal holds, plain or `.gz`, under
+ * `naming`: where a rotation can shift the generations below it without touching the
+ * others. Probes upwards from 1, so it costs what exists, not `limit`.
+ *
+ * @param path The live journal's path.
+ * @param fs The file system to probe.
+ * @param naming The scheme the writer uses.
+ * @param limit The highest number worth probing (the generations kept).
+ * @returns The free number, or `limit + 1` when 1 … `limit` are all taken.
+ *
+ * @example
+ * ```ts
+ * import { createFakeFs } from "@dispatch/journal-sink/testing";
+ * import { firstFreeGeneration } from "./generations.ts";
+ * const fs = createFakeFs();
+ * for (const name of ["a.log.1", "a.log.2.gz", "a.log.4"]) fs.close(fs.open(name));
+ * if (firstFreeGeneration("a.log", fs, "suffix", 100_000) !== 3) throw new Error("not 3");
+ * if (firstFreeGeneration("a.log", fs, "suffix", 2) !== 3) throw new Error("not limit + 1");
+ * ```
+ */
+export function firstFreeGeneration(
+  path: string,
+  fs: FsOps,
+  naming: Naming,
+  limit: number,
+): number {
+  const complete = completeFs(fs);
+  let n = 1;
+  while (
+    n <= limit &&
+    (complete.exists(rotatedPath(path, n, naming)) ||
+      complete.exists(rotatedPath(path, n, naming, true)))
+  ) n++;
+  return n;
+}
+
+/**
  * Every generation of the journal at `path`, oldest first: `path.N` … `path.1`, then
  * `path`, under both naming schemes (`app.log.N`, and `app.N.log` for
  * `naming: "before-ext"`). For each number the plain file is preferred and the `.gz` one

@@ -83,13 +83,23 @@ export interface RotationStepsOptions {
    * @default {false}
    */
   gzip?: boolean;
+  /**
+   * The lowest generation number no file holds (neither plain nor `.gz`), found by the
+   * caller: a rotation then shifts only the generations below it into it, and removes
+   * nothing. Above `maxFiles`, or absent: every kept number is shifted and the oldest goes.
+   * This keeps a rotation's steps to the generations that exist, however large `maxFiles`.
+   * @default {Infinity}
+   */
+  firstFree?: number;
 }
 
 /**
  * The steps that shift every generation up by one, oldest first so nothing is overwritten:
  * remove `path.maxFiles`, rename `path.(n-1)` to `path.n` … `path` to `path.1`. With
  * `maxFiles` 0 no generation is kept: the live file is removed. With `gzip`, each rotated
- * generation's `.gz` twin is removed or shifted just before its plain file.
+ * generation's `.gz` twin is removed or shifted just before its plain file. Given
+ * `firstFree` (at most `maxFiles`), only `path.(firstFree-1)` … `path` shift, into the free
+ * number: the generations above it keep their numbers and their order.
  *
  * @param path The live journal's path.
  * @param maxFiles Rotated generations to keep.
@@ -119,6 +129,17 @@ export interface RotationStepsOptions {
  * ];
  * if (JSON.stringify(steps) !== JSON.stringify(expected)) throw new Error("wrong steps");
  * ```
+ *
+ * @example Only the generations below the first free number
+ * ```ts
+ * import { rotationSteps } from "./rotation.ts";
+ * const steps = rotationSteps("a", 100_000, { firstFree: 2 });
+ * const expected = [
+ *   { op: "rename", from: "a.1", to: "a.2" },
+ *   { op: "rename", from: "a", to: "a.1" },
+ * ];
+ * if (JSON.stringify(steps) !== JSON.stringify(expected)) throw new Error("wrong steps");
+ * ```
  */
 export function rotationSteps(
   path: string,
@@ -129,9 +150,14 @@ export function rotationSteps(
   const naming = options.naming ?? "suffix";
   const name = (n: number, gzip = false) => rotatedPath(path, n, naming, gzip);
   const steps: RotationStep[] = [];
-  if (options.gzip) steps.push({ op: "remove", path: name(maxFiles, true) });
-  steps.push({ op: "remove", path: name(maxFiles) });
-  for (let n = maxFiles - 1; n >= 0; n--) {
+  const firstFree = options.firstFree ?? Infinity;
+  const shiftAll = !(firstFree <= maxFiles);
+  const top = shiftAll ? maxFiles : Math.max(1, firstFree);
+  if (shiftAll) {
+    if (options.gzip) steps.push({ op: "remove", path: name(maxFiles, true) });
+    steps.push({ op: "remove", path: name(maxFiles) });
+  }
+  for (let n = top - 1; n >= 0; n--) {
     if (options.gzip && n > 0) {
       steps.push({ op: "rename", from: name(n, true), to: name(n + 1, true) });
     }

@@ -348,6 +348,11 @@ test("a failed fsync is reported as possible loss once per episode and never ret
 test("a failed rotation keeps appending to the live file and retries after 1 s of the injected clock", () => {
   for (const method of ["rename", "remove"] as const) {
     const h = harness("always");
+    // A rotation removes a generation only when every kept number (40) is taken.
+    const kept = method === "remove"
+      ? Array.from({ length: 40 }, (_, n) => `${LIVE}.${n + 1}`)
+      : [];
+    for (const name of kept) h.fs.close(h.fs.open(name));
     h.fs.fail(method, "EACCES");
     for (let i = 0; i < 20; i++) {
       h.sink.emit(numbered(i, pad(i)));
@@ -356,7 +361,7 @@ test("a failed rotation keeps appending to the live file and retries after 1 s o
     const attempts = h.timeline.filter((e) => e.kind === "fail" && e.method === method).length;
     assert.equal(attempts, 1, `${method}: one attempt within the second`);
     assert.equal(h.sink.stats.dropped, 0, `${method}: nothing dropped for want of a rotation`);
-    assert.deepEqual(h.fs.paths(), [LIVE]);
+    assert.deepEqual(h.fs.paths(), [LIVE, ...kept].sort());
     h.clock.advance(1000);
     h.sink.emit(numbered(20, 0));
     const again = h.timeline.filter((e) => e.kind === "fail" && e.method === method).length;

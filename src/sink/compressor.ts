@@ -88,13 +88,15 @@ export class Compressor {
   }
 
   /**
-   * A rotation shifted every generation up by one: follow it, and drop the jobs whose
-   * generation the rotation removed (numbered above `maxFiles` now).
+   * A rotation shifted the generations below `below` up by one: follow it, and drop the
+   * jobs whose generation the rotation removed (numbered above `maxFiles` now).
    *
    * @param maxFiles The generations kept.
+   * @param below The first free number the rotation shifted into (all of them by default).
    */
-  shift(maxFiles: number): void {
+  shift(maxFiles: number, below = Infinity): void {
     for (const job of this.jobs()) {
+      if (job.n >= below) continue;
       job.n++;
       if (job.n > maxFiles) job.cancelled = true;
     }

@@ -8,7 +8,7 @@
 import type { Clock } from "../clock.ts";
 import type { CompleteFs } from "../complete_fs.ts";
 import { errorCode } from "../fs_ops.ts";
-import { findRotated } from "../generations.ts";
+import { findRotated, firstFreeGeneration } from "../generations.ts";
 import { compressionTempPath, type Naming, rotatedPath } from "../naming.ts";
 import { type GenerationAge, generationsToRemove } from "../retention.ts";
 import { rotationSteps } from "../rotation.ts";
@@ -31,6 +31,8 @@ export class GenerationUpkeep {
   private readonly compressor: Compressor | undefined;
   /** Rotation also shifts `.gz` generations (compression is on, or some exist). */
   private shiftGzip: boolean;
+  /** The last shift moved the generations below this number (the others kept theirs). */
+  private shifted = Infinity;
 
   /**
    * @param options The sink's options.
@@ -51,37 +53,62 @@ export class GenerationUpkeep {
   }
 
   /**
-   * Shifts every generation up by one: the live file becomes generation 1 and the oldest
-   * goes. A missing rotated generation is skipped; any other failure stops the shift and
-   * is returned (the live file then stays in place).
+   * Shifts the generations up by one: the live file becomes generation 1 and, when every
+   * kept number is taken, the oldest goes. Only the generations below the first free number
+   * move (a probe each, not one per `maxFiles`). A missing rotated generation is skipped;
+   * any other failure stops the shift and is returned (the live file then stays in place).
    *
    * @returns The failure, or `undefined` when every step succeeded.
    */
   shift(): unknown {
+    let firstFree;
+    try {
+      firstFree = firstFreeGeneration(this.path, this.fs, this.naming, this.maxFiles);
+    } catch (error) {
+      return error ?? new Error("cannot look for the rotated generations");
+    }
+    this.shifted = firstFree;
     const steps = rotationSteps(this.path, this.maxFiles, {
       naming: this.naming,
       gzip: this.shiftGzip,
+      firstFree,
     });
     for (const step of steps) {
       try {
         if (step.op === "remove") this.fs.remove(step.path);
         else this.fs.rename(step.from, step.to);
       } catch (error) {
-        if (step.op === "rename" && errorCode(error) === "ENOENT" && step.from !== this.path) {
+        if (step.op === "rename" && step.from !== this.path && this.missing(step.from, error)) {
           continue;
         }
         // Only the live file stayed put: the rotated generations were shifted already.
-        if (step.op === "rename" && step.from === this.path) this.compressor?.shift(this.maxFiles);
+        if (step.op === "rename" && step.from === this.path) {
+          this.compressor?.shift(this.maxFiles, firstFree);
+        }
         return error ?? new Error("rotation step failed");
       }
     }
     return undefined;
   }
 
+  /**
+   * Whether a rename failed because its generation is not there (a `.gz` twin that never
+   * was): `ENOENT`, and the file is indeed gone. An `ENOENT` for a file that is there is a
+   * real failure, and going on would rename the live file over a generation.
+   */
+  private missing(path: string, error: unknown): boolean {
+    if (errorCode(error) !== "ENOENT") return false;
+    try {
+      return !this.fs.exists(path);
+    } catch {
+      return false;
+    }
+  }
+
   /** A rotation shifted the generations (and opened a new live file). */
   rotated(): void {
     if (this.maxFiles > 0 && this.compressor) {
-      this.compressor.shift(this.maxFiles);
+      this.compressor.shift(this.maxFiles, this.shifted);
       this.compressor.enqueue(1);
     }
     if (this.maxAgeMs !== undefined) this.maintain(false);
