@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { levelOfRank, levelRank, requireLevel } from "./levels.ts";
+import { isLink } from "./record_check.ts";
 import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "./records.ts";
 import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
 import { firstFailureWarning } from "./sink/error_reporter.ts";
@@ -142,7 +143,8 @@ export interface SpanOptions {
 /**
  * A leveled, attributed logger bound to one extension. Every method is safe to call in any
  * state: nothing throws into the caller (a throwing sink or redactor is caught and reported
- * through `onError`). Records are handed to the sink synchronously.
+ * through `onError`; `attributes` that are not an object, from an untyped caller, are left
+ * out of the record and reported the same way). Records are handed to the sink synchronously.
  *
  * @example Logging, scoping and spans
  * ```ts
@@ -309,6 +311,8 @@ interface Core {
   readonly redactor: Redactor | undefined;
   readonly implicit: boolean;
   readonly report: (error: unknown, record?: unknown) => void;
+  /** Reports an argument of the wrong type that was left out (the record is still written). */
+  readonly ignored: (error: unknown) => void;
 }
 
 /**
@@ -318,8 +322,8 @@ interface Core {
  * @param options The sink, the fixed `extensionId`, and optional scope, threshold and
  * redaction.
  * @returns A {@linkcode Logger}.
- * @throws {TypeError} When `sink`, `extensionId`, `minLevel` or a `redact` pattern is
- * invalid.
+ * @throws {TypeError} When `sink`, `extensionId`, `minLevel`, `attributes` or a `redact`
+ * pattern is invalid.
  *
  * @example One logger per extension, sharing a journal
  * ```ts
@@ -348,7 +352,11 @@ export function createLogger(options: LoggerOptions): Logger {
     throw new TypeError("createLogger: clock must have a now() method");
   }
   const min = requireLevel(minLevel ?? "debug", "minLevel");
+  if (options.attributes !== undefined && !isAttributes(options.attributes)) {
+    throw new TypeError("createLogger: attributes must be an object of key/values");
+  }
   const report = firstFailureWarning(onError, `logger (${extensionId}): record lost`);
+  const ignored = firstFailureWarning(onError, `logger (${extensionId}): argument left out`);
   const core: Core = Object.freeze({
     sink,
     extensionId,
@@ -357,6 +365,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redactor: compileRedaction(options.redact),
     implicit: options.implicitContext !== false,
     report,
+    ignored,
   });
   const attributes = options.attributes === undefined ? undefined : { ...options.attributes };
   return new LoggerImpl(core, options.conversationId, options.turnId, attributes, min, undefined);
@@ -374,6 +383,32 @@ function deliver(core: Core, record: LogRecord): void {
 /** A record could not be built or written: report it, never the unredacted payload. */
 function reportLost(core: Core, error: unknown, record: LogRecord | undefined): void {
   core.report(error, core.redactor === undefined ? record : undefined);
+}
+
+function isAttributes(value: unknown): value is Attributes {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A call's `attributes` when they are an object of key/values. Anything else (a string from
+ * an untyped caller: `span.end("ok", "done")`) is left out and reported, and the record is
+ * written without it: refusing the record would lose a span's close and show it open.
+ */
+function ownAttributes(core: Core, value: unknown, call: string): Attributes | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isAttributes(value)) return value;
+  const given = Array.isArray(value) ? "an array" : typeof value;
+  core.ignored(new TypeError(`${call}: attributes must be an object of key/values, got ${given}`));
+  return undefined;
+}
+
+/** A span's links that are well-formed; the others are left out and reported. */
+function ownLinks(core: Core, links: readonly Link[]): Link[] {
+  const kept = links.filter(isLink);
+  if (kept.length < links.length) {
+    core.ignored(new TypeError("span: each link must be an object with a string spanId"));
+  }
+  return kept;
 }
 
 function merge(base: Attributes | undefined, own: Attributes | undefined): Attributes | undefined {
@@ -476,7 +511,8 @@ class LoggerImpl implements Logger {
     try {
       const s = typeof scope === "object" && scope !== null ? scope : {};
       const min = s.minLevel === undefined ? this.min : (levelRank(s.minLevel) ?? this.min);
-      const attrs = s.attributes === undefined ? this.attrs : { ...this.attrs, ...s.attributes };
+      const own = ownAttributes(this.core, s.attributes, "child");
+      const attrs = own === undefined ? this.attrs : { ...this.attrs, ...own };
       return new LoggerImpl(
         this.core,
         typeof s.conversationId === "string" ? s.conversationId : this.conv,
@@ -589,7 +625,8 @@ class LoggerImpl implements Logger {
         record.spanId = parent.spanId;
         record.traceId = parent.traceId;
       }
-      const attrs = merge(this.attrs, attributes);
+      const own = attributes === undefined ? undefined : ownAttributes(core, attributes, level);
+      const attrs = merge(this.attrs, own);
       if (attrs !== undefined) record.attributes = attrs;
       if (body !== undefined) record.body = body;
       deliver(core, record);
@@ -681,10 +718,14 @@ class SpanImpl extends LoggerImpl implements Span {
       if (conv !== undefined) record.conversationId = conv;
       if (turn !== undefined) record.turnId = turn;
       if (parentId !== undefined) record.parentSpanId = parentId;
-      const attrs = merge(baseAttrs, attributes);
+      const own = attributes === undefined ? undefined : ownAttributes(core, attributes, "span");
+      const attrs = merge(baseAttrs, own);
       if (attrs !== undefined) record.attributes = attrs;
       const links = options?.links;
-      if (Array.isArray(links) && links.length > 0) record.links = links.slice();
+      if (Array.isArray(links) && links.length > 0) {
+        const kept = ownLinks(core, links);
+        if (kept.length > 0) record.links = kept;
+      }
       if (options?.body !== undefined) record.body = options.body;
       deliver(core, record);
     } catch (error) {
@@ -732,7 +773,8 @@ class SpanImpl extends LoggerImpl implements Span {
       if (this.conversationId !== undefined) record.conversationId = this.conversationId;
       if (this.turnId !== undefined) record.turnId = this.turnId;
       if (this.parentId !== undefined) record.parentSpanId = this.parentId;
-      if (attributes !== undefined && attributes !== null) record.attributes = attributes;
+      const own = attributes === undefined ? undefined : ownAttributes(core, attributes, "end");
+      if (own !== undefined) record.attributes = own;
       deliver(core, record);
     } catch (error) {
       reportLost(core, error, record);
@@ -741,7 +783,10 @@ class SpanImpl extends LoggerImpl implements Span {
 
   fail(error: unknown, attributes?: Attributes): void {
     if (this.isEnded) return;
-    this.end("error", { ...attributes, error: describeError(error) });
+    const own = attributes === undefined
+      ? undefined
+      : ownAttributes(this.sinkCore, attributes, "fail");
+    this.end("error", { ...own, error: describeError(error) });
   }
 
   run<T>(fn: () => T): T {

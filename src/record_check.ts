@@ -1,10 +1,13 @@
 /**
- * What a record needs before the sink writes it: a known `kind` and that kind's required
- * fields, the same rule the reader applies. A handful of `typeof` checks, cheap enough for
- * every `emit`.
+ * What a record needs before the sink writes it: a known `kind`, that kind's required
+ * fields, and its optional fields, when present, of their type. The same rule the reader
+ * applies. A handful of `typeof` checks (a loop only over `links`), cheap enough for every
+ * `emit`.
  *
  * @module
  */
+
+import { isTraceId } from "./trace_id.ts";
 
 /** A field a record lacks or holds with the wrong type, with what it should hold. */
 export interface RecordDefect {
@@ -12,23 +15,86 @@ export interface RecordDefect {
   field: string;
   /** What the field must hold, e.g. `"a string"`. */
   expected: string;
+  /**
+   * Whether the record is whole without the field: a reader leaves out an optional field
+   * it cannot use and keeps the record (dropping a span's close would show it open).
+   */
+  optional: boolean;
 }
 
-const KIND: RecordDefect = { field: "kind", expected: '"log", "span-open" or "span-close"' };
-const LEVEL: RecordDefect = { field: "level", expected: '"debug", "info", "warn" or "error"' };
-const MSG: RecordDefect = { field: "msg", expected: "a string" };
-const SPAN_ID: RecordDefect = { field: "spanId", expected: "a string" };
-const NAME: RecordDefect = { field: "name", expected: "a string" };
-const TIMESTAMP: RecordDefect = { field: "timestamp", expected: "a finite number (ms)" };
-const EXTENSION_ID: RecordDefect = { field: "extensionId", expected: "a string" };
-const DURATION: RecordDefect = { field: "durationMs", expected: "a finite number" };
-const STATUS: RecordDefect = { field: "status", expected: '"ok" or "error"' };
-const CUSTOM_KIND: RecordDefect = { field: "kind", expected: "a non-empty string" };
+function required(field: string, expected: string): RecordDefect {
+  return { field, expected, optional: false };
+}
+
+function optional(field: string, expected: string): RecordDefect {
+  return { field, expected, optional: true };
+}
+
+const KIND = required("kind", '"log", "span-open" or "span-close"');
+const LEVEL = required("level", '"debug", "info", "warn" or "error"');
+const MSG = required("msg", "a string");
+const SPAN_ID = required("spanId", "a string");
+const NAME = required("name", "a string");
+const TIMESTAMP = required("timestamp", "a finite number (ms)");
+const EXTENSION_ID = required("extensionId", "a string");
+const DURATION = required("durationMs", "a finite number");
+const STATUS = required("status", '"ok" or "error"');
+const CUSTOM_KIND = required("kind", "a non-empty string");
+const CONVERSATION_ID = optional("conversationId", "a string");
+const TURN_ID = optional("turnId", "a string");
+const TRACE_ID = optional("traceId", "32 lowercase hex digits");
+const ATTRIBUTES = optional("attributes", "an object of key/values");
+const LOG_SPAN_ID = optional("spanId", "a string");
+const PARENT_SPAN_ID = optional("parentSpanId", "a string");
+const LINKS = optional(
+  "links",
+  "an array of objects, each with a string spanId (and a string turnId and reason, " +
+    "32 lowercase hex traceId, object attributes when present)",
+);
+
+/** Whether `value` can be a record's `attributes`: an object that is not an array. */
+function isAttributes(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Whether `value` is a well-formed `Link`: an object with a string `spanId`, and
+ * `turnId`, `reason`, `traceId`, `attributes` of their type when present.
+ *
+ * @param value One entry of a record's `links`.
+ * @returns Whether a reader can use it.
+ *
+ * @example
+ * ```ts
+ * import { isLink } from "./record_check.ts";
+ * if (!isLink({ spanId: "a1", reason: "retry-of" })) throw new Error("a link");
+ * if (isLink(null) || isLink({ spanId: 5 }) || isLink({ spanId: "a1", turnId: 5 })) {
+ *   throw new Error("not links");
+ * }
+ * ```
+ */
+export function isLink(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const link = value as Record<string, unknown>;
+  if (typeof link.spanId !== "string") return false;
+  const { turnId, reason, traceId, attributes } = link;
+  return (turnId === undefined || typeof turnId === "string") &&
+    (reason === undefined || typeof reason === "string") &&
+    (traceId === undefined || isTraceId(traceId)) &&
+    (attributes === undefined || isAttributes(attributes));
+}
+
+function isLinks(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (!isLink(value[i])) return false;
+  return true;
+}
 
 /**
  * The first defect of `record`, or `undefined` when it is a complete `log`, `span-open` or
- * `span-close` record. A record of another kind is a defect unless `unknownKinds` is true;
- * then it needs only a non-empty string `kind`.
+ * `span-close` record: its required fields first, then its optional fields (present ones
+ * must hold their type; `undefined` counts as absent). A record of another kind is a defect
+ * unless `unknownKinds` is true; then it needs only a non-empty string `kind`.
  *
  * @param record An object handed to `emit`.
  * @param unknownKinds Whether kinds other than the three are accepted.
@@ -40,6 +106,8 @@ const CUSTOM_KIND: RecordDefect = { field: "kind", expected: "a non-empty string
  * if (recordDefect({ kind: "log" }, false)?.field !== "level") throw new Error("level first");
  * const ok = { kind: "log", level: "info", msg: "hi", timestamp: 1, extensionId: "x" };
  * if (recordDefect(ok, false) !== undefined) throw new Error("complete record");
+ * const linked = { ...ok, kind: "span-open", spanId: "s", name: "n", links: [null] };
+ * if (recordDefect(linked, false)?.field !== "links") throw new Error("a link is an object");
  * ```
  */
 export function recordDefect(record: object, unknownKinds: boolean): RecordDefect | undefined {
@@ -67,7 +135,49 @@ export function recordDefect(record: object, unknownKinds: boolean): RecordDefec
   const timestamp = r.timestamp;
   if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) return TIMESTAMP;
   if (typeof r.extensionId !== "string") return EXTENSION_ID;
-  return undefined;
+  return optionalFieldDefect(r, kind);
+}
+
+/**
+ * The first optional field of a `log`, `span-open` or `span-close` record that is present
+ * (not `undefined`) with the wrong type, or `undefined`: the fields a reader can leave out
+ * and keep the record.
+ *
+ * @param record A record of a known kind.
+ * @param kind Its kind.
+ * @returns The field's defect (`optional: true`).
+ *
+ * @example
+ * ```ts
+ * import { optionalFieldDefect } from "./record_check.ts";
+ * if (optionalFieldDefect({ attributes: "done" }, "log")?.field !== "attributes") {
+ *   throw new Error("attributes are an object");
+ * }
+ * if (optionalFieldDefect({ msg: 5 }, "log") !== undefined) throw new Error("msg is required");
+ * ```
+ */
+export function optionalFieldDefect(
+  record: object,
+  kind: "log" | "span-open" | "span-close",
+): RecordDefect | undefined {
+  // Each present one must hold its type, or a reader would stop on it.
+  const r = record as Record<string, unknown>;
+  const conversationId = r.conversationId;
+  if (conversationId !== undefined && typeof conversationId !== "string") return CONVERSATION_ID;
+  const turnId = r.turnId;
+  if (turnId !== undefined && typeof turnId !== "string") return TURN_ID;
+  const traceId = r.traceId;
+  if (traceId !== undefined && !isTraceId(traceId)) return TRACE_ID;
+  const attributes = r.attributes;
+  if (attributes !== undefined && !isAttributes(attributes)) return ATTRIBUTES;
+  if (kind === "log") {
+    const spanId = r.spanId;
+    return spanId !== undefined && typeof spanId !== "string" ? LOG_SPAN_ID : undefined;
+  }
+  const parentSpanId = r.parentSpanId;
+  if (parentSpanId !== undefined && typeof parentSpanId !== "string") return PARENT_SPAN_ID;
+  const links = r.links;
+  return links !== undefined && !isLinks(links) ? LINKS : undefined;
 }
 
 /**
@@ -80,7 +190,8 @@ export function recordDefect(record: object, unknownKinds: boolean): RecordDefec
  * @example
  * ```ts
  * import { describeDefect } from "./record_check.ts";
- * const text = describeDefect({ kind: "log" }, { field: "msg", expected: "a string" });
+ * const defect = { field: "msg", expected: "a string", optional: false };
+ * const text = describeDefect({ kind: "log" }, defect);
  * if (!text.includes("msg must be a string, got undefined")) throw new Error(text);
  * ```
  */

@@ -94,3 +94,23 @@ export function newTraceId(): string {
   for (let i = o; i < o + 16; i++) id += HEX[POOL[i]];
   return ZERO_TRACE.test(id) ? id.slice(0, 31) + "1" : id;
 }
+
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+
+/**
+ * Whether `value` has the shape of a trace id in a record: 32 lowercase hex digits (the
+ * one rule of that shape for records: the sink refuses another, the reader leaves it out).
+ *
+ * @param value A record's `traceId`.
+ * @returns `true` for 32 lowercase hex digits.
+ *
+ * @example
+ * ```ts
+ * import { isTraceId } from "./trace_id.ts";
+ * if (!isTraceId("0af7651916cd43dd8448eb211c80319c")) throw new Error("a trace id");
+ * if (isTraceId("0AF7651916CD43DD8448EB211C80319C") || isTraceId(7)) throw new Error("not one");
+ * ```
+ */
+export function isTraceId(value: unknown): value is string {
+  return typeof value === "string" && value.length === 32 && TRACE_HEX.test(value);
+}

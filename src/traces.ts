@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isLink } from "./record_check.ts";
 import type { Link, LogEntry, SpanClose, SpanOpen } from "./records.ts";
 
 /**
@@ -148,42 +149,90 @@ function byTime(a: LogEntry, b: LogEntry): number {
   return a.timestamp - b.timestamp;
 }
 
+// Records read back through `readJournal` hold their fields' types; records handed over
+// directly may not, so each optional field is taken only when it has its type.
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function attributesOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
+function linksOf(value: unknown): Link[] {
+  return Array.isArray(value) ? value.filter(isLink) as Link[] : [];
+}
+
+/** Adds `links` not already there (by span id). */
+function addLinks(span: TraceSpan, links: readonly Link[]): void {
+  for (const link of links) {
+    if (!span.links.some((known) => known.spanId === link.spanId)) span.links.push(link);
+  }
+}
+
 function fromOpen(record: SpanOpen): TraceSpan {
   const span: TraceSpan = {
     spanId: record.spanId,
-    name: record.name,
-    extensionId: record.extensionId,
+    name: text(record.name) ?? "",
+    extensionId: text(record.extensionId) ?? "",
     start: record.timestamp,
     status: "open",
-    attributes: { ...record.attributes },
-    links: [...(record.links ?? [])],
+    attributes: { ...attributesOf(record.attributes) },
+    links: linksOf(record.links),
     children: [],
     logs: [],
     anomalies: [],
   };
-  if (record.conversationId !== undefined) span.conversationId = record.conversationId;
-  if (record.turnId !== undefined) span.turnId = record.turnId;
-  if (record.parentSpanId !== undefined) span.parentSpanId = record.parentSpanId;
-  if (typeof record.traceId === "string") span.traceId = record.traceId;
+  const conversationId = text(record.conversationId);
+  if (conversationId !== undefined) span.conversationId = conversationId;
+  const turnId = text(record.turnId);
+  if (turnId !== undefined) span.turnId = turnId;
+  const parentSpanId = text(record.parentSpanId);
+  if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+  const traceId = text(record.traceId);
+  if (traceId !== undefined) span.traceId = traceId;
   if (record.body !== undefined) span.body = record.body;
   return span;
 }
 
 function applyClose(span: TraceSpan, record: SpanClose): void {
   span.end = record.timestamp;
-  span.durationMs = record.durationMs;
+  const duration = record.durationMs;
+  span.durationMs = typeof duration === "number" ? duration : record.timestamp - span.start;
   span.status = record.status === "error" ? "error" : "ok";
-  Object.assign(span.attributes, record.attributes);
-  for (const link of record.links ?? []) {
-    if (!span.links.some((known) => known.spanId === link.spanId)) span.links.push(link);
-  }
-  span.conversationId ??= record.conversationId;
-  span.turnId ??= record.turnId;
-  span.parentSpanId ??= record.parentSpanId;
-  if (typeof record.traceId === "string") span.traceId ??= record.traceId;
+  Object.assign(span.attributes, attributesOf(record.attributes));
+  addLinks(span, linksOf(record.links));
+  span.conversationId ??= text(record.conversationId);
+  span.turnId ??= text(record.turnId);
+  span.parentSpanId ??= text(record.parentSpanId);
+  span.traceId ??= text(record.traceId);
   if (span.conversationId === undefined) delete span.conversationId;
   if (span.turnId === undefined) delete span.turnId;
   if (span.parentSpanId === undefined) delete span.parentSpanId;
+  if (span.traceId === undefined) delete span.traceId;
+}
+
+/**
+ * The open of a span read after its close (two writers, or records merged out of order):
+ * the span starts at the open, not at close minus duration (the two clocks differ, and the
+ * difference could put a child before its parent). The close's fields stay over the open's.
+ */
+function applyLateOpen(span: TraceSpan, record: SpanOpen): void {
+  const open = fromOpen(record);
+  span.start = open.start;
+  span.attributes = { ...open.attributes, ...span.attributes };
+  const closeLinks = span.links;
+  span.links = open.links;
+  addLinks(span, closeLinks);
+  if (open.body !== undefined) span.body = open.body;
+  if (open.conversationId !== undefined) span.conversationId = open.conversationId;
+  if (open.turnId !== undefined) span.turnId = open.turnId;
+  if (open.parentSpanId !== undefined) span.parentSpanId = open.parentSpanId;
+  if (open.traceId !== undefined) span.traceId = open.traceId;
+  span.anomalies = span.anomalies.filter((anomaly) => anomaly !== "close-without-open");
 }
 
 /** Spans without a `traceId` of their own take their parent's, top down (the tree has no cycles). */
@@ -289,10 +338,26 @@ class TraceBuilder {
     }
     if (typeof record.spanId !== "string" || typeof record.timestamp !== "number") return;
     if (record.kind === "span-open") {
-      this.addSpan(fromOpen(record as unknown as SpanOpen));
+      const open = record as unknown as SpanOpen;
+      const closed = this.closedBeforeOpen(open);
+      if (closed !== undefined) applyLateOpen(closed, open);
+      else this.addSpan(fromOpen(open));
     } else if (record.kind === "span-close") {
       this.close(record as unknown as SpanClose);
     }
+  }
+
+  /**
+   * The span of `open`'s id that was read closed but never opened, when `open` is its open:
+   * the latest span of that id, which ends no earlier than `open` starts.
+   */
+  private closedBeforeOpen(open: SpanOpen): TraceSpan | undefined {
+    const same = this.byId.get(open.spanId);
+    const latest = same?.[same.length - 1];
+    return latest !== undefined && latest.anomalies.includes("close-without-open") &&
+        latest.end !== undefined && latest.end >= open.timestamp
+      ? latest
+      : undefined;
   }
 
   private addTurnLog(entry: LogEntry): void {
@@ -326,7 +391,7 @@ class TraceBuilder {
         return;
       }
     }
-    const duration = typeof record.durationMs === "number" ? record.durationMs : 0;
+    const duration = Number.isFinite(record.durationMs) ? record.durationMs : 0;
     const span = fromOpen({
       kind: "span-open",
       spanId: record.spanId,

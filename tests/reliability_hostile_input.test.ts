@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { createJournalSink, type LogRecord, serialize } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { logEntry } from "./_helpers.ts";
+import { poisonRecords } from "./fixtures/poison_records.ts";
 
 /** Runs per property; the totals are in RELIABILITY.md. */
 const RUNS = 300;
@@ -251,22 +252,105 @@ const hostileRecord = fc
     })
   );
 
-/** Whether `value` is a readable log record with every required field (the reader's rule). */
-function isCompleteLog(value: unknown): boolean {
+const KINDS = ["log", "span-open", "span-close"] as const;
+
+/** The optional fields of each kind, and whether a value is of the field's type. */
+const isString = (v: unknown) => typeof v === "string";
+const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+const isTrace = (v: unknown) => typeof v === "string" && /^[0-9a-f]{32}$/.test(v);
+const isLink = (v: unknown) =>
+  isObject(v) && isString((v as any).spanId) &&
+  ["turnId", "reason"].every((k) => (v as any)[k] === undefined || isString((v as any)[k])) &&
+  ((v as any).traceId === undefined || isTrace((v as any).traceId)) &&
+  ((v as any).attributes === undefined || isObject((v as any).attributes));
+const COMMON: Record<string, (v: unknown) => boolean> = {
+  conversationId: isString,
+  turnId: isString,
+  traceId: isTrace,
+  attributes: isObject,
+};
+const OPTIONAL: Record<(typeof KINDS)[number], Record<string, (v: unknown) => boolean>> = {
+  "log": { ...COMMON, spanId: isString },
+  "span-open": {
+    ...COMMON,
+    parentSpanId: isString,
+    links: (v) => Array.isArray(v) && v.every(isLink),
+  },
+  "span-close": {
+    ...COMMON,
+    parentSpanId: isString,
+    links: (v) => Array.isArray(v) && v.every(isLink),
+  },
+};
+
+/**
+ * Whether `value` is a record the sink must write: a known kind, its required fields, and
+ * each optional field present of its type (the reader's rule, written out again here).
+ */
+function isComplete(value: unknown): boolean {
   try {
     const r = value as Record<string, unknown>;
-    return typeof value === "object" && value !== null && r.kind === "log" &&
-      ["debug", "info", "warn", "error"].includes(r.level as string) &&
-      typeof r.msg === "string" && Number.isFinite(r.timestamp) &&
-      typeof r.extensionId === "string";
+    if (typeof value !== "object" || value === null || !KINDS.includes(r.kind as any)) {
+      return false;
+    }
+    const kind = r.kind as (typeof KINDS)[number];
+    const required = kind === "log"
+      ? ["debug", "info", "warn", "error"].includes(r.level as string) && isString(r.msg)
+      : isString(r.spanId) && isString(r.name) &&
+        (kind === "span-open" ||
+          Number.isFinite(r.durationMs) && (r.status === "ok" || r.status === "error"));
+    if (!required || !Number.isFinite(r.timestamp) || !isString(r.extensionId)) return false;
+    return Object.entries(OPTIONAL[kind]).every(([field, ok]) =>
+      r[field] === undefined || ok(r[field])
+    );
   } catch {
     return false;
   }
 }
 
+/** A value of any type, often one a record field does not take. */
+const wrongValue = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.boolean(),
+  anyText,
+  fc.constant("x".repeat(70_000)),
+  fc.constant("0123456789ABCDEF0123456789ABCDEF"),
+  fc.constant("0123456789abcdef0123456789abcdef"),
+  fc.array(jsonish, { maxLength: 3 }),
+  fc.dictionary(trickyKey, jsonish, { maxKeys: 3, noNullPrototype: true }),
+  fc.array(
+    fc.oneof(
+      jsonish,
+      fc.record({ spanId: fc.oneof(anyText, jsonish), turnId: jsonish, reason: jsonish }, {
+        requiredKeys: ["spanId"],
+        noNullPrototype: true,
+      }),
+    ),
+    { maxLength: 3 },
+  ),
+);
+
+/** A complete record of each kind with one to three optional fields given any value. */
+const wrongOptional = fc
+  .tuple(
+    fc.constantFrom(...KINDS),
+    fc.array(fc.tuple(fc.nat(), wrongValue), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([kind, fields]) => {
+    const r: Record<string, unknown> = kind === "log"
+      ? { kind, level: "info", msg: "m", timestamp: 1, extensionId: "fc" }
+      : { kind, spanId: "s", name: "n", timestamp: 1, extensionId: "fc" };
+    if (kind === "span-close") Object.assign(r, { durationMs: 1, status: "ok" });
+    const names = Object.keys(OPTIONAL[kind]);
+    for (const [i, value] of fields) r[names[i % names.length]] = value;
+    return r;
+  });
+
 /** Anything at all in emit's place, records and non-records. */
 const anyEmitted = fc.oneof(
   hostileRecord,
+  wrongOptional,
   hostileLeaf,
   fc.anything({ withBigInt: true, withMap: true, withSet: true, withSparseArray: true }),
 );
@@ -327,9 +411,10 @@ test("a sink fed hostile input never throws and writes one valid line per record
       sink.close();
       const { written, dropped } = sink.stats;
       assert.equal(written + dropped, values.length, "every emit is written or dropped");
-      // Complete log records are written; everything else (non-objects, objects without
-      // a known kind and its fields, unreadable objects) is a counted drop.
-      const complete = values.filter(isCompleteLog).length;
+      // Complete records are written; everything else (non-objects, objects without a
+      // known kind and its fields, an optional field of the wrong type, unreadable objects)
+      // is a counted drop.
+      const complete = values.filter(isComplete).length;
       assert.equal(written, complete, "complete records are written, everything else is a drop");
       const lines = fs.paths().flatMap((path) => fs.text(path).split("\n").slice(0, -1));
       assert.equal(lines.length, written, "one line per written record");
@@ -337,8 +422,9 @@ test("a sink fed hostile input never throws and writes one valid line per record
       for (const path of fs.paths()) {
         assert.ok(fs.text(path) === "" || fs.text(path).endsWith("\n"), path);
       }
-      // One report per kind of defect (non-object, unreadable, each missing field), not per record.
-      assert.ok(reports <= 8, `${reports} reports`);
+      // One report per kind of defect (non-object, unreadable, each kind's field), not per
+      // record: 2 + 9 fields of a log + 11 of each span kind + other kinds.
+      assert.ok(reports <= 36, `${reports} reports`);
     }),
     { numRuns: RUNS },
   );
@@ -490,4 +576,34 @@ test("records that are themselves hostile (revoked Proxy, throwing kind getter) 
     /invalid record: kind must be "log", "span-open" or "span-close", got an object|got undefined/,
   );
   assert.match(messages[2], /emit of a non-object/);
+});
+
+test("emit refuses every optional field of the wrong type: a counted drop naming the field", () => {
+  const fs = createFakeFs();
+  const reports: string[] = [];
+  const sink = createJournalSink({
+    path: "j",
+    fs,
+    onError: (error) => void reports.push((error as Error).message),
+  });
+  const poison = [...poisonRecords(1)];
+  for (const { record } of poison) {
+    assert.doesNotThrow(() => sink.emit(record as unknown as LogRecord));
+  }
+  sink.close();
+  const bad = poison.filter((entry) => entry.field !== "");
+  assert.equal(sink.stats.dropped, bad.length);
+  assert.equal(sink.stats.written, poison.length - bad.length);
+  const lines = fs.text("j").split("\n").slice(0, -1).map((line) => JSON.parse(line));
+  assert.deepEqual(lines, poison.filter((entry) => entry.field === "").map((e) => e.record));
+  // One report per kind and field, each saying which field and what it must hold.
+  const fields = new Set(bad.map((entry) => `${entry.kind} ${entry.field}`));
+  assert.equal(reports.length, fields.size);
+  for (const key of fields) {
+    const [kind, field] = key.split(" ");
+    assert.ok(
+      reports.some((text) => text.includes(`"${kind}"`) && text.includes(`${field} must be`)),
+      `${key}: ${reports.join("\n")}`,
+    );
+  }
 });

@@ -34,6 +34,8 @@ export interface TailBatch {
   nulRuns: number;
   /** Damaged gzip tails. */
   torn: number;
+  /** Records kept without an optional field of the wrong type (see `parseRecord`). */
+  repaired: number;
   /** Bytes of (decompressed) data consumed by this batch. */
   bytes: number;
   /** The file the records came from. */
@@ -72,14 +74,15 @@ interface Parsed {
   records: JournalRecord[];
   invalid: number;
   nulRuns: number;
+  repaired: number;
 }
 
 /** Parses the complete lines of `bytes` (which ends with a newline). */
 function parseLines(bytes: Uint8Array): Parsed {
-  const parsed: Parsed = { records: [], invalid: 0, nulRuns: 0 };
+  const parsed: Parsed = { records: [], invalid: 0, nulRuns: 0, repaired: 0 };
   const take = (text: string) => {
     if (text.trim() === "") return;
-    const record = parseRecord(text);
+    const record = parseRecord(text, parsed);
     if (record) parsed.records.push(record);
     else parsed.invalid++;
   };
@@ -102,9 +105,9 @@ function batchOf(
   positions: FilePosition[],
   torn = 0,
 ): TailBatch {
-  const { records, invalid, nulRuns } = parsed;
+  const { records, invalid, nulRuns, repaired } = parsed;
   const skipped = invalid + nulRuns + torn;
-  return { records, skipped, invalid, nulRuns, torn, bytes, positions, path };
+  return { records, skipped, invalid, nulRuns, torn, repaired, bytes, positions, path };
 }
 
 function join(pieces: Uint8Array[], size: number): Uint8Array {

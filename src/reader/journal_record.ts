@@ -4,6 +4,7 @@
  * @module
  */
 
+import { optionalFieldDefect } from "../record_check.ts";
 import type { LogRecord } from "../records.ts";
 
 /**
@@ -63,20 +64,60 @@ export function isLogRecord(record: JournalRecord): record is LogRecord {
   return KNOWN.has(record.kind);
 }
 
+/** What {@linkcode parseRecord} counts besides its answer. */
+export interface ParseTally {
+  /** Records yielded without an optional field they held with the wrong type. */
+  repaired: number;
+}
+
 /**
  * One journal line as a record: a JSON object with a string `kind`, or `undefined` for
- * anything else (invalid JSON, an array, a bare value). The one place the reader and the
- * collector decide what a line is.
+ * anything else (invalid JSON, an array, a bare value). A known kind's optional field held
+ * with the wrong type (`attributes: "done"`, `links: [null]`: written before `emit` refused
+ * them, or by another writer) is left out and the record kept, counted in `tally`:
+ * dropping a span's close over its attributes would show the span open. Required fields
+ * are left to the readers, which already tolerate a level or kind they do not know. The
+ * one place the reader and the collector decide what a line is; the rule of the fields is
+ * the sink's ({@linkcode optionalFieldDefect}).
+ *
+ * @param line One line of a journal, without its newline.
+ * @param tally Counts the records kept without a field.
+ * @returns The record, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseRecord } from "./journal_record.ts";
+ * const tally = { repaired: 0 };
+ * const line = '{"kind":"log","level":"info","msg":"hi","timestamp":1,"extensionId":"x",' +
+ *   '"attributes":"done"}';
+ * const record = parseRecord(line, tally);
+ * if (record === undefined || "attributes" in record || tally.repaired !== 1) {
+ *   throw new Error("kept without its attributes");
+ * }
+ * if (parseRecord("[1]") !== undefined) throw new Error("not a record");
+ * ```
  */
-export function parseRecord(line: string): JournalRecord | undefined {
+export function parseRecord(line: string, tally?: ParseTally): JournalRecord | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return undefined;
   }
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-      typeof (value as { kind?: unknown }).kind === "string"
-    ? value as JournalRecord
-    : undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const kind = record.kind;
+  if (typeof kind !== "string") return undefined;
+  if (kind !== "log" && kind !== "span-open" && kind !== "span-close") {
+    return record as JournalRecord;
+  }
+  let defect = optionalFieldDefect(record, kind);
+  if (defect === undefined) return record as unknown as JournalRecord;
+  // Each optional field at most once: the loop ends after a handful of passes.
+  do {
+    delete record[defect.field];
+    defect = optionalFieldDefect(record, kind);
+  } while (defect !== undefined);
+  if (tally !== undefined) tally.repaired++;
+  return record as unknown as JournalRecord;
 }

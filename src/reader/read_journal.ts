@@ -69,7 +69,7 @@ export interface ReadJournalOptions extends RecordFilter {
  * import type { ReadStats } from "@dispatch/journal-sink";
  * const stats: ReadStats = {
  *   files: ["app.jsonl"], bytes: 120, records: 2, filtered: 0,
- *   skipped: 1, torn: 1, invalid: 0, nulRuns: 0, rotationsFollowed: 0,
+ *   skipped: 1, torn: 1, invalid: 0, nulRuns: 0, repaired: 0, rotationsFollowed: 0,
  * };
  * if (stats.skipped !== stats.torn + stats.invalid + stats.nulRuns) throw new Error("sum");
  * ```
@@ -94,6 +94,12 @@ export interface ReadStats {
   invalid: number;
   /** Runs of NUL bytes (file size committed before the data, then a crash). */
   nulRuns: number;
+  /**
+   * Records yielded without an optional field that held a value of the wrong type
+   * (`attributes: "done"`, `links: [null]`), which `emit` refuses but older journals or
+   * other writers may hold. Counted in `records`, not in `skipped`.
+   */
+  repaired: number;
   /** Rotations of the live file seen while following. */
   rotationsFollowed: number;
 }
@@ -125,7 +131,8 @@ export type JournalReader = AsyncGenerator<JournalRecord, ReadStats, undefined> 
  * Files are read in chunks of `chunkSize` through `FsOps.readAt`, so a journal of any size
  * reads in constant memory (an `FsOps` without `readAt` falls back to `readFile`). Damage
  * is skipped and counted in `stats`, never thrown: a torn last line, a run of NUL bytes, an
- * invalid line. Records of a kind this version does not know are yielded as they are.
+ * invalid line; an optional field of the wrong type is left out of its record
+ * (`stats.repaired`). Records of a kind this version does not know are yielded as they are.
  * A journal with no file at all rejects with {@linkcode JournalNotFoundError} (`code`
  * `"ENOENT"`); a journal whose live file is missing but has rotated generations reads
  * those (a crash between rotation and the next open leaves exactly that).
@@ -160,6 +167,7 @@ export function readJournal(path: string, options: ReadJournalOptions = {}): Jou
     torn: 0,
     invalid: 0,
     nulRuns: 0,
+    repaired: 0,
     rotationsFollowed: 0,
   };
   const iterator = read(path, options, stats);
@@ -193,7 +201,7 @@ async function* read(
   const splitter = new LineSplitter({
     line(text) {
       if (text.length === 0) return;
-      const record = parseRecord(text);
+      const record = parseRecord(text, stats);
       if (record) {
         accept(record);
       } else if (text.trim() !== "") {
@@ -210,7 +218,7 @@ async function* read(
   const finishFile = () => {
     const tail = splitter.end();
     if (tail.trim() === "") return;
-    const record = parseRecord(tail);
+    const record = parseRecord(tail, stats);
     if (record) {
       accept(record);
     } else {
@@ -327,6 +335,7 @@ async function* followJournal(
     stats.nulRuns += batch.nulRuns;
     stats.torn += batch.torn;
     stats.skipped += batch.skipped;
+    stats.repaired += batch.repaired;
     if (!stats.files.includes(batch.path)) stats.files.push(batch.path);
   };
   while (!signal?.aborted) {
