@@ -55,7 +55,12 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(path: string, ready: string, scheme = "light"): Promise<Page> {
+async function open(
+  path: string,
+  ready: string,
+  scheme = "light",
+  base?: string,
+): Promise<Page> {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 760 });
   await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: scheme }]);
@@ -65,7 +70,7 @@ async function open(path: string, ready: string, scheme = "light"): Promise<Page
     if (message.type() === "error") errors.push(message.text());
   });
   page.errors = errors;
-  await page.goto(viewer.url + path);
+  await page.goto((base ?? viewer.url) + path);
   await page.waitForSelector(`body[data-ready="${ready}"]`, { timeout: 10_000 });
   return page;
 }
@@ -349,5 +354,90 @@ test(
     assert.ok(bytes.length > 20_000, `${bytes.length} bytes: not a blank page`);
     assert.deepEqual(page.errors, []);
     await page.close();
+  },
+);
+
+test(
+  "a trace without a turn is listed by its trace id and opens; a turn of 12,001 spans loads every page",
+  { skip, timeout: 120_000 },
+  async () => {
+    const path = join(dir, "otel-like.jsonl");
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const t = Date.now() - 10_000;
+    const otel = { extensionId: "otel-agent", traceId };
+    const big = { extensionId: "host", turnId: "t-big" };
+    const other = createJournalSink({ path, fsync: "none" });
+    other.emit({ kind: "span-open", spanId: "o1", name: "invoke_agent", timestamp: t, ...otel });
+    other.emit({
+      kind: "span-open",
+      spanId: "o2",
+      parentSpanId: "o1",
+      name: "execute_tool shell",
+      timestamp: t + 1,
+      ...otel,
+    });
+    other.emit({
+      kind: "span-close",
+      spanId: "o2",
+      parentSpanId: "o1",
+      name: "execute_tool shell",
+      timestamp: t + 5,
+      durationMs: 4,
+      status: "error",
+      ...otel,
+    });
+    other.emit({ kind: "span-open", spanId: "b0", name: "turn", timestamp: t - 5000, ...big });
+    for (let i = 1; i < 12_001; i++) {
+      other.emit({
+        kind: "span-open",
+        spanId: `b${i}`,
+        parentSpanId: "b0",
+        name: "step",
+        timestamp: t - 5000 + i / 10,
+        ...big,
+      });
+    }
+    other.close();
+    await using second = await serve({ journal: path, port: 0, pollMs: 100 });
+    for (let i = 0; i < 100; i++) {
+      const list = await (await fetch(`${second.url}/api/turns`)).json();
+      if (list.turns.length === 2 && list.turns[1].spans === 12_001) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const page = await open("/", "list", "light", second.url);
+    const rows = await page.$$eval("a.turn", (links: HTMLAnchorElement[]) =>
+      links.map((link) => [
+        link.dataset.kind,
+        link.querySelector(".id")?.textContent,
+        link.querySelector(".name")?.textContent,
+        link.querySelector(".badge")?.textContent,
+        new URL(link.href).search,
+      ]));
+    assert.deepEqual(rows, [
+      ["trace", traceId, "invoke_agent", "open", `?trace=${traceId}`],
+      ["turn", "t-big", "turn", "open", "?turn=t-big"],
+    ]);
+    await Promise.all([page.waitForNavigation(), page.click('a.turn[data-kind="trace"]')]);
+    await page.waitForSelector('body[data-ready="turn"]');
+    const spans = await page.$$eval(
+      ".row",
+      (nodes: HTMLElement[]) => nodes.map((row) => row.querySelector(".nm")?.textContent),
+    );
+    assert.deepEqual(spans, ["invoke_agent", "execute_tool shell"]);
+    await page.close();
+    const bigPage = await open("/?turn=t-big", "turn", "light", second.url);
+    const shown = await bigPage.evaluate(() => ({
+      stats: document.querySelector(".turnbar")?.textContent ?? "",
+      height: (document.querySelector(".rows-inner") as HTMLElement).style.height,
+    }));
+    assert.match(shown.stats, /spans 12,001\b/);
+    assert.equal(shown.height, `${12_001 * 24}px`, "every page's rows are in the waterfall");
+    await bigPage.keyboard.press("End");
+    await bigPage.waitForFunction(() =>
+      document.querySelector("#detail h3")?.textContent === "step" &&
+      document.querySelector(".row.selected")?.getAttribute("data-span") === "b12000"
+    );
+    assert.deepEqual(bigPage.errors, []);
+    await bigPage.close();
   },
 );
