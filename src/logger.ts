@@ -397,7 +397,7 @@ function isAttributes(value: unknown): value is Attributes {
 function ownAttributes(core: Core, value: unknown, call: string): Attributes | undefined {
   if (value === undefined || value === null) return undefined;
   if (isAttributes(value)) return value;
-  const given = Array.isArray(value) ? "an array" : typeof value;
+  const given = Array.isArray(value) ? "an array" : `a ${typeof value}`;
   core.ignored(new TypeError(`${call}: attributes must be an object of key/values, got ${given}`));
   return undefined;
 }

@@ -328,3 +328,78 @@ describe("trace ids", () => {
     assert.ok(records.every((record) => record.traceId === root.traceId), JSON.stringify(records));
   });
 });
+
+describe("arguments of the wrong type", () => {
+  function withErrors() {
+    const records: LogRecord[] = [];
+    const errors: unknown[] = [];
+    const log = createLogger({
+      sink: { emit: (record) => void records.push(record) },
+      extensionId: "ext",
+      onError: (error) => void errors.push(error),
+    });
+    return { log, records, errors };
+  }
+
+  test("attributes that are not an object do not type-check, and are left out at run time", () => {
+    const { log, records, errors } = withErrors();
+    const span = log.span("tool");
+    // @ts-expect-error attributes are an object of key/values, not a string
+    span.end("ok", "done");
+    assert.equal(span.ended, true);
+    const close = records[1] as SpanClose;
+    assert.equal(close.kind, "span-close");
+    assert.equal(close.status, "ok");
+    assert.equal("attributes" in close, false);
+    // @ts-expect-error not a string
+    log.info("hi", "there");
+    // @ts-expect-error not a number
+    log.span("n", 5).end();
+    // @ts-expect-error not an array
+    log.span("f", { a: 1 }).fail(new Error("x"), ["x"]);
+    // @ts-expect-error not a string
+    log.child({ attributes: "scope" }).warn("scoped", { b: 2 });
+    const written = records.slice(2).map((r) => [r.kind, r.attributes]);
+    const failed = written[4][1] as { error: { message: string } };
+    assert.equal(failed.error.message, "x");
+    assert.deepEqual(written, [
+      ["log", undefined],
+      ["span-open", undefined],
+      ["span-close", undefined],
+      ["span-open", { a: 1 }],
+      ["span-close", { error: failed.error }],
+      ["log", { b: 2 }],
+    ]);
+    assert.deepEqual(Object.keys(failed), ["error"]);
+    assert.equal(errors.length, 5);
+    for (const error of errors) {
+      assert.ok(error instanceof TypeError);
+      assert.match(
+        error.message,
+        /attributes must be an object of key\/values, got (a string|a number|an array)/,
+      );
+    }
+    assert.match((errors[0] as Error).message, /^end: .* got a string$/);
+  });
+
+  test("ill-formed links are left out of the span-open, the well-formed ones kept", () => {
+    const { log, records, errors } = withErrors();
+    // @ts-expect-error a link is an object with a string spanId
+    log.span("n", undefined, { links: [null, { spanId: "a1" }, { spanId: 5 }] });
+    assert.deepEqual((records[0] as SpanOpen).links, [{ spanId: "a1" }]);
+    // @ts-expect-error not a link
+    log.span("m", undefined, { links: [7] });
+    assert.equal("links" in records[1], false);
+    assert.equal(errors.length, 2);
+  });
+
+  test("createLogger refuses attributes that are not an object", () => {
+    for (const attributes of ["x", 5, ["a"]]) {
+      assert.throws(
+        // @ts-expect-error not an object
+        () => createLogger({ sink: { emit() {} }, extensionId: "x", attributes }),
+        /attributes must be an object/,
+      );
+    }
+  });
+});

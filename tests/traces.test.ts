@@ -104,6 +104,44 @@ describe("reconstructTraces", () => {
     assert.deepEqual(span.anomalies, ["close-without-open"]);
   });
 
+  test("a span whose open is read after its close starts at its open, not at close minus duration", () => {
+    // Durations come from a monotonic clock and timestamps from the wall clock: close minus
+    // duration (99.2) would put the child before its parent's open (100).
+    const forest = reconstructTraces([
+      open("turn", 100),
+      close("tool", 105, 5.8, {
+        parentSpanId: "turn",
+        status: "error",
+        attributes: { result: "late" },
+        links: [{ spanId: "turn", reason: "close" }],
+      }),
+      open("tool", 100, {
+        parentSpanId: "turn",
+        attributes: { tool: "search", result: "early" },
+        links: [{ spanId: "turn", reason: "open" }],
+        body: { q: "x" },
+      }),
+    ]);
+    const [turn] = forest.roots;
+    assert.equal(forest.spanCount, 2);
+    const [tool] = turn.children;
+    assert.deepEqual(
+      [tool.start, tool.end, tool.durationMs, tool.status, tool.anomalies, tool.body],
+      [100, 105, 5.8, "error", [], { q: "x" }],
+    );
+    assert.deepEqual(tool.attributes, { tool: "search", result: "late" });
+    assert.deepEqual(tool.links, [{ spanId: "turn", reason: "open" }]);
+    assert.ok(tool.start >= turn.start);
+  });
+
+  test("an open after a close of the same id that ended before it is another span", () => {
+    const forest = reconstructTraces([close("reused", 10, 2), open("reused", 20)]);
+    assert.deepEqual(forest.roots.map((span) => [span.start, span.status, span.anomalies]), [
+      [8, "ok", ["close-without-open", "duplicate-id"]],
+      [20, "open", ["duplicate-id"]],
+    ]);
+  });
+
   test("a child whose parent is missing is a root marked missing-parent", () => {
     const forest = reconstructTraces([open("child", 1, { parentSpanId: "gone" })]);
     assert.deepEqual(forest.roots.map(shape), [
