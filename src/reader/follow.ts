@@ -7,12 +7,19 @@
  * @module
  */
 
+import { completeFs } from "../complete_fs.ts";
 import type { FsOps } from "../fs_ops.ts";
-import { journalGenerations } from "../generations.ts";
+import { type Generation, journalGenerations } from "../generations.ts";
 import { DamagedGzipError, gzipChunks, readRange } from "./file_chunks.ts";
 import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { LineSplitter } from "./line_splitter.ts";
-import { type FilePosition, matchPosition, readHead, startsWith } from "./file_identity.ts";
+import {
+  type FilePosition,
+  matchPosition,
+  plainHead,
+  readHead,
+  startsWith,
+} from "./file_identity.ts";
 
 /** Forget the position of a file that has not been seen for this long (one day). */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -121,6 +128,45 @@ function join(pieces: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+/** A generation and its identity, as {@linkcode journalFiles} found them. */
+interface JournalFile {
+  generation: Generation;
+  head: Uint8Array;
+}
+
+/** Tries at one view of the generations before a pass gives up (the writer rotates non-stop). */
+const VIEW_TRIES = 5;
+
+/**
+ * The journal's non-empty generations, oldest first, each with its identity, as of one
+ * moment: the live file still has the identity it had before the others were looked at,
+ * so no rotation shifted them in between (each rotation replaces the live file), and no
+ * file listed went away before its identity was read. `undefined` when every try met a
+ * rotation. Without this, a pass that listed `app.jsonl` and then met
+ * a rotation would read the new live file before the end of the old one (now
+ * `app.jsonl.1`): a span's close before its open.
+ */
+async function journalFiles(path: string, fs: FsOps): Promise<JournalFile[] | undefined> {
+  const complete = completeFs(fs);
+  for (let tries = 0; tries < VIEW_TRIES; tries++) {
+    const before = plainHead(fs, path);
+    const files: JournalFile[] = [];
+    let live: Uint8Array = new Uint8Array(0);
+    let gone = false;
+    for (const generation of journalGenerations(path, fs)) {
+      const head = await readHead(fs, generation);
+      if (generation.n === 0) live = head;
+      if (head.length > 0) files.push({ generation, head });
+      // Gone since it was listed: compressed (`app.jsonl.1` became `app.jsonl.1.gz`), or
+      // shifted by a rotation. Leaving it out would read the files after it before its end.
+      else if (generation.n > 0 && !complete.exists(generation.path)) gone = true;
+    }
+    const unmoved = before.length === 0 ? live.length === 0 : startsWith(live, before);
+    if (unmoved && !gone) return files;
+  }
+  return undefined;
+}
+
 let keys = 0;
 function newKey(now: number): string {
   keys++;
@@ -138,8 +184,10 @@ function newKey(now: number): string {
  * - Only whole lines are consumed. The live file's unterminated tail is left for the next
  *   pass (the writer may be mid-line); a rotated file's is consumed when it is a whole
  *   record whose newline was lost, and left (not counted) when torn.
- * - A file whose start changes while it is being read (renamed under the reader) ends the
- *   pass for that file; the next pass finds it under its new name.
+ * - The generations and their identities are taken at one moment between two rotations,
+ *   and a file is read only while its path still holds it: a rotation while the pass runs
+ *   ends the pass, and the next one finds each file under its new name. So no byte is read
+ *   twice, and no file is read before the end of the one it follows.
  * - copytruncate: the copy carries the old identity and is read on from the position;
  *   the truncated live file starts a new identity. Lines appended between logrotate's copy
  *   and its truncate are lost: that race is copytruncate's own.
@@ -163,9 +211,13 @@ export async function* tailPass(
     }
   };
   forget();
-  for (const generation of journalGenerations(path, fs)) {
-    const head = await readHead(fs, generation);
-    if (head.length === 0) continue;
+  const files = await journalFiles(path, fs);
+  // No view without a rotation in the middle: look again at the next pass.
+  if (files === undefined) return;
+  for (const { generation, head } of files) {
+    // Is `generation.path` still this file? Asked after reading it: files leave a path for
+    // good (rotation renames them upwards), so a yes vouches for every read before it.
+    const stillHere = async () => startsWith(await readHead(fs, generation), head);
     let position = matchPosition(positions, head);
     if (!position && options.movedFrom) {
       const moved = options.movedFrom(head);
@@ -210,6 +262,9 @@ export async function* tailPass(
           if (size < chunkSize) continue;
           // A runtime may hand over much more than a chunk at once: batch it chunk by chunk.
           const bytes = join(pieces, size);
+          // Renamed while being read (a rotation shifted it): the rest of the pass's view
+          // is stale too.
+          if (!(await stillHere())) return;
           let start = 0;
           while (bytes.length - start >= chunkSize) {
             let end = bytes.lastIndexOf(0x0a, start + chunkSize - 1);
@@ -227,6 +282,8 @@ export async function* tailPass(
         if (!(error instanceof DamagedGzipError)) throw error;
         damaged = true;
       }
+      // A file renamed away reads as cut off: that is no damage, and not the end of it.
+      if (!(await stillHere())) return;
       const carry = join(pieces, size);
       const parsed = parseLines(carry);
       current.offset += carry.length;
@@ -234,7 +291,10 @@ export async function* tailPass(
       yield batchOf(parsed, carry.length, generation.path, snapshot(), damaged ? 1 : 0);
       continue;
     }
-    if (fs.size(generation.path) < current.offset && fs.size(generation.path) > 0) {
+    const size = fs.size(generation.path);
+    if (size < current.offset && size > 0) {
+      // The size of another file, when a rotation put one here since `files` was taken.
+      if (!(await stillHere())) return;
       // Shrunk below the position with its identity intact: truncated and rewritten with
       // the same first bytes. Read it again from the start.
       current.offset = 0;
@@ -242,9 +302,9 @@ export async function* tailPass(
     let want = chunkSize;
     while (true) {
       const bytes = readRange(fs, generation.path, current.offset, want);
-      // Still the same file? A rotation may have renamed it while we read.
-      const still = readRange(fs, generation.path, 0, current.head.length);
-      if (!startsWith(still, current.head)) break;
+      // Still the same file? A rotation may have renamed it while we read: then the newer
+      // files of `files` moved too, and one read now could come before the end of this one.
+      if (!startsWith(readRange(fs, generation.path, 0, head.length), head)) return;
       if (bytes.length === 0) break;
       const last = bytes.lastIndexOf(0x0a);
       if (last < 0) {
