@@ -9,9 +9,12 @@
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { hashTraceId, turnTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
+import { RecentSpans, REMEMBERED_SPANS, type RememberedScope } from "./recent_spans.ts";
 import {
   EV_CLOSE,
   EV_CLOSED,
+  EV_INHERIT_LOG,
+  EV_INHERIT_SPAN,
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
   jsonColumn,
@@ -28,9 +31,6 @@ import {
 } from "./row_plan.ts";
 import { otlpTraceId } from "./trace_ids.ts";
 
-/** How many spans' and turns' trace ids the planner remembers at least. */
-export const REMEMBERED_TRACES = 100_000;
-
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
 
@@ -44,63 +44,14 @@ interface OpenInBatch {
 }
 
 const TRACE_HEX = /^[0-9a-f]{32}$/;
+/** A pending `spans` row, `logs` row, or `EV_CLOSE` event (see `Draft.pending`). */
+const PENDING_SPAN = 0;
+const PENDING_LOG = 1;
+const PENDING_CLOSE = 2;
+/** Hops followed from span to waited-on span when the batch ends (a cycle stops there). */
+const MAX_HOPS = 64;
 /** A remembered trace id that the planner could not settle: `?` and the anchor span id. */
 const UNSETTLED = "?";
-
-/**
- * The trace ids of the spans of recent batches, by span id: at least
- * {@linkcode REMEMBERED_TRACES} spans. Most records carry a turn id, and their trace comes
- * from it; only a record without one asks for its parent's. So each batch's spans are
- * kept as pairs, and indexed the first time one of them is asked for.
- */
-class RecentTraces {
-  /** Earlier batches, newest last: `[spanId, traceId, …]`, and their index once built. */
-  private batches: { pairs: string[]; index?: Map<string, string> }[] = [];
-  private current: { pairs: string[]; index?: Map<string, string> } = { pairs: [] };
-
-  set(spanId: string, trace: string): void {
-    this.current.pairs.push(spanId, trace);
-    this.current.index?.set(spanId, trace);
-  }
-
-  get(spanId: string): string | undefined {
-    const found = indexOf(this.current).get(spanId);
-    if (found !== undefined) return found;
-    for (let i = this.batches.length - 1; i >= 0; i--) {
-      const trace = indexOf(this.batches[i]).get(spanId);
-      if (trace !== undefined) return trace;
-    }
-    return undefined;
-  }
-
-  /** Closes the current batch; forgets the oldest batches beyond what must be kept. */
-  endBatch(): void {
-    this.batches.push(this.current);
-    this.current = { pairs: [] };
-    let kept = 0;
-    for (let i = this.batches.length - 1; i >= 0; i--) {
-      if (kept >= REMEMBERED_TRACES) {
-        this.batches.splice(0, i + 1);
-        break;
-      }
-      kept += this.batches[i].pairs.length / 2;
-    }
-  }
-
-  clear(): void {
-    this.batches = [];
-    this.current = { pairs: [] };
-  }
-}
-
-function indexOf(batch: { pairs: string[]; index?: Map<string, string> }): Map<string, string> {
-  if (batch.index === undefined) {
-    const index = new Map<string, string>();
-    for (let i = 0; i < batch.pairs.length; i += 2) index.set(batch.pairs[i], batch.pairs[i + 1]);
-    batch.index = index;
-  }
-  return batch.index;
-}
 
 /**
  * A span's attributes once its close is merged over its open: the close's over the open's.
@@ -154,6 +105,12 @@ class Draft {
   ignored = 0;
   spanOpens = 0;
   spanCloses = 0;
+  /**
+   * Records without a scope whose ancestor's scope was not known when they were planned:
+   * `[what (PENDING_*), row or event position, span id waited on, the span's place in the
+   * planner's memory]`, settled when the batch ends.
+   */
+  pending: (number | string)[] = [];
 
   /** The index of a scope among the batch's (added when new), its times widened to `time`. */
   scope(conversation: string | null, turn: string | null, time: number): number | null {
@@ -201,17 +158,17 @@ class Draft {
  * ```
  */
 export class BatchPlanner {
-  /** Trace ids of recent spans (or `?anchor` when unsettled), by span id. */
-  private traces = new RecentTraces();
+  /** Trace ids (or `?anchor` when unsettled) and scopes of recent spans, by span id. */
+  private spans = new RecentSpans();
   /** Trace ids of recent turns: derived by a hash that every record of a turn would repeat. */
-  private turnTraces = new RecentMap<string, string>(REMEMBERED_TRACES);
+  private turnTraces = new RecentMap<string, string>(REMEMBERED_SPANS);
   /** The span id of the last lookup that missed, while planning one record. */
   private missed: string | undefined;
   /** The last turn's trace id: records of one turn come in runs. */
   private lastTurn: { conversation: string; turn: string; trace: string } | undefined;
 
   private lookup = (spanId: string): string | undefined => {
-    const known = this.traces.get(spanId);
+    const known = this.spans.trace(spanId);
     if (known === undefined) this.missed = spanId;
     else if (known.startsWith(UNSETTLED)) this.missed = known.slice(1);
     else return known;
@@ -250,6 +207,17 @@ export class BatchPlanner {
   }
 
   /**
+   * The scope a record with neither conversation nor turn inherits from span `id` (its
+   * parent; for a log entry, the span it is in): `undefined` without one; a scope whose
+   * `conversation` is `undefined` while it waits on the span its `turn` names (not seen
+   * yet: later in the batch, or only in the store).
+   */
+  private inherited(id: unknown): RememberedScope | undefined {
+    if (typeof id !== "string") return undefined;
+    return this.spans.scope(id) ?? { conversation: undefined, turn: id };
+  }
+
+  /**
    * What the store writes for a batch.
    *
    * @param records The batch's records, oldest first (parsed, fields unchecked).
@@ -272,9 +240,16 @@ export class BatchPlanner {
 
   private log(draft: Draft, r: Loose, time: number): void {
     const [trace, anchor] = this.trace(r);
-    const conversation = textColumn(r.conversationId);
-    const turn = textColumn(r.turnId);
-    if (anchor !== null) draft.event(EV_SETTLE_LOG, draft.logs.length / LOG_COLUMNS, anchor);
+    let conversation = textColumn(r.conversationId);
+    let turn = textColumn(r.turnId);
+    const row = draft.logs.length / LOG_COLUMNS;
+    if (conversation === null && turn === null) {
+      const scope = this.inherited(r.spanId);
+      if (scope?.conversation === undefined) {
+        if (scope !== undefined) draft.pending.push(PENDING_LOG, row, scope.turn as string, -1);
+      } else [conversation, turn] = [scope.conversation, scope.turn];
+    }
+    if (anchor !== null) draft.event(EV_SETTLE_LOG, row, anchor);
     draft.logs.push(
       time,
       String(r.level ?? "info"),
@@ -294,12 +269,23 @@ export class BatchPlanner {
     const own = r.attributes as Record<string, unknown> | undefined;
     const usage = readUsage(own);
     const [trace, anchor] = this.trace(r);
-    this.traces.set(spanId, anchor === null ? trace ?? "" : UNSETTLED + anchor);
     const row = draft.spans.length / SPAN_COLUMNS;
+    let conversation = textColumn(r.conversationId);
+    let turn = textColumn(r.turnId);
+    const scope = conversation === null && turn === null
+      ? this.inherited(r.parentSpanId)
+      : undefined;
+    if (scope?.conversation !== undefined) [conversation, turn] = [scope.conversation, scope.turn];
+    const waits = scope !== undefined && scope.conversation === undefined;
+    const remembered = this.spans.set(
+      spanId,
+      anchor === null ? trace ?? "" : UNSETTLED + anchor,
+      waits ? undefined : conversation,
+      waits ? scope.turn : turn,
+    );
+    if (waits) draft.pending.push(PENDING_SPAN, row, scope.turn as string, remembered);
     if (anchor !== null) draft.event(EV_SETTLE_SPAN, row, anchor);
     const extensionId = String(r.extensionId ?? "");
-    const conversation = textColumn(r.conversationId);
-    const turn = textColumn(r.turnId);
     const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
     draft.spans.push(
       spanId,
@@ -339,6 +325,17 @@ export class BatchPlanner {
     if (open === undefined) {
       const usage = readUsage(own);
       const [trace, anchor] = this.trace(r);
+      let conversation = textColumn(r.conversationId);
+      let turn = textColumn(r.turnId);
+      if (conversation === null && turn === null) {
+        // Its open's scope, if the store has it, comes first; else it inherits its parent's.
+        const scope = this.inherited(r.parentSpanId);
+        if (scope?.conversation === undefined) {
+          if (scope !== undefined) {
+            draft.pending.push(PENDING_CLOSE, draft.events.length, scope.turn as string, -1);
+          }
+        } else [conversation, turn] = [scope.conversation, scope.turn];
+      }
       draft.event(
         EV_CLOSE,
         spanId,
@@ -347,8 +344,8 @@ export class BatchPlanner {
         status,
         String(r.name ?? ""),
         String(r.extensionId ?? ""),
-        textColumn(r.conversationId),
-        textColumn(r.turnId),
+        conversation,
+        turn,
         textColumn(r.parentSpanId),
         own === undefined || own === null ? null : jsonColumn(own),
         Array.isArray(r.links) && r.links.length > 0 ? jsonColumn(r.links) : null,
@@ -359,6 +356,7 @@ export class BatchPlanner {
         usage.inputTokens,
         usage.outputTokens,
         usage.costUsd,
+        null,
       );
       return;
     }
@@ -388,7 +386,60 @@ export class BatchPlanner {
     draft.event(EV_CLOSED, open.row, duration);
   }
 
+  /**
+   * Gives the batch's records that waited on an ancestor's scope that scope, now that the
+   * batch is read (the ancestor may have come after them, as OTLP exports parents after
+   * their children); those whose ancestor the planner never saw become questions for the
+   * store.
+   */
+  private settlePending(draft: Draft): void {
+    const { pending, spans, logs, events } = draft;
+    for (let i = 0; i < pending.length; i += 4) {
+      const what = pending[i];
+      const index = pending[i + 1] as number;
+      let waitOn = pending[i + 2] as string;
+      let scope = this.spans.scope(waitOn);
+      for (let hops = 0; hops < MAX_HOPS; hops++) {
+        if (scope?.conversation !== undefined || scope === undefined || scope.turn === waitOn) {
+          break;
+        }
+        waitOn = scope.turn as string;
+        scope = this.spans.scope(waitOn);
+      }
+      if (scope?.conversation === undefined) {
+        if (what === PENDING_SPAN) {
+          draft.event(EV_INHERIT_SPAN, index, waitOn);
+          this.spans.settle(pending[i + 3] as number, undefined, waitOn);
+        } else if (what === PENDING_LOG) draft.event(EV_INHERIT_LOG, index, waitOn);
+        else events[index + 18] = waitOn;
+        continue;
+      }
+      const { conversation, turn } = scope;
+      if (what === PENDING_SPAN) this.spans.settle(pending[i + 3] as number, conversation, turn);
+      if (conversation === null && turn === null) continue;
+      if (what === PENDING_SPAN) {
+        const at = index * SPAN_COLUMNS;
+        if (spans[at + SPAN.TURN_KEY] !== null) continue; // its close brought its own
+        spans[at + SPAN.CONVERSATION] = conversation;
+        spans[at + SPAN.TURN] = turn;
+        const start = spans[at + SPAN.START] as number;
+        draft.scope(conversation, turn, start);
+        const end = spans[at + 5] as number | null;
+        spans[at + SPAN.TURN_KEY] = draft.scope(conversation, turn, end ?? start);
+      } else if (what === PENDING_LOG) {
+        const at = index * LOG_COLUMNS;
+        logs[at + LOG_CONVERSATION] = conversation;
+        logs[at + LOG_CONVERSATION + 1] = turn;
+        logs[at + LOG_TURN_KEY] = draft.scope(conversation, turn, logs[at] as number);
+      } else {
+        events[index + 6] = conversation;
+        events[index + 7] = turn;
+      }
+    }
+  }
+
   private finish(draft: Draft): RowPlan {
+    if (draft.pending.length > 0) this.settlePending(draft);
     const { logs, spans, scopes } = draft;
     // A row of a scope leaves what the scope says to the store.
     for (let at = 0; at < logs.length; at += LOG_COLUMNS) {
@@ -411,7 +462,7 @@ export class BatchPlanner {
         spans[at + SPAN.TRACE] = null;
       }
     }
-    this.traces.endBatch();
+    this.spans.endBatch();
     return {
       logs: draft.logs,
       spans,
@@ -426,7 +477,7 @@ export class BatchPlanner {
 
   /** Forgets the trace ids remembered (after a rolled-back batch). */
   clear(): void {
-    this.traces.clear();
+    this.spans.clear();
     this.turnTraces.clear();
     this.lastTurn = undefined;
   }

@@ -97,7 +97,9 @@ export const EV_CLOSED = 0;
  * the close on its own): `[spanId, time, durationMs, status, name, extensionId,
  * conversationId, turnId, parentSpanId, attributes (its own, or null), links (its own when
  * a non-empty array, or null), linksAsGiven, traceId, anchor, model, inputTokens,
- * outputTokens, costUsd]`.
+ * outputTokens, costUsd, scopeAnchor]`. `conversationId` and `turnId` are the close's own
+ * or those it inherits from its parent; `scopeAnchor`, when not null, is the span id whose
+ * scope it inherits, for the store to look up.
  */
 export const EV_CLOSE = 1;
 /**
@@ -108,8 +110,16 @@ export const EV_CLOSE = 1;
 export const EV_SETTLE_LOG = 2;
 /** An event: the same for a `spans` row. */
 export const EV_SETTLE_SPAN = 3;
+/**
+ * An event: a `logs` row without a conversation or turn, inside a span whose scope the
+ * planner does not know, `[row, anchor]`: the row takes the scope of the span the anchor
+ * names when the store knows one (a child inherits its parent's turn and conversation).
+ */
+export const EV_INHERIT_LOG = 4;
+/** An event: the same for a `spans` row, the anchor being an ancestor of its span. */
+export const EV_INHERIT_SPAN = 5;
 /** Fields of each event kind, by kind. */
-export const EVENT_FIELDS: readonly number[] = [2, 18, 2, 2];
+export const EVENT_FIELDS: readonly number[] = [2, 19, 2, 2, 2, 2];
 
 /**
  * A batch of records as what the store writes, worked out without the database: the

@@ -12,7 +12,10 @@ import { prepareLater, type SqliteDatabase, type SqlStatement, type SqlValue } f
 import { RecentMap } from "./recent_map.ts";
 import { mergedAttributes, mergedLinks } from "./batch_planner.ts";
 import {
+  EV_CLOSE,
   EV_CLOSED,
+  EV_INHERIT_LOG,
+  EV_INHERIT_SPAN,
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
   EVENT_FIELDS,
@@ -170,6 +173,12 @@ export class StoreWriter {
   private opens = new RecentMap<string, OpenSpan>(OPEN_CACHE);
   /** Trace ids of anchors the planner could not settle, looked up here. */
   private anchors = new RecentMap<string, string>(OPEN_CACHE);
+  /** Scopes of the spans that records without one inherit, looked up here (`[conversation, turn]`). */
+  private scopeAnchors = new RecentMap<string, [string | null, string | null]>(OPEN_CACHE);
+  /** Spans asked for in this batch that the store has no scope for (it may have one later). */
+  private unscoped = new Set<string>();
+  /** This batch's spans rows by span id, built when a close without open asks for its parent. */
+  private batchRows: Map<string, number> | undefined;
   /** Usage this store adds at the end of the batch. */
   private usage = new UsageDeltas();
   /** Turn keys by scope (`conversation \0 turn`), for the turns seen recently. */
@@ -264,6 +273,7 @@ export class StoreWriter {
   forget(): void {
     this.opens.clear();
     this.anchors.clear();
+    this.scopeAnchors.clear();
     this.usage.clear();
     this.turnKeys.clear();
     this.turnTimes.clear();
@@ -285,6 +295,52 @@ export class StoreWriter {
       this.anchors.set(anchor as string, settled);
     }
     return settled;
+  }
+
+  /**
+   * The scope of the span `anchor` names, which a record without one inherits: that of
+   * its open row (cached, or in the database), or of the span as this store closed it,
+   * or `undefined` when the store has none with a scope (only open spans are indexed by
+   * span id; a child mostly opens while its parent runs).
+   */
+  private inheritedScope(anchor: string): [string | null, string | null] | undefined {
+    let scope = this.scopeAnchors.get(anchor);
+    if (scope !== undefined || this.unscoped.has(anchor)) return scope;
+    const open = this.opens.get(anchor) ?? this.openFromRow(anchor);
+    if (open !== undefined && (open.conversation_id !== null || open.turn_id !== null)) {
+      scope = [open.conversation_id, open.turn_id];
+      this.scopeAnchors.set(anchor, scope);
+    } else this.unscoped.add(anchor);
+    return scope;
+  }
+
+  /**
+   * The start of a close without open: `time - duration`, but never before its parent's
+   * open when the store has that (in this batch, or open from an earlier one): durations
+   * measured on another clock than the timestamps can put it a little before.
+   */
+  private closedStart(
+    time: number,
+    duration: number | null,
+    parent: PlanValue,
+    spans: PlanValue[],
+  ) {
+    const start = time - (duration ?? 0);
+    if (parent === null) return start;
+    let parentStart: number | undefined;
+    if (this.batchRows === undefined) {
+      this.batchRows = new Map();
+      for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
+        this.batchRows.set(spans[at + SPAN.SPAN_ID] as string, at);
+      }
+    }
+    const row = this.batchRows.get(parent as string);
+    if (row !== undefined) parentStart = spans[row + SPAN.START] as number;
+    else {parentStart = (this.opens.get(parent as string) ?? this.openFromRow(parent as string))
+        ?.start;}
+    return parentStart !== undefined && start < parentStart && parentStart <= time
+      ? parentStart
+      : start;
   }
 
   /**
@@ -345,7 +401,7 @@ export class StoreWriter {
   }
 
   /** A close whose open was not read (the `EV_CLOSE` at `at`): a `spans` row of its own. */
-  private closedRow(v: PlanValue[], at: number, into: PlanValue[]): void {
+  private closedRow(v: PlanValue[], at: number, into: PlanValue[], spans: PlanValue[]): void {
     const time = v[at + 1] as number;
     const duration = num(v[at + 2]);
     const extensionId = v[at + 5] as string;
@@ -357,7 +413,7 @@ export class StoreWriter {
       outputTokens: num(v[at + 16]),
       costUsd: num(v[at + 17]),
     };
-    const start = time - (duration ?? 0);
+    const start = this.closedStart(time, duration, v[at + 8], spans);
     const traceId = this.settleTrace(v[at + 12], v[at + 13]);
     this.usage.count(usage, extensionId, 1, turn, conversation, start);
     const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
@@ -484,6 +540,8 @@ export class StoreWriter {
       closesWithoutOpen: 0,
       ignored: plan.ignored,
     };
+    this.unscoped.clear();
+    this.batchRows = undefined;
     const keys: (number | null)[] = [];
     for (let at = 0; at < scopes.length; at += SCOPE_FIELDS) {
       const [conversation, turn, first, last] = scopes.slice(at, at + SCOPE_FIELDS);
@@ -522,13 +580,42 @@ export class StoreWriter {
       } else if (kind === EV_SETTLE_SPAN) {
         const field = (events[at] as number) * SPAN_COLUMNS + SPAN.TRACE;
         spans[field] = this.settleTrace(spans[field], events[at + 1]);
+      } else if (kind === EV_INHERIT_LOG) {
+        const scope = this.inheritedScope(events[at + 1] as string);
+        if (scope !== undefined) {
+          const row = (events[at] as number) * LOG_COLUMNS;
+          const [conversation, turn] = scope;
+          logs[row + LOG_CONVERSATION] = conversation;
+          logs[row + LOG_CONVERSATION + 1] = turn;
+          logs[row + LOG_TURN_KEY] = this.turnKey(conversation, turn, logs[row] as number);
+        }
+      } else if (kind === EV_INHERIT_SPAN) {
+        const scope = this.inheritedScope(events[at + 1] as string);
+        const row = (events[at] as number) * SPAN_COLUMNS;
+        if (scope !== undefined && spans[row + SPAN.TURN_KEY] === null) {
+          const [conversation, turn] = scope;
+          const start = spans[row + SPAN.START] as number;
+          spans[row + SPAN.CONVERSATION] = conversation;
+          spans[row + SPAN.TURN] = turn;
+          spans[row + SPAN.TURN_KEY] = this.scopeKey(
+            conversation,
+            turn,
+            start,
+            (spans[row + 5] as number | null) ?? start,
+          );
+        }
       } else {
         // A close whose open is in the store (cached or in the database), or nowhere.
         const spanId = events[at] as string;
+        const scopeAnchor = events[at + 18];
+        if (scopeAnchor !== null && kind === EV_CLOSE) {
+          const scope = this.inheritedScope(scopeAnchor as string);
+          if (scope !== undefined) [events[at + 6], events[at + 7]] = scope;
+        }
         const open = this.opens.get(spanId) ?? this.openFromRow(spanId);
         this.opens.delete(spanId);
         if (!open || !this.closeStoredSpan(open, events, at)) {
-          this.closedRow(events, at, closed);
+          this.closedRow(events, at, closed, spans);
           counts.closesWithoutOpen++;
         }
       }
@@ -605,6 +692,10 @@ export class StoreWriter {
       open.id,
     );
     if (changes === 0) return false;
+    // Its children may ask for its scope later in the batch (only open spans are indexed).
+    if (conversation !== null || turn !== null) {
+      this.scopeAnchors.set(v[at] as string, [conversation, turn]);
+    }
     if (usage !== open.usage || turn !== open.turn_id || conversation !== open.conversation_id) {
       // Its usage moves from what the open said to what the close says.
       const { extension_id: extension, start } = open;
