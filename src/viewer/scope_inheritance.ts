@@ -7,6 +7,7 @@
  * @module
  */
 
+import { RecentMap } from "../collector/recent_map.ts";
 import type { ViewerRecord } from "./viewer_record.ts";
 
 /** A span's scope, as the records that named it said. */
@@ -18,7 +19,7 @@ interface Scope {
 /**
  * A function that fills in a record's missing turn and conversation from its own span (a
  * close or log of a span whose open had them) or its parent span, remembering the scope of
- * the last `maxSpans` spans that had one. Records come in journal order: a parent's open
+ * at least the last `maxSpans` spans that had one. Records come in journal order: a parent's open
  * precedes its children's records.
  *
  * @param maxSpans Spans whose scope is remembered (the oldest forgotten first).
@@ -35,7 +36,7 @@ interface Scope {
  * ```
  */
 export function scopeInheritance(maxSpans: number): (record: ViewerRecord) => ViewerRecord {
-  const scopes = new Map<string, Scope>();
+  const scopes = new RecentMap<string, Scope>(maxSpans);
   return (record) => {
     let turnId = record.turnId as string | undefined;
     let conversationId = record.conversationId as string | undefined;
@@ -45,7 +46,9 @@ export function scopeInheritance(maxSpans: number): (record: ViewerRecord) => Vi
         (record.kind === "log" ? undefined : scopes.get(record.parentSpanId as string));
       // A record of another conversation keeps its own: only a missing or equal one inherits.
       if (
-        from && (conversationId === undefined || conversationId === from.conversationId)
+        from && (conversationId === undefined || conversationId === from.conversationId) &&
+        ((turnId === undefined && from.turnId !== undefined) ||
+          (conversationId === undefined && from.conversationId !== undefined))
       ) {
         const copy = { ...record };
         if (turnId === undefined && from.turnId !== undefined) copy.turnId = turnId = from.turnId;
@@ -57,13 +60,12 @@ export function scopeInheritance(maxSpans: number): (record: ViewerRecord) => Vi
     }
     if (
       record.kind !== "log" && spanId !== undefined &&
-      (turnId !== undefined || conversationId !== undefined) && !scopes.has(spanId)
+      (turnId !== undefined || conversationId !== undefined) && scopes.get(spanId) === undefined
     ) {
       const scope: Scope = {};
       if (turnId !== undefined) scope.turnId = turnId;
       if (conversationId !== undefined) scope.conversationId = conversationId;
       scopes.set(spanId, scope);
-      if (scopes.size > maxSpans) scopes.delete(scopes.keys().next().value!);
     }
     return record;
   };
