@@ -102,7 +102,7 @@ async function getJson<T>(viewer: ViewerServer, path: string): Promise<T> {
 }
 
 interface TurnSummary {
-  turnId: string;
+  turnId?: string;
   status: string;
   spans: number;
   open: number;
@@ -381,7 +381,8 @@ test("the viewer lists and draws every turn of a poisoned journal, from the jour
   for (const options of [{ journal: path, pollMs: 50 }, { db }]) {
     await using viewer = await serve({ ...options, port: 0 });
     const list = await eventually(() => turnList(viewer), (list) => list.length >= expected);
-    const valid = list.filter((turn) => turn.turnId.startsWith("t-v"));
+    // Traces without a turn are listed too (by trace id): the poison left some.
+    const valid = list.filter((turn) => turn.turnId?.startsWith("t-v"));
     assert.deepEqual(
       valid.map((turn) => [turn.turnId, turn.status, turn.spans, turn.open]).sort(),
       journal.validTurns.map((turnId) => [turnId, "ok", 2, 0]).sort(),
