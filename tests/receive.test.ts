@@ -353,24 +353,29 @@ test("a client that hangs up mid-body does not stop the receiver", async () => {
   assert.equal(records.length, 2);
 });
 
-test("records the journal drops are reported as rejected in a partialSuccess", async () => {
-  const { createFakeFs } = await import("../src/testing/fake_fs.ts");
-  const fs = createFakeFs();
-  fs.fail("append", "ENOSPC");
-  const receiver = await receiveOtlp({
-    journal: { path: "otlp.jsonl", fs, onError: () => {} },
-    port: 0,
-  });
+test("a record the journal refuses as invalid is reported in a partialSuccess, not retried", async () => {
+  const records: LogRecord[] = [];
+  // A sink that refuses (counts as dropped, no write error) records of one span.
+  const stats = { dropped: 0, errors: 0 };
+  const sink = {
+    stats,
+    emit(record: LogRecord) {
+      if (record.spanId === "eee19b7ec3c1b175") stats.dropped++;
+      else records.push(record);
+    },
+  };
+  const receiver = await receiveOtlp({ sink, port: 0 });
   try {
     const answer = await post(
       `${receiver.url}/v1/traces`,
-      tracesBody(goodSpan("eee19b7ec3c1b174")),
+      tracesBody(goodSpan("eee19b7ec3c1b174"), goodSpan("eee19b7ec3c1b175")),
     );
     assert.equal(answer.status, 200);
     const partial = JSON.parse(new TextDecoder().decode(answer.body)).partialSuccess;
     assert.equal(partial.rejectedSpans, "1");
-    assert.match(partial.errorMessage, /journal dropped 2 record/);
+    assert.match(partial.errorMessage, /journal refused 2 invalid record/);
   } finally {
     await receiver.close();
   }
+  assert.equal(records.length, 2);
 });

@@ -29,6 +29,60 @@ export interface OtlpRecords {
   reason?: string;
 }
 
+/**
+ * Bounds on the attributes of each span, span event, link and log record, as an
+ * OpenTelemetry SDK's span limits: attributes past `maxAttributes` are dropped and counted
+ * in `otel.dropped_attributes_count` (with any count the sender reported), string values
+ * longer than `maxAttributeLength` are cut to it.
+ */
+export interface OtlpLimits {
+  /**
+   * Attributes kept per span, event or log record (the OpenTelemetry SDKs' default).
+   * @default {128}
+   */
+  maxAttributes?: number;
+  /**
+   * The longest string value kept, in UTF-16 code units, counted per string (also inside
+   * arrays and maps). Unlimited in the SDKs; a receiver needs a bound.
+   * @default {Infinity}
+   */
+  maxAttributeLength?: number;
+}
+
+/**
+ * A request the receiver refuses as a whole (HTTP 400), such as a timestamp no fixed64 can
+ * hold: a sender's bug that a retry would repeat.
+ *
+ * @example
+ * ```ts
+ * import { OtlpRequestError, tracesToRecords } from "./otlp_to_records.ts";
+ * const span = { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", startTimeUnixNano: 1e300 };
+ * let refused = false;
+ * try {
+ *   tracesToRecords({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }, "json");
+ * } catch (error) {
+ *   refused = error instanceof OtlpRequestError;
+ * }
+ * if (!refused) throw new Error("1e300 accepted");
+ * ```
+ */
+export class OtlpRequestError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param message What is wrong with the request.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "OtlpRequestError";
+  }
+}
+
+/** The attribute count that `otel.dropped_attributes_count` reports (OTel's name outside OTLP). */
+const DROPPED_ATTRIBUTES = "otel.dropped_attributes_count";
+/** The SDKs' default attribute count limit. */
+const DEFAULT_MAX_ATTRIBUTES = 128;
+
 type Obj = Record<string, unknown>;
 
 const HEX: readonly string[] = Array.from(
@@ -93,13 +147,28 @@ function int64(value: unknown, signed: boolean): bigint | undefined {
   return undefined;
 }
 
-/** Nanoseconds since the epoch (fixed64) as milliseconds, or `undefined` when absent or 0. */
-function nanosToMs(value: unknown): number | undefined {
+const TWO_64 = 2n ** 64n;
+
+/**
+ * Nanoseconds since the epoch (fixed64) as milliseconds, or `undefined` when absent or 0.
+ * A value no fixed64 can hold (negative, fractional, `1e300`, not a number) refuses the
+ * request: guessing a time for it would put the record anywhere.
+ */
+function nanosToMs(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  let nanos: bigint | undefined;
   if (typeof value === "number") {
-    return value > 0 && Number.isFinite(value) ? value / 1e6 : undefined;
+    if (Number.isInteger(value) && value >= 0 && value < 2 ** 64) nanos = BigInt(value);
+  } else if (typeof value !== "string" || /^\d{1,20}$/.test(value)) {
+    nanos = int64(value, false);
   }
-  const nanos = int64(value, false);
-  if (nanos === undefined || nanos <= 0n) return undefined;
+  if (nanos === undefined || nanos < 0n || nanos >= TWO_64) {
+    const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
+    throw new OtlpRequestError(
+      `${field} ${shown} is not a fixed64 (nanoseconds since the epoch, 0 to 2^64-1)`,
+    );
+  }
+  if (nanos === 0n) return undefined;
   return Number(nanos / 1_000_000n) + Number(nanos % 1_000_000n) / 1e6;
 }
 
@@ -109,6 +178,28 @@ function bytesBase64(bytes: Uint8Array): string {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(text);
+}
+
+/** How values are read: the wire form, and the limits with what they dropped so far. */
+interface Reader {
+  wire: OtlpWire;
+  maxAttributes: number;
+  maxLength: number;
+  /** Attributes dropped since the caller last reset it. */
+  dropped: number;
+}
+
+function readerOf(wire: OtlpWire, limits: OtlpLimits = {}): Reader {
+  return {
+    wire,
+    maxAttributes: limits.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES,
+    maxLength: limits.maxAttributeLength ?? Infinity,
+    dropped: 0,
+  };
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
 }
 
 /** The name of the `AnyValue` field that is set. */
@@ -122,13 +213,13 @@ function valueField(value: Obj, wire: OtlpWire): string | undefined {
  * An OTLP `AnyValue` as a JavaScript value: int64 as a number when it is a safe integer,
  * else as its decimal string; bytes as base64; the empty value as `null`.
  */
-function anyValue(value: unknown, wire: OtlpWire, depth = 0): unknown {
+function anyValue(value: unknown, reader: Reader, depth = 0): unknown {
   if (!isObj(value)) return null;
-  const field = valueField(value, wire);
+  const field = valueField(value, reader.wire);
   const inner = field === undefined ? undefined : value[field];
   switch (field) {
     case "stringValue":
-      return typeof inner === "string" ? inner : String(inner);
+      return cut(typeof inner === "string" ? inner : String(inner), reader.maxLength);
     case "boolValue":
       return inner === true || inner === "true";
     case "intValue": {
@@ -140,24 +231,38 @@ function anyValue(value: unknown, wire: OtlpWire, depth = 0): unknown {
     case "doubleValue":
       return typeof inner === "number" ? inner : Number(inner); // "NaN", "Infinity" in JSON
     case "bytesValue":
-      return inner instanceof Uint8Array ? bytesBase64(inner) : String(inner);
+      return cut(
+        inner instanceof Uint8Array
+          ? bytesBase64(inner.subarray(0, Math.ceil(reader.maxLength * 0.75)))
+          : String(inner),
+        reader.maxLength,
+      );
     case "arrayValue":
       if (depth >= MAX_DEPTH) return "[too deep]";
-      return list(isObj(inner) ? inner.values : undefined).map((v) => anyValue(v, wire, depth + 1));
+      return list(isObj(inner) ? inner.values : undefined).map((v) =>
+        anyValue(v, reader, depth + 1)
+      );
     case "kvlistValue":
       if (depth >= MAX_DEPTH) return "[too deep]";
-      return attributes(isObj(inner) ? inner.values : undefined, wire, depth + 1);
+      return keyValues(isObj(inner) ? inner.values : undefined, reader, depth + 1, Infinity);
     default:
       return null;
   }
 }
 
-/** OTLP `KeyValue`s as an object (a `__proto__` key stays an ordinary own property). */
-function attributes(values: unknown, wire: OtlpWire, depth = 0): Obj {
+/**
+ * OTLP `KeyValue`s as an object (a `__proto__` key stays an ordinary own property): the
+ * first `max` of them, the others counted in `reader.dropped`.
+ */
+function keyValues(values: unknown, reader: Reader, depth: number, max: number): Obj {
   const out: Obj = {};
-  for (const kv of list(values)) {
+  const all = list(values);
+  const kept = Math.min(all.length, max);
+  reader.dropped += all.length - kept;
+  for (let i = 0; i < kept; i++) {
+    const kv = all[i];
     if (!isObj(kv) || typeof kv.key !== "string") continue;
-    const value = anyValue(kv.value, wire, depth);
+    const value = anyValue(kv.value, reader, depth);
     if (kv.key === "__proto__") {
       Object.defineProperty(out, kv.key, {
         value,
@@ -167,6 +272,19 @@ function attributes(values: unknown, wire: OtlpWire, depth = 0): Obj {
       });
     } else out[kv.key] = value;
   }
+  return out;
+}
+
+/**
+ * A message's attributes within the limits; those dropped here and those the sender
+ * reported dropped (`droppedAttributesCount`) as `otel.dropped_attributes_count`.
+ */
+function attributes(message: Obj, reader: Reader): Obj {
+  reader.dropped = 0;
+  const out = keyValues(message.attributes, reader, 0, reader.maxAttributes);
+  const sent = Number(message.droppedAttributesCount ?? 0);
+  const dropped = reader.dropped + (Number.isSafeInteger(sent) && sent > 0 ? sent : 0);
+  if (dropped > 0) out[DROPPED_ATTRIBUTES] = dropped;
   return out;
 }
 
@@ -226,8 +344,10 @@ function scopeOf(attrs: Obj, service: string): Scope {
   return scope;
 }
 
-function serviceName(resource: unknown, wire: OtlpWire): string {
-  const attrs = attributes(isObj(resource) ? resource.attributes : undefined, wire);
+function serviceName(resource: unknown, reader: Reader): string {
+  const values = isObj(resource) ? resource.attributes : undefined;
+  const attrs = keyValues(values, reader, 0, reader.maxAttributes);
+  reader.dropped = 0; // the resource's other attributes are not kept in any case
   const name = attrs["service.name"];
   return typeof name === "string" && name !== "" ? name : UNKNOWN_SERVICE;
 }
@@ -254,11 +374,14 @@ function scopeAttributes(scope: unknown): Obj {
  * other than INTERNAL as `otel.span_kind`), a `log` per span event (level `error` for an
  * `exception` event, else `info`) and a `span-close` (end, `durationMs`, status `error` for
  * OTLP's STATUS_CODE_ERROR else `ok`, the status message as `otel.status_description`).
- * A span without a valid trace id, span id or start time is rejected.
+ * A span without a valid trace id, span id or start time is rejected. Attributes are held
+ * to `limits` (see {@linkcode OtlpLimits}).
  *
  * @param request The decoded request (OTLP/JSON object or protobufjs message).
  * @param wire Which form it is.
+ * @param limits Bounds on each span's attributes.
  * @returns The records and the counts.
+ * @throws {OtlpRequestError} For a timestamp no fixed64 can hold.
  *
  * @example A JSON span becomes an open and a close record
  * ```ts
@@ -276,18 +399,60 @@ function scopeAttributes(scope: unknown): Obj {
  * if (close.kind !== "span-close" || close.durationMs !== 250 || close.status !== "error") throw new Error("close");
  * ```
  */
-export function tracesToRecords(request: unknown, wire: OtlpWire): OtlpRecords {
+export function tracesToRecords(
+  request: unknown,
+  wire: OtlpWire,
+  limits?: OtlpLimits,
+): OtlpRecords {
+  return drain(traceRecordSlices(request, wire, limits));
+}
+
+function drain(slices: Generator<void, OtlpRecords>): OtlpRecords {
+  for (;;) {
+    const next = slices.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * {@linkcode tracesToRecords} one span at a time: it pauses after each span, so a receiver
+ * can let other requests through between slices of a large one.
+ *
+ * @param request The decoded request (OTLP/JSON object or protobufjs message).
+ * @param wire Which form it is.
+ * @param limits Bounds on each span's attributes.
+ * @returns A generator that pauses after each span and returns what `tracesToRecords` does.
+ * @throws {OtlpRequestError} For a timestamp no fixed64 can hold.
+ *
+ * @example
+ * ```ts
+ * import { traceRecordSlices } from "./otlp_to_records.ts";
+ * const span = (spanId: string) => ({ traceId: "5b8efff798038103d269b633813fc60c", spanId, startTimeUnixNano: "1" });
+ * const slices = traceRecordSlices({ resourceSpans: [{ scopeSpans: [{ spans: [span("eee19b7ec3c1b174"), span("eee19b7ec3c1b175")] }] }] }, "json");
+ * let pauses = 0;
+ * let next = slices.next();
+ * for (; !next.done; next = slices.next()) pauses++;
+ * if (pauses !== 2 || next.value.records.length !== 4) throw new Error(`${pauses}`);
+ * ```
+ */
+export function* traceRecordSlices(
+  request: unknown,
+  wire: OtlpWire,
+  limits?: OtlpLimits,
+): Generator<void, OtlpRecords> {
   const out: OtlpRecords = { records: [], accepted: 0, rejected: 0 };
   if (!isObj(request)) return out;
+  const reader = readerOf(wire, limits);
   for (const resourceSpans of list(request.resourceSpans)) {
     if (!isObj(resourceSpans)) continue;
-    const service = serviceName(resourceSpans.resource, wire);
+    const service = serviceName(resourceSpans.resource, reader);
     for (const scopeSpans of list(resourceSpans.scopeSpans)) {
       if (!isObj(scopeSpans)) continue;
       const scope = scopeAttributes(scopeSpans.scope);
       for (const span of list(scopeSpans.spans)) {
-        if (addSpan(out.records, span, wire, service, scope)) out.accepted++;
+        if (addSpan(out.records, span, reader, service, scope)) out.accepted++;
         else out.rejected++;
+        yield;
       }
     }
   }
@@ -298,14 +463,21 @@ export function tracesToRecords(request: unknown, wire: OtlpWire): OtlpRecords {
   return out;
 }
 
-function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: string, scope: Obj) {
+function addSpan(
+  records: LogRecord[],
+  span: unknown,
+  reader: Reader,
+  service: string,
+  scope: Obj,
+) {
   if (!isObj(span)) return false;
   const traceId = idHex(span.traceId, 16);
   const spanId = idHex(span.spanId, 8);
-  const start = nanosToMs(span.startTimeUnixNano);
+  const start = nanosToMs(span.startTimeUnixNano, "startTimeUnixNano");
+  const endTime = nanosToMs(span.endTimeUnixNano, "endTimeUnixNano");
   if (traceId === undefined || spanId === undefined || start === undefined) return false;
-  const end = Math.max(start, nanosToMs(span.endTimeUnixNano) ?? start);
-  const attrs = attributes(span.attributes, wire);
+  const end = Math.max(start, endTime ?? start);
+  const attrs = attributes(span, reader);
   const where = scopeOf(attrs, service);
   Object.assign(attrs, scope);
   const kind = enumNumber(span.kind, SPAN_KINDS, "SPAN_KIND_");
@@ -320,7 +492,7 @@ function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: s
     if (!isObj(link)) continue;
     const linked = idHex(link.spanId, 8);
     if (linked === undefined) continue;
-    const reason = attributes(link.attributes, wire)["journal.link.reason"];
+    const reason = attributes(link, reader)["journal.link.reason"];
     const entry: Link = { spanId: linked };
     const linkedTrace = idHex(link.traceId, 16);
     if (linkedTrace !== undefined) entry.traceId = linkedTrace;
@@ -337,12 +509,12 @@ function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: s
       kind: "log",
       level: msg === "exception" ? "error" : "info",
       msg,
-      timestamp: nanosToMs(event.timeUnixNano) ?? start,
+      timestamp: nanosToMs(event.timeUnixNano, "timeUnixNano") ?? start,
       ...where,
       spanId,
       traceId,
     };
-    const eventAttrs = attributes(event.attributes, wire);
+    const eventAttrs = attributes(event, reader);
     if (hasKeys(eventAttrs)) entry.attributes = eventAttrs;
     records.push(entry);
   }
@@ -376,7 +548,9 @@ function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: s
  * @param request The decoded request (OTLP/JSON object or protobufjs message).
  * @param wire Which form it is.
  * @param now The receive time in milliseconds, for records that carry no time.
+ * @param limits Bounds on each log record's attributes.
  * @returns The records and the counts.
+ * @throws {OtlpRequestError} For a timestamp no fixed64 can hold.
  *
  * @example A warning with its trace
  * ```ts
@@ -389,12 +563,47 @@ function addSpan(records: LogRecord[], span: unknown, wire: OtlpWire, service: s
  * if (entry.kind !== "log" || entry.level !== "warn" || entry.msg !== "slow") throw new Error("log");
  * ```
  */
-export function logsToRecords(request: unknown, wire: OtlpWire, now: number): OtlpRecords {
+export function logsToRecords(
+  request: unknown,
+  wire: OtlpWire,
+  now: number,
+  limits?: OtlpLimits,
+): OtlpRecords {
+  return drain(logRecordSlices(request, wire, now, limits));
+}
+
+/**
+ * {@linkcode logsToRecords} in slices: it pauses after each log record.
+ *
+ * @param request The decoded request (OTLP/JSON object or protobufjs message).
+ * @param wire Which form it is.
+ * @param now The receive time in milliseconds, for records that carry no time.
+ * @param limits Bounds on each log record's attributes.
+ * @returns A generator that pauses after each log record and returns what `logsToRecords` does.
+ * @throws {OtlpRequestError} For a timestamp no fixed64 can hold.
+ *
+ * @example
+ * ```ts
+ * import { logRecordSlices } from "./otlp_to_records.ts";
+ * const log = { body: { stringValue: "hi" } };
+ * const slices = logRecordSlices({ resourceLogs: [{ scopeLogs: [{ logRecords: [log, log] }] }] }, "json", 1);
+ * let next = slices.next();
+ * while (!next.done) next = slices.next();
+ * if (next.value.records.length !== 2) throw new Error("two logs");
+ * ```
+ */
+export function* logRecordSlices(
+  request: unknown,
+  wire: OtlpWire,
+  now: number,
+  limits?: OtlpLimits,
+): Generator<void, OtlpRecords> {
   const out: OtlpRecords = { records: [], accepted: 0, rejected: 0 };
   if (!isObj(request)) return out;
+  const reader = readerOf(wire, limits);
   for (const resourceLogs of list(request.resourceLogs)) {
     if (!isObj(resourceLogs)) continue;
-    const service = serviceName(resourceLogs.resource, wire);
+    const service = serviceName(resourceLogs.resource, reader);
     for (const scopeLogs of list(resourceLogs.scopeLogs)) {
       if (!isObj(scopeLogs)) continue;
       const scope = scopeAttributes(scopeLogs.scope);
@@ -403,8 +612,9 @@ export function logsToRecords(request: unknown, wire: OtlpWire, now: number): Ot
           out.rejected++;
           continue;
         }
-        out.records.push(logEntry(log, wire, service, scope, now));
+        out.records.push(logEntry(log, reader, service, scope, now));
         out.accepted++;
+        yield;
       }
     }
   }
@@ -413,17 +623,19 @@ export function logsToRecords(request: unknown, wire: OtlpWire, now: number): Ot
   return out;
 }
 
-function logEntry(log: Obj, wire: OtlpWire, service: string, scope: Obj, now: number): LogEntry {
-  const attrs = attributes(log.attributes, wire);
+function logEntry(log: Obj, reader: Reader, service: string, scope: Obj, now: number): LogEntry {
+  const attrs = attributes(log, reader);
   const where = scopeOf(attrs, service);
   Object.assign(attrs, scope);
-  const body = anyValue(log.body, wire);
+  const body = anyValue(log.body, reader);
+  const time = nanosToMs(log.timeUnixNano, "timeUnixNano");
+  const observed = nanosToMs(log.observedTimeUnixNano, "observedTimeUnixNano");
   const eventName = typeof log.eventName === "string" ? log.eventName : "";
   const entry: LogEntry = {
     kind: "log",
     level: level(log.severityNumber, log.severityText),
     msg: typeof body === "string" ? body : eventName,
-    timestamp: nanosToMs(log.timeUnixNano) ?? nanosToMs(log.observedTimeUnixNano) ?? now,
+    timestamp: time ?? observed ?? now,
     ...where,
   };
   const spanId = idHex(log.spanId, 8);

@@ -6,6 +6,7 @@
  */
 
 import { type Command, UsageError } from "../command.ts";
+import { CommandFailure } from "../failure.ts";
 import { port, wholeNumber } from "../options.ts";
 import { serveUntilStopped } from "../until_stopped.ts";
 
@@ -16,8 +17,10 @@ export const receive: Command = {
   description:
     `Accepts POST /v1/traces and /v1/logs. Spans become span-open, log (one per event) and
 span-close records; log records become log records; all through the journal sink (rotation,
-fsync, fail-safe drop). Prints one line with its URL once it listens, then runs until
-SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an --allow-host.`,
+fsync). A child span without a turn or conversation takes its parent's. Prints one line with
+its URL once it listens, then runs until SIGINT/SIGTERM; exits 1 at start if the journal
+cannot be opened. A write that fails is answered 503 with Retry-After, which OTLP exporters
+retry. On a loopback address the Host header must name loopback or an --allow-host.`,
   positionals: [],
   options: [
     { name: "journal", value: "<path>", help: "the journal to append to; required" },
@@ -41,6 +44,18 @@ SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an -
       parse: wholeNumber("max-body-bytes", 1),
       help: "the largest request body, before and after gzip (default 20971520)",
     },
+    {
+      name: "max-attributes",
+      value: "<N>",
+      parse: wholeNumber("max-attributes", 0),
+      help: "attributes kept per span, event or log record; more are counted (default 128)",
+    },
+    {
+      name: "max-attribute-length",
+      value: "<N>",
+      parse: wholeNumber("max-attribute-length", 1),
+      help: "the longest attribute string kept, longer ones are cut (default 4194304)",
+    },
   ],
   validate(args) {
     if (args.options.journal === undefined) throw new UsageError("receive needs --journal <path>");
@@ -49,13 +64,26 @@ SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an -
     const o = args.options;
     const host = o.host as string;
     const { receiveOtlp } = await import("../../otlp/receive_otlp.ts");
-    return await serveUntilStopped(io, `${host}:${o.port}`, () =>
-      receiveOtlp({
-        journal: { path: o.journal as string },
-        port: o.port as number,
-        host,
-        allowedHosts: o["allow-host"] as string[] | undefined,
-        maxBodyBytes: o["max-body-bytes"] as number | undefined,
-      }));
+    const { JournalSinkError } = await import("../../sink/journal_sink_error.ts");
+    let journalFailure: Error | undefined;
+    try {
+      return await serveUntilStopped(io, `${host}:${o.port}`, () =>
+        receiveOtlp({
+          journal: { path: o.journal as string },
+          port: o.port as number,
+          host,
+          allowedHosts: o["allow-host"] as string[] | undefined,
+          maxBodyBytes: o["max-body-bytes"] as number | undefined,
+          maxAttributes: o["max-attributes"] as number | undefined,
+          maxAttributeLength: o["max-attribute-length"] as number | undefined,
+        }).catch((error) => {
+          if (error instanceof JournalSinkError) journalFailure = error;
+          throw error;
+        }));
+    } catch (error) {
+      // The journal, not the address, is what failed: say only that (it names path and cause).
+      if (journalFailure) throw new CommandFailure(journalFailure.message);
+      throw error;
+    }
   },
 };
