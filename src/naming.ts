@@ -83,3 +83,20 @@ export function rotatedPath(
 export function compressionTempPath(path: string): string {
   return `${path}.gz.tmp`;
 }
+
+/**
+ * The lock file a writer holds while it rotates the journal, so that two processes writing
+ * one journal never shift its generations at once. Its name matches no generation.
+ *
+ * @param path The live journal's path.
+ * @returns The lock file's path.
+ *
+ * @example
+ * ```ts
+ * import { rotationLockPath } from "./naming.ts";
+ * if (rotationLockPath("app.log") !== "app.log.lock") throw new Error("wrong name");
+ * ```
+ */
+export function rotationLockPath(path: string): string {
+  return `${path}.lock`;
+}

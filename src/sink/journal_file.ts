@@ -238,6 +238,23 @@ export class JournalFile {
     return "none";
   }
 
+  /**
+   * Whether `path` no longer names the file this sink holds: another writer of the journal
+   * rotated it (it is a generation now) or is rotating it (`path` missing for a moment).
+   * False when the `FsOps` cannot tell (no `statHandle`, no inode numbers) or a probe fails.
+   */
+  replacedOnDisk(): boolean {
+    if (!this.isOpen || !this.fs.statHandle) return false;
+    try {
+      const mine = this.fs.statHandle(this.handle);
+      if (mine.ino === 0) return false;
+      const onDisk = this.fs.stat(this.path);
+      return onDisk === undefined || onDisk.ino !== mine.ino;
+    } catch {
+      return false;
+    }
+  }
+
   private openCreatingDir(): unknown {
     try {
       return this.fs.open(this.path);

@@ -21,8 +21,12 @@ import { JournalFile } from "./journal_file.ts";
 import { causeMessage } from "./error_reporter.ts";
 import { JournalSinkError } from "./journal_sink_error.ts";
 import { type JournalSinkOptions, resolveSinkOptions } from "./options.ts";
+import { RotationLock } from "./rotation_lock.ts";
 import { SinkLedger } from "./sink_ledger.ts";
 import { ExternalRotationWatch, ROTATION_RETRY_MS, TimeRotation } from "./watchers.ts";
+
+/** Another writer holds the rotation lock: keep appending, and look again this much later. */
+const LOCK_BUSY_RETRY_MS = 10;
 
 /**
  * Counters of what the sink did since it was created.
@@ -129,6 +133,7 @@ class FileJournalSink implements JournalSink {
   private readonly ledger: SinkLedger;
   private readonly file: JournalFile;
   private readonly upkeep: GenerationUpkeep;
+  private readonly lock: RotationLock;
   /** Buffered mode's batch; `undefined` in write-through mode. */
   private readonly batch: Batch | undefined;
   private readonly timeRotation: TimeRotation | undefined;
@@ -149,6 +154,7 @@ class FileJournalSink implements JournalSink {
     const file = new JournalFile(options, this.ledger);
     this.file = file;
     this.upkeep = new GenerationUpkeep(options, this.ledger, () => file.syncDir());
+    this.lock = new RotationLock(options.path, options.fs, options.clock);
     const buffer = options.buffer;
     this.batch = buffer
       ? new Batch(buffer.maxBytes, buffer.flushIntervalMs, () => this.writeBatch())
@@ -394,15 +400,42 @@ class FileJournalSink implements JournalSink {
    * Shifts the generations up by one and opens a fresh live file. On failure the live
    * file stays in use (a record is never dropped for want of a rotation) and the
    * rotation is retried a little later.
+   *
+   * Several processes may write one journal: the shift runs under the rotation lock, and a
+   * writer whose file another writer has rotated already opens the new live file instead of
+   * rotating again (its records so far are in that generation). Without the lock, two
+   * writers renaming at once renamed the live file over the other's fresh `path.1`.
+   *
+   * @returns Whether the live file is a fresh one now, rotated here or by another writer.
    */
-  private rotate(): void {
+  private rotate(): boolean {
     const now = this.clock.now();
-    if (now < this.rotationBlockedUntil) return;
+    if (now < this.rotationBlockedUntil) return false;
     const file = this.file;
+    if (file.replacedOnDisk()) return this.followRotation();
+    let locked = false;
+    try {
+      locked = this.lock.acquire();
+      if (!locked) {
+        this.rotationBlockedUntil = now + LOCK_BUSY_RETRY_MS;
+        return false;
+      }
+    } catch {
+      // The lock cannot be taken here (its directory refuses a file, the disk is full):
+      // rotate as a single writer would rather than let the journal grow without bound.
+      this.ledger.errors++;
+    }
+    if (locked && file.replacedOnDisk()) {
+      this.releaseLock();
+      return this.followRotation();
+    }
     // Under every policy: once the handle is closed, no later flush() can reach these bytes.
     file.sync();
     file.release();
     const error = this.upkeep.shift();
+    // Released before the new live file is created, so the directory sync that makes the
+    // renames durable makes the lock's removal durable too: no lock outlives a power loss.
+    if (locked) this.releaseLock();
     if (error !== undefined) {
       this.ledger.errors++;
       this.ledger.report(
@@ -413,7 +446,7 @@ class FileJournalSink implements JournalSink {
       );
       this.rotationBlockedUntil = now + ROTATION_RETRY_MS;
       file.open();
-      return;
+      return false;
     }
     this.ledger.rotations++;
     this.ledger.recovered("rotate");
@@ -421,6 +454,25 @@ class FileJournalSink implements JournalSink {
     file.open();
     file.syncDirIfPending();
     this.upkeep.rotated();
+    return true;
+  }
+
+  /** Another writer rotated the journal: go on in the live file it opened. */
+  private followRotation(): boolean {
+    const file = this.file;
+    file.sync();
+    file.release();
+    file.open();
+    return true;
+  }
+
+  private releaseLock(): void {
+    try {
+      this.lock.release();
+    } catch {
+      // A lock left behind is broken as stale by the next rotation, after STALE_LOCK_MS.
+      this.ledger.errors++;
+    }
   }
 
   /**
@@ -430,11 +482,7 @@ class FileJournalSink implements JournalSink {
    */
   private rotateForTime(now: number): void {
     this.writeBatch();
-    if (this.file.size > 0) {
-      const before = this.ledger.rotations;
-      this.rotate();
-      if (this.ledger.rotations === before) return;
-    }
+    if (this.file.size > 0 && !this.rotate()) return;
     this.timeRotation!.advance(now);
   }
 
