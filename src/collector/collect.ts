@@ -10,6 +10,7 @@ import type { FsOps } from "../fs_ops.ts";
 import { journalGenerations } from "../generations.ts";
 import type { TailBatch } from "../reader/follow.ts";
 import type { FilePosition } from "../reader/file_identity.ts";
+import { lockStore, type StoreLock } from "./collector_lock.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
 import { tailLoop } from "./tail_loop.ts";
 import { type PlannedBatch, startPlanningWorker } from "./worker_batches.ts";
@@ -115,11 +116,15 @@ export interface CollectStats {
  * doubled. Positions belong to files, not paths: a journal moved or renamed (its
  * directory too) resumes where it was under its new path. Two files whose first KiB is
  * the same are one file to the collector when only one of them exists (one took the
- * other's place): the second is read on from the first one's position.
+ * other's place): the second is read on from the first one's position. One collector
+ * fills a store at a time: it holds the lock file `<store>.lock` while it runs, and a
+ * second one is refused (an error with code `ESTORELOCKED` naming the holder) rather than
+ * storing every record again; a lock left by a collector that was killed is taken over.
  *
  * @param path The live journal's path, as given to `createJournalSink`.
  * @param options Where to store, once or follow.
  * @returns What was collected.
+ * @throws {Error} Code `ESTORELOCKED` when another collector fills the store.
  *
  * @example Collect a journal once, then query the store with SQL
  * ```ts
@@ -155,7 +160,11 @@ export async function collectJournal(
     passes: 0,
     worker: false,
   };
+  let lock: StoreLock | undefined;
   try {
+    // Before reading a position: a second collector would read from the same ones.
+    const file = storeFile(store);
+    if (file !== undefined) lock = lockStore(file);
     const positions = store.positions(path);
     const once = options.once === true;
     // A worker reads real files: an `fs` given here cannot cross to it.
@@ -197,9 +206,16 @@ export async function collectJournal(
       if (options.signal?.aborted) break;
     }
   } finally {
+    lock?.release();
     if (typeof options.db === "string") store.close();
   }
   return stats;
+}
+
+/** The store's database file; `undefined` for one in memory. */
+function storeFile(store: TraceStore): string | undefined {
+  const main = store.db.prepare("PRAGMA database_list").all().find((row) => row.name === "main");
+  return typeof main?.file === "string" && main.file !== "" ? main.file : undefined;
 }
 
 /**

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { errorCode } from "../../fs_ops.ts";
 import { type Command, UsageError } from "../command.ts";
+import { CommandFailure } from "../failure.ts";
 import { absolutePath, stopSignal } from "../stop_signal.ts";
 import { parseAge, wholeNumber } from "../options.ts";
 import { requireJournal } from "../require_file.ts";
@@ -91,6 +93,10 @@ once a minute between commits, whole turns and conversations at a time (said on 
             if (Date.now() - lastPrune >= PRUNE_EVERY_MS) prune();
           }
           : undefined,
+      }).catch((error) => {
+        // Another collector fills this store: its lock names it.
+        if (errorCode(error) === "ESTORELOCKED") throw new CommandFailure(error.message);
+        throw error;
       });
       await io.write(
         `collected ${stats.records} records (${stats.logs} logs, ${stats.spans} span records) ` +
