@@ -10,8 +10,9 @@
  * Commands: `tail`, `spans`, `stats` read a journal (they take `--json`, `--no-color` and the
  * record filters); `collect` fills a SQLite trace store, `query` asks it (`--json`), `export`
  * sends the journal to an OpenTelemetry endpoint. `journal-sink --help` lists every command's
- * options; `journal-sink --version` prints the version. Exit status: 0 done, 1 journal or
- * store missing or unreadable, 2 bad arguments.
+ * options; `journal-sink --version` prints the version. Exit status: 0 done (also when SIGINT
+ * or SIGTERM stops a following command or a server), 1 journal or store missing or unreadable,
+ * 2 bad arguments.
  *
  * Importing this module runs nothing; it exports {@linkcode main} to run the CLI in-process.
  *

@@ -81,8 +81,11 @@ export function mainHelp(commands: readonly Command[]): string {
     "",
     "Every command takes -h, --help. journal-sink --version prints the version.",
     "Results go to stdout, diagnostics to stderr.",
-    "Exit status: 0 done, 1 journal or store missing or unreadable (or the command failed),",
-    "2 bad arguments.",
+    "Text output shows control characters in records escaped (\\x1b, \\n); --json is exact.",
+    "Exit status: 0 done, also when SIGINT (Ctrl-C) or SIGTERM stops a following command or",
+    "a server (after it wrote what it held); 1 journal or store missing or unreadable, a file",
+    "with no journal record, a turn or conversation the store does not hold, or the command",
+    "failed; 2 bad arguments.",
     "",
   );
   return lines.join("\n");

@@ -24,8 +24,10 @@ function usageError(io: CliIo, message: string, command?: Command): number {
 }
 
 /**
- * Runs the `journal-sink` command line and resolves to its exit code: 0 done, 1 the
- * journal or store is missing or unreadable (or the command failed), 2 bad arguments
+ * Runs the `journal-sink` command line and resolves to its exit code: 0 done (also when
+ * SIGINT or SIGTERM stopped a following command or a server cleanly), 1 the journal or store
+ * is missing or unreadable, the file holds no journal record, the turn or conversation asked
+ * for is not in the store (or the command failed), 2 bad arguments
  * (one message and the command's usage line on stderr). Results go to `io.write`
  * (stdout), diagnostics to `io.error` (stderr). Never calls `process.exit`, so piped
  * output is never cut short.

@@ -11,6 +11,7 @@ import { type CliIo, Output } from "../io.ts";
 import { type JournalReading, runOnJournal } from "../journal_command.ts";
 import { FILTER_OPTIONS, JSON_OPTION, NO_COLOR_OPTION } from "../options.ts";
 import { reportSkipped, requireRecords } from "../report.ts";
+import { stopSignal } from "../stop_signal.ts";
 
 /** Keeps the last `capacity` items in a fixed array. */
 class Ring<T> {
@@ -75,6 +76,8 @@ export const tail: Command = {
   },
 };
 
+type ReadJournal = typeof import("../../reader/read_journal.ts").readJournal;
+
 interface TailOptions extends JournalReading {
   lines: number;
   follow: boolean;
@@ -82,8 +85,22 @@ interface TailOptions extends JournalReading {
 
 async function tailJournal(args: TailOptions, io: CliIo): Promise<number> {
   const { readJournal } = await import("../../reader/read_journal.ts");
-  const color = args.color;
-  const p = paint(color);
+  // Following ends on SIGINT/SIGTERM like every command that runs until stopped: exit 0.
+  const stop = args.follow ? stopSignal(io) : { signal: io.signal, release: () => {} };
+  try {
+    return await showRecords(args, io, readJournal, stop.signal);
+  } finally {
+    stop.release();
+  }
+}
+
+async function showRecords(
+  args: TailOptions,
+  io: CliIo,
+  readJournal: ReadJournal,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const p = paint(args.color);
   const out = new Output(io);
   const show = (record: JournalRecord) =>
     out.line(args.json ? JSON.stringify(record) : formatRecord(record, p));
@@ -94,7 +111,7 @@ async function tailJournal(args: TailOptions, io: CliIo): Promise<number> {
     ...args.filter,
     fs: io.fs,
     follow: args.follow,
-    signal: io.signal,
+    signal,
     pollMs: io.pollMs,
     onIdle() {
       if (!live) {
