@@ -97,9 +97,18 @@ function createExclusive(fs: LockFs, path: string, text: string): boolean {
   }
   try {
     fs.writeSync(fd, text);
-  } finally {
+  } catch (error) {
+    // A full disk: leave no empty lock file behind, and say which file could not be written.
     fs.closeSync(fd);
+    fs.unlinkSync(path);
+    const failure = new Error(
+      `cannot write the collector's lock ${path}: ${(error as Error).message}`,
+      { cause: error },
+    ) as Error & { code: string };
+    failure.code = errorCode(error);
+    throw failure;
   }
+  fs.closeSync(fd);
   return true;
 }
 

@@ -236,7 +236,12 @@ export class TraceStore {
       this.db.exec("COMMIT");
       return result;
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {
+        // SQLite ended the transaction itself (a full disk, an I/O error): what went wrong
+        // is `error`, not "cannot rollback - no transaction is active".
+      }
       this.planner.clear();
       this.writer.forget();
       throw error;
