@@ -20,7 +20,7 @@ import {
   queryTurnUsage,
   queryUsage,
 } from "../collector.ts";
-import { startChat, startToolCall } from "../genai.ts";
+import { readUsage, startChat, startToolCall, TurnUsageTally } from "../genai.ts";
 
 const T0 = 1_700_000_000_000;
 type Scope = { extensionId: string; conversationId?: string; turnId?: string };
@@ -221,6 +221,39 @@ test("spans written with the genai helpers come out of queryUsage with their usa
   const [row] = queryUsage(store, { by: "turn", prices: PRICES });
   assert.deepEqual([row.key, row.spans, row.inputTokens, row.outputTokens], ["t", 2, 2700, 100]);
   near(row.costUsd, (2700 * 3 + 100 * 15) / 1e6);
+  store.close();
+});
+
+test("cached input tokens are part of input_tokens and are never added to it a second time", async () => {
+  // OpenTelemetry: gen_ai.usage.input_tokens counts every input token, the cached ones
+  // included; cache_read and cache_creation only say how many of them were which.
+  const CACHE_READ = "gen_ai.usage.cache_read.input_tokens";
+  const CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens";
+  const scope = { extensionId: "host", conversationId: "c", turnId: "t" };
+  const usage = { [IN]: 1000, [CACHE_READ]: 800, [CACHE_CREATION]: 150, [OUT]: 50 };
+  const records: LogRecord[] = [
+    open("cached", T0, scope, { [MODEL]: "claude" }),
+    close("cached", T0 + 1, scope, usage),
+  ];
+  const log = createLogger({ sink: { emit: (r) => void records.push(r) }, extensionId: "host" })
+    .child({ conversationId: "c", turnId: "t" });
+  startChat(log, { model: "claude" }).end({
+    inputTokens: 2000,
+    cacheReadInputTokens: 1500,
+    cacheCreationInputTokens: 100,
+    outputTokens: 10,
+  });
+  assert.equal(readUsage(usage).inputTokens, 1000, "readUsage");
+  const tally = new TurnUsageTally();
+  for (const record of records) tally.add(record);
+  assert.equal(tally.totals().get("t")?.inputTokens, 3000, "the CLI's tokens by turn");
+  const store = await collected(records);
+  for (const by of ["model", "turn", "conversation", "extension"] as const) {
+    const [row] = queryUsage(store, { by, prices: PRICES });
+    assert.equal(row.inputTokens, 3000, `usage by ${by}`);
+    near(row.costUsd, (3000 * 3 + 60 * 15) / 1e6);
+  }
+  assert.equal(queryTurnUsage(store, "t").inputTokens, 3000, "the turn's usage");
   store.close();
 });
 
