@@ -15,6 +15,7 @@ import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import {
   type FilePosition,
+  FINGERPRINT_BYTES,
   matchPosition,
   plainHead,
   readHead,
@@ -243,6 +244,11 @@ export async function* tailPass(
     if (position.complete) continue;
     const current = position;
     if (generation.gzip) {
+      // Its compressed first bytes, vouched for by its identity just after: comparing them
+      // tells whether it is still here at a fraction of the cost of decompressing its start.
+      const packed = readRange(fs, generation.path, 0, FINGERPRINT_BYTES).slice();
+      if (!(await stillHere())) return;
+      const unmoved = () => startsWith(readRange(fs, generation.path, 0, packed.length), packed);
       // Immutable once it exists: read it whole, from the position on.
       let skip = current.offset;
       let pieces: Uint8Array[] = [];
@@ -264,7 +270,7 @@ export async function* tailPass(
           const bytes = join(pieces, size);
           // Renamed while being read (a rotation shifted it): the rest of the pass's view
           // is stale too.
-          if (!(await stillHere())) return;
+          if (!unmoved()) return;
           let start = 0;
           while (bytes.length - start >= chunkSize) {
             let end = bytes.lastIndexOf(0x0a, start + chunkSize - 1);
@@ -283,7 +289,7 @@ export async function* tailPass(
         damaged = true;
       }
       // A file renamed away reads as cut off: that is no damage, and not the end of it.
-      if (!(await stillHere())) return;
+      if (!unmoved()) return;
       const carry = join(pieces, size);
       const parsed = parseLines(carry);
       current.offset += carry.length;
