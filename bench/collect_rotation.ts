@@ -32,7 +32,15 @@ function run(args: string[], onStart?: (stop: () => void) => void): Promise<stri
     child.stdout.on("data", (chunk) => void (out += chunk));
     child.stderr.on("data", (chunk) => void (err += chunk));
     child.on("error", reject);
-    child.on("close", (code) => code === 0 ? resolve(out) : reject(new Error(`${code}: ${err}`)));
+    // Deno's child_process reports a child stopped by the SIGINT it was sent as ended by
+    // that signal, even when the child handled it and exited 0.
+    child.on(
+      "close",
+      (code, signal) =>
+        code === 0 || signal === "SIGINT"
+          ? resolve(out)
+          : reject(new Error(`${args[0]} exited ${code ?? signal}: ${err}`)),
+    );
     onStart?.(() => child.kill("SIGINT"));
   });
 }
