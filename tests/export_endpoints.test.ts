@@ -142,3 +142,24 @@ test("a state file of the old shape keeps its position for the endpoint that fir
     await b.close();
   }
 });
+
+test("an export run a week after the last sends only what is new", async () => {
+  using tmp = tempDir();
+  const path = journalIn(tmp.dir);
+  const state = `${path}.otlp-position.json`;
+  const a = await receiver();
+  try {
+    assert.equal((await run(["--once", "--otlp", a.url, path])).code, 0);
+    assert.equal(a.records.length, 3);
+    // A week passes: the saved positions were last seen long ago.
+    const weekAgo = Date.now() - 7 * 24 * 60 * 60 * 1000;
+    const saved = readFileSync(state, "utf8").replace(/"seenMs":\d+/g, `"seenMs":${weekAgo}`);
+    writeFileSync(state, saved);
+    const again = await run(["--once", "--otlp", a.url, path]);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(a.records.length, 3, "nothing sent twice");
+    assert.match(again.err, /already exported to/);
+  } finally {
+    await a.close();
+  }
+});

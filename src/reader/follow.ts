@@ -22,9 +22,6 @@ import {
   startsWith,
 } from "./file_identity.ts";
 
-/** Forget the position of a file that has not been seen for this long (one day). */
-const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
-
 /**
  * One step of a tail: the records read from one stretch of one file and every position
  * as it stands after them. Commit both at once, then ask for the next batch.
@@ -56,7 +53,7 @@ export interface TailOptions {
   fs: FsOps;
   /** Bytes per read. */
   chunkSize: number;
-  /** Wall clock, for forgetting files. */
+  /** Wall clock: when a file was last seen (kept with its position). */
   now: () => number;
   /**
    * A file not among `positions` may be one read under another name (its journal was
@@ -168,6 +165,23 @@ async function journalFiles(path: string, fs: FsOps): Promise<JournalFile[] | un
   return undefined;
 }
 
+/** Forget a position whose file has been missing from the journal for this long (one day). */
+const FORGET_MISSING_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Drops the positions of files that left the journal (retention removed them). A position
+ * is a promise that its bytes were read: it is kept for as long as its file is there, however
+ * long the reader was away. A file can be briefly out of a view (a gzip generation still being
+ * written has no head yet), so only a position missing for a day is forgotten.
+ */
+function forgetGone(positions: FilePosition[], files: readonly JournalFile[], now: number): void {
+  for (let i = positions.length - 1; i >= 0; i--) {
+    const position = positions[i];
+    if (files.some((file) => startsWith(file.head, position.head))) position.seenMs = now;
+    else if (now - position.seenMs > FORGET_MISSING_AFTER_MS) positions.splice(i, 1);
+  }
+}
+
 let keys = 0;
 function newKey(now: number): string {
   keys++;
@@ -206,15 +220,10 @@ export async function* tailPass(
   const { fs, chunkSize } = options;
   const now = options.now();
   const snapshot = () => positions.map((position) => ({ ...position }));
-  const forget = () => {
-    for (let i = positions.length - 1; i >= 0; i--) {
-      if (now - positions[i].seenMs > FORGET_AFTER_MS) positions.splice(i, 1);
-    }
-  };
-  forget();
   const files = await journalFiles(path, fs);
   // No view without a rotation in the middle: look again at the next pass.
   if (files === undefined) return;
+  forgetGone(positions, files, now);
   for (const { generation, head } of files) {
     // Is `generation.path` still this file? Asked after reading it: files leave a path for
     // good (rotation renames them upwards), so a yes vouches for every read before it.
