@@ -30,4 +30,4 @@ export {
   type JournalLogTapeSink,
   type JournalLogTapeSinkOptions,
   type LogTapeRecord,
-} from "./src/logtape.ts";
+} from "./src/logtape/logtape_sink.ts";

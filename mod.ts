@@ -58,7 +58,7 @@ export {
   type Span,
   type SpanOptions,
   type SpanStatus,
-} from "./src/logger.ts";
+} from "./src/logger/logger.ts";
 export {
   isLogRecord,
   JournalNotFoundError,

@@ -40,4 +40,4 @@ export {
   type TraceInput,
   type TraceSpan,
   type TurnLogs,
-} from "./src/traces.ts";
+} from "./src/traces/traces.ts";

@@ -10,7 +10,7 @@
  * context" run before anything creates the AsyncLocalStorage (it is created lazily, on
  * the first `withSpan` or `span.run`).
  */
-import { createLogger } from "../src/logger.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import type { LogRecord } from "../src/records.ts";
 
 let emitted = 0;

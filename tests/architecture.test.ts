@@ -26,10 +26,9 @@ const LAYERS: Record<string, number> = {
   "src/sink/": 3,
   "src/reader/": 3,
   // 4. What a host writes with: the logger and its context, bridges, trace trees.
-  "src/logger.ts": 4,
-  "src/span_context.ts": 4,
-  "src/logtape.ts": 4,
-  "src/traces.ts": 4,
+  "src/logger/": 4,
+  "src/logtape/": 4,
+  "src/traces/": 4,
   "src/otel/": 4,
   "src/pino/": 4,
   // 5. Out of process: the SQLite store, OTLP in and out, the viewer, GenAI usage.

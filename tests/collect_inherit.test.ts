@@ -13,7 +13,7 @@ import { collectJournal } from "../src/collector/collect.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
 import { queryTurn } from "../src/collector/query.ts";
 import { queryUsage } from "../src/collector/usage.ts";
-import type { TraceSpan } from "../src/traces.ts";
+import type { TraceSpan } from "../src/traces/traces.ts";
 
 function tempDir(): { dir: string; [Symbol.dispose](): void } {
   const dir = mkdtempSync(join(tmpdir(), "collect-inherit-"));

@@ -9,7 +9,7 @@ import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { readJournal } from "../src/reader/read_journal.ts";
 import type { JournalRecord } from "../src/reader/journal_record.ts";
-import { reconstructTraces, type TraceSpan } from "../src/traces.ts";
+import { reconstructTraces, type TraceSpan } from "../src/traces/traces.ts";
 
 const WRITER = fileURLToPath(new URL("./fixtures/crash_writer.ts", import.meta.url));
 

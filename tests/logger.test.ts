@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger, type Logger, type LoggerOptions } from "../src/logger.ts";
+import { createLogger, type Logger, type LoggerOptions } from "../src/logger/logger.ts";
 import type { LogRecord, LogSink } from "../src/records.ts";
 
 function memory(): { sink: LogSink; records: LogRecord[] } {

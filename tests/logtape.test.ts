@@ -2,8 +2,8 @@ import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { configure, getLogger, reset, withContext } from "@logtape/logtape";
-import { getJournalSink } from "../src/logtape.ts";
-import { createLogger } from "../src/logger.ts";
+import { getJournalSink } from "../src/logtape/logtape_sink.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import { createFakeFs, type FakeFs } from "../src/testing/fake_fs.ts";
 
 function lines(fs: FakeFs, path = "app.jsonl"): Record<string, unknown>[] {

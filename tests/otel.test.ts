@@ -15,11 +15,11 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { createJournalSpanProcessor, type JournalSpanProcessorOptions } from "../otel.ts";
 import { createJournalSink } from "../src/sink/journal_sink.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import type { LogEntry, LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
 import { readJournal } from "../src/reader/read_journal.ts";
 import type { JournalRecord } from "../src/reader/journal_record.ts";
-import { reconstructTraces, type TraceSpan } from "../src/traces.ts";
+import { reconstructTraces, type TraceSpan } from "../src/traces/traces.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
 import { queryOpenSpans } from "../src/collector/query.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createPinoDestination } from "../pino.ts";
 import { createJournalSink } from "../src/sink/journal_sink.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import type { LogEntry, LogRecord } from "../src/records.ts";
 import { readJournal } from "../src/reader/read_journal.ts";
 import { createFakeFs } from "../src/testing/fake_fs.ts";

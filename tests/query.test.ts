@@ -20,7 +20,7 @@ import {
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
 import { main as cli } from "../cli.ts";
 const queryCommand = (args: string[], io: Parameters<typeof cli>[1]) => cli(["query", ...args], io);
-import type { TraceSpan } from "../src/traces.ts";
+import type { TraceSpan } from "../src/traces/traces.ts";
 
 const T0 = 1_700_000_000_000;
 

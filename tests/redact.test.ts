@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { compileRedaction, REDACTED, redactValue } from "../src/redact.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import type { LogRecord } from "../src/records.ts";
 import { serialize } from "../src/serialize.ts";
 

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger, type Logger } from "../src/logger.ts";
+import { createLogger, type Logger } from "../src/logger/logger.ts";
 import type { LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
 import { newSpanId } from "../src/span_id.ts";
 import { turnTraceId } from "../src/trace_id.ts";

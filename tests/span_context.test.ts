@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger } from "../src/logger.ts";
+import { createLogger } from "../src/logger/logger.ts";
 import type { LogEntry, LogRecord, LogSink, SpanOpen } from "../src/records.ts";
 
 function memory(): { sink: LogSink; records: LogRecord[] } {

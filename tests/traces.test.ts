@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { reconstructTraces, type TraceSpan } from "../src/traces.ts";
+import { reconstructTraces, type TraceSpan } from "../src/traces/traces.ts";
 
 const base = { extensionId: "host" };
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { reconstructTraces, type TraceForest, type TraceSpan } from "../traces.ts";
+import { reconstructTraces, type TraceForest, type TraceSpan } from "../traces/traces.ts";
 import { SLOWEST_KEPT } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import {

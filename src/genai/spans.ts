@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Attributes, Logger, Span } from "../logger.ts";
+import type { Attributes, Logger, Span } from "../logger/logger.ts";
 import { GEN_AI, GEN_AI_OPERATION, type GenAiOperation } from "./attributes.ts";
 
 /**

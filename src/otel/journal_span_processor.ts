@@ -6,7 +6,7 @@
  * @module
  */
 
-import { activeSpanFor } from "../logger.ts";
+import { activeSpanFor } from "../logger/logger.ts";
 import type { LogRecord, LogSink } from "../records.ts";
 import { firstFailureWarning } from "../sink/error_reporter.ts";
 import type { OtelContext, OtelSpan } from "./otel_span.ts";

@@ -9,7 +9,7 @@
 import { createJournalSink, type JournalSink } from "../sink/journal_sink.ts";
 import type { JournalSinkOptions } from "../sink/options.ts";
 import { firstFailureWarning } from "../sink/error_reporter.ts";
-import { activeSpanFor } from "../logger.ts";
+import { activeSpanFor } from "../logger/logger.ts";
 import type { LogSink } from "../records.ts";
 import { DEFAULT_PINO_CONFIG, type PinoConfig, pinoLineToEntry } from "./pino_line.ts";
 

@@ -10,7 +10,7 @@
 
 import type { FsOps } from "../fs_ops.ts";
 import { readJournal } from "../reader/read_journal.ts";
-import { reconstructTraces } from "../traces.ts";
+import { reconstructTraces } from "../traces/traces.ts";
 import type { ViewerSource } from "./viewer_source.ts";
 import { IdFilter } from "./id_filter.ts";
 import { scopeInheritance } from "./scope_inheritance.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { reconstructTraces } from "../traces.ts";
+import { reconstructTraces } from "../traces/traces.ts";
 import type { SqlStatement, SqlValue } from "../collector/sqlite.ts";
 import {
   logRowRecord,

@@ -6,7 +6,7 @@
  */
 
 import type { LogEntry } from "../records.ts";
-import type { TraceForest, TraceSpan } from "../traces.ts";
+import type { TraceForest, TraceSpan } from "../traces/traces.ts";
 
 /** The GenAI usage attributes the list totals (OpenTelemetry semantic conventions). */
 export const INPUT_TOKENS = "gen_ai.usage.input_tokens";

@@ -6,7 +6,7 @@
  */
 
 import type { TraceStore } from "../../collector/trace_store.ts";
-import type { TraceForest, TraceSpan } from "../../traces.ts";
+import type { TraceForest, TraceSpan } from "../../traces/traces.ts";
 import { type Command, UsageError } from "../command.ts";
 import { CommandFailure } from "../failure.ts";
 import { formatDuration } from "../format.ts";

@@ -5,7 +5,7 @@
  */
 
 import type { LogEntry } from "../../records.ts";
-import type { TraceSpan } from "../../traces.ts";
+import type { TraceSpan } from "../../traces/traces.ts";
 import type { Command } from "../command.ts";
 import { formatDuration, formatTime, type Paint, paint } from "../format.ts";
 import { type CliIo, Output } from "../io.ts";
@@ -76,7 +76,7 @@ interface SpansOptions extends JournalReading {
 async function showSpans(args: SpansOptions, io: CliIo): Promise<number> {
   const [{ readJournal }, { reconstructTraces }, { TurnUsageTally }] = await Promise.all([
     import("../../reader/read_journal.ts"),
-    import("../../traces.ts"),
+    import("../../traces/traces.ts"),
     import("../../genai/usage.ts"),
   ]);
   const color = args.color;

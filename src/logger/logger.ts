@@ -5,15 +5,15 @@
  * @module
  */
 
-import { type Clock, systemClock } from "./clock.ts";
-import { levelOfRank, levelRank, requireLevel } from "./levels.ts";
-import { isLink } from "./record_check.ts";
-import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "./records.ts";
-import { compileRedaction, type Redactor, redactValue } from "./redact.ts";
-import { firstFailureWarning } from "./sink/error_reporter.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { levelOfRank, levelRank, requireLevel } from "../levels.ts";
+import { isLink } from "../record_check.ts";
+import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "../records.ts";
+import { compileRedaction, type Redactor, redactValue } from "../redact.ts";
+import { firstFailureWarning } from "../sink/error_reporter.ts";
 import { activeContext, runInContext } from "./span_context.ts";
-import { newSpanId } from "./span_id.ts";
-import { newTraceId, turnTraceId } from "./trace_id.ts";
+import { newSpanId } from "../span_id.ts";
+import { newTraceId, turnTraceId } from "../trace_id.ts";
 
 /**
  * Structured key/values attached to a record.

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { createJournalSink, type JournalSink } from "./sink/journal_sink.ts";
-import type { JournalSinkOptions } from "./sink/options.ts";
-import { activeSpanFor } from "./logger.ts";
-import type { Level, LogEntry } from "./records.ts";
-import { compileRedaction, redactValue } from "./redact.ts";
+import { createJournalSink, type JournalSink } from "../sink/journal_sink.ts";
+import type { JournalSinkOptions } from "../sink/options.ts";
+import { activeSpanFor } from "../logger/logger.ts";
+import type { Level, LogEntry } from "../records.ts";
+import { compileRedaction, redactValue } from "../redact.ts";
 
 /**
  * The parts of a LogTape `LogRecord` the bridge reads; a LogTape record is assignable to it,

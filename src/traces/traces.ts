@@ -4,8 +4,8 @@
  * @module
  */
 
-import { isLink } from "./record_check.ts";
-import type { Link, LogEntry, SpanClose, SpanOpen } from "./records.ts";
+import { isLink } from "../record_check.ts";
+import type { Link, LogEntry, SpanClose, SpanOpen } from "../records.ts";
 
 /**
  * Something odd about a span, kept visible rather than hidden:
