@@ -30,7 +30,23 @@ export interface SpanUsage {
   costUsd: number | null;
 }
 
-function count(value: unknown): number | null {
+/**
+ * The one rule for a token count or a cost: a non-negative finite number counts as itself;
+ * anything else (a numeric string, a negative, NaN, Infinity, absent) counts as not given.
+ * The collector, the CLI and the viewer all count through it.
+ *
+ * @param value An attribute's value.
+ * @returns The number, or `null` when it does not count.
+ *
+ * @example
+ * ```ts
+ * import { usageCount } from "./usage.ts";
+ * if (usageCount(12) !== 12 || usageCount("12") !== null || usageCount(-1) !== null) {
+ *   throw new Error("only non-negative finite numbers count");
+ * }
+ * ```
+ */
+export function usageCount(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
@@ -65,9 +81,9 @@ export function readUsage(attributes: unknown): SpanUsage {
       : typeof request === "string" && request !== ""
       ? request
       : null,
-    inputTokens: count(a[GEN_AI.USAGE_INPUT_TOKENS]),
-    outputTokens: count(a[GEN_AI.USAGE_OUTPUT_TOKENS]),
-    costUsd: count(a[GEN_AI.USAGE_COST]),
+    inputTokens: usageCount(a[GEN_AI.USAGE_INPUT_TOKENS]),
+    outputTokens: usageCount(a[GEN_AI.USAGE_OUTPUT_TOKENS]),
+    costUsd: usageCount(a[GEN_AI.USAGE_COST]),
   };
 }
 

@@ -3,8 +3,9 @@
  * read-only (`openTraceStore(path, { readOnly: true })`), asked with SQL that
  * touches one page of turns at a time, so a store of a million records lists at once.
  *
- * Token totals are read from the stored `attributes` JSON, so the list does not depend on
- * token columns the schema may gain.
+ * Token totals sum the spans' `input_tokens` and `output_tokens` columns, which the collector
+ * fills with `readUsage` (the one token rule), with `total()`: SQLite's `sum()` stops with
+ * "integer overflow" past 2^63, where JavaScript's sum goes on.
  *
  * @module
  */
@@ -22,8 +23,6 @@ import { openTraceStore } from "../collector/trace_store.ts";
 import type { ViewerSource } from "./viewer_source.ts";
 import {
   flattenForest,
-  INPUT_TOKENS,
-  OUTPUT_TOKENS,
   type TraceView,
   type TurnPage,
   type TurnQuery,
@@ -45,7 +44,7 @@ const LOG_COLUMNS =
 // only (the store keeps no index on the turn id text: it cost the collector more). The SQL is
 // built here, apart from the source, so a test can ask SQLite how it would run it.
 const KEYS_OF = "SELECT turn_key FROM turns WHERE turn_id IN (SELECT value FROM json_each(?))";
-const tokens = (name: string) => `coalesce(json_extract(s.attributes, '$."${name}"'), 0)`;
+const tokens = (column: "input_tokens" | "output_tokens") => `total(s.${column})`;
 
 /**
  * The list's details of the turns whose ids are given as a JSON array.
@@ -56,7 +55,7 @@ export function turnDetailSql(): string {
   return `SELECT s.turn_id AS turn_id, min(s.start_ms) AS start,
        max(coalesce(s.end_ms, s.start_ms)) AS end,
        count(*) AS spans, sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
-       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
+       ${tokens("input_tokens")} AS input, ${tokens("output_tokens")} AS output,
        max(s.conversation_id) AS conversation_id,
        json_group_array(DISTINCT s.extension_id) AS extensions,
        (SELECT name FROM spans f
@@ -168,7 +167,7 @@ export function tracePageSql(query: TurnQuery): string {
  */
 export const TRACE_DETAIL_SQL: string = `SELECT count(*) AS spans,
        sum(s.status = 'error') AS errors, sum(s.status = 'open') AS open,
-       sum(${tokens(INPUT_TOKENS)}) AS input, sum(${tokens(OUTPUT_TOKENS)}) AS output,
+       ${tokens("input_tokens")} AS input, ${tokens("output_tokens")} AS output,
        max(coalesce(s.end_ms, s.start_ms)) AS end,
        json_group_array(DISTINCT s.extension_id) AS extensions
      FROM spans s INDEXED BY spans_unscoped

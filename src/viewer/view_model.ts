@@ -7,6 +7,7 @@
 
 import type { LogEntry } from "../records.ts";
 import type { TraceForest, TraceSpan } from "../traces/traces.ts";
+import { readUsage, usageCount } from "../genai/usage.ts";
 
 /** The GenAI usage attributes the list totals (OpenTelemetry semantic conventions). */
 export const INPUT_TOKENS = "gen_ai.usage.input_tokens";
@@ -43,9 +44,9 @@ export interface TurnSummary {
   errors: number;
   /** Spans without a close. */
   open: number;
-  /** Sum of `gen_ai.usage.input_tokens` over its spans. */
+  /** Sum of `gen_ai.usage.input_tokens` over its spans, counted by {@linkcode tokenCount}. */
   inputTokens: number;
-  /** Sum of `gen_ai.usage.output_tokens` over its spans. */
+  /** Sum of `gen_ai.usage.output_tokens` over its spans, counted by {@linkcode tokenCount}. */
   outputTokens: number;
 }
 
@@ -119,6 +120,10 @@ export interface TraceView {
   spans: WaterfallSpan[];
   /** Log entries of the turn whose span was not read. */
   orphanLogs: LogEntry[];
+  /** Sum of `gen_ai.usage.input_tokens` over every span (the page shows it, it sums nothing). */
+  inputTokens: number;
+  /** Sum of `gen_ai.usage.output_tokens` over every span. */
+  outputTokens: number;
 }
 
 /**
@@ -146,6 +151,8 @@ export function viewPage(view: TraceView, offset: number): TraceViewPage {
   const page: TraceViewPage = {
     spans,
     orphanLogs: offset === 0 ? view.orphanLogs : [],
+    inputTokens: view.inputTokens,
+    outputTokens: view.outputTokens,
     total: view.spans.length,
     offset,
   };
@@ -158,10 +165,12 @@ export function summaryId(turn: TurnSummary): string {
   return turn.turnId ?? turn.traceId ?? "";
 }
 
-/** A finite number from an attribute value, else 0. */
+/**
+ * What a token attribute's value adds to a total: the one rule of `genai/usage.ts`
+ * (`usageCount`), with 0 for a value that does not count.
+ */
 export function tokenCount(value: unknown): number {
-  const n = typeof value === "string" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : 0;
+  return usageCount(value) ?? 0;
 }
 
 /** The status a turn shows for its counts of open and failed spans. */
@@ -175,6 +184,8 @@ export function turnStatus(open: number, errors: number): TurnStatus {
  */
 export function flattenForest(forest: TraceForest): TraceView {
   const spans: WaterfallSpan[] = [];
+  let inputTokens = 0;
+  let outputTokens = 0;
   const stack: { span: TraceSpan; depth: number; parent: number }[] = [];
   for (let i = forest.roots.length - 1; i >= 0; i--) {
     stack.push({ span: forest.roots[i], depth: 0, parent: -1 });
@@ -202,11 +213,14 @@ export function flattenForest(forest: TraceForest): TraceView {
     if (span.durationMs !== undefined) row.durationMs = span.durationMs;
     if (span.body !== undefined) row.body = span.body;
     spans.push(row);
+    const usage = readUsage(span.attributes);
+    inputTokens += usage.inputTokens ?? 0;
+    outputTokens += usage.outputTokens ?? 0;
     for (let i = span.children.length - 1; i >= 0; i--) {
       stack.push({ span: span.children[i], depth: depth + 1, parent: index });
     }
   }
-  return { spans, orphanLogs: forest.orphanLogs };
+  return { spans, orphanLogs: forest.orphanLogs, inputTokens, outputTokens };
 }
 
 /** Whether a summary passes a query's filters (everything but the text, see below). */

@@ -572,13 +572,11 @@ export const VIEWER_JS: string = String.raw`"use strict";
     function summary() {
       let errors = 0;
       let open = 0;
-      let input = 0;
-      let output = 0;
+      const input = data.inputTokens; // totals from the server: the page counts no tokens
+      const output = data.outputTokens;
       data.spans.forEach(function (span) {
         if (span.status === "error") errors++;
         if (span.status === "open") open++;
-        input += Number(span.attributes["gen_ai.usage.input_tokens"]) || 0;
-        output += Number(span.attributes["gen_ai.usage.output_tokens"]) || 0;
       });
       const r = spanRange || (spanRange = range());
       clear(stats);
