@@ -2,7 +2,7 @@
 // so the list shows traces (by trace id, with the root span's name) and opens them.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -12,6 +12,7 @@ import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { createJournalSpanProcessor } from "../otel.ts";
 import { createJournalSink } from "../mod.ts";
 import { collectJournal, serve, type ViewerServer } from "../collector.ts";
+import { openJournalSource } from "../src/viewer/journal_source.ts";
 
 const contextManager = new AsyncLocalStorageContextManager().enable();
 context.setGlobalContextManager(contextManager);
@@ -218,4 +219,190 @@ test("over a store, the traces without a turn are found through the unscoped-spa
   } finally {
     store.close();
   }
+});
+
+// Over OTLP a child ends, and is sent, before its parent: the receiver writes the children of
+// a turn in requests before the one that brings the root and its `journal.turn_id`.
+const ADOPT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const T_ADOPT = 1_700_000_000_000;
+const fromOtlp = { extensionId: "otlp", traceId: ADOPT_TRACE };
+
+/** One span as the receiver writes it: open, its events as logs, close. */
+function spanRecords(
+  spanId: string,
+  parentSpanId: string | undefined,
+  name: string,
+  start: number,
+  end: number,
+  more: {
+    status?: "ok" | "error";
+    logs?: string[];
+    close?: Record<string, unknown>;
+    scope?: Record<string, string>;
+  } = {},
+): string {
+  const parent = parentSpanId === undefined ? {} : { parentSpanId };
+  const lines: object[] = [
+    { kind: "span-open", spanId, name, timestamp: start, ...fromOtlp, ...parent, ...more.scope },
+    ...(more.logs ?? []).map((msg) => ({
+      kind: "log",
+      level: "error",
+      msg,
+      timestamp: start + 1,
+      spanId,
+      ...fromOtlp,
+      ...more.scope,
+    })),
+    {
+      kind: "span-close",
+      spanId,
+      name,
+      timestamp: end,
+      durationMs: end - start,
+      status: more.status ?? "ok",
+      ...fromOtlp,
+      ...parent,
+      ...more.scope,
+      ...(more.close ? { attributes: more.close } : {}),
+    },
+  ];
+  return lines.map((line) => JSON.stringify(line) + "\n").join("");
+}
+
+/** The children, in the requests before the root's: the failed tool call first, then the chat. */
+const CHILDREN = spanRecords("tool", "chat", "execute_tool grep", T_ADOPT + 20, T_ADOPT + 30, {
+  status: "error",
+  logs: ["exit 2"],
+}) +
+  spanRecords("chat", "root", "chat gpt-x", T_ADOPT + 10, T_ADOPT + 40, {
+    close: { "gen_ai.usage.input_tokens": 120, "gen_ai.usage.output_tokens": 30 },
+  });
+const ROOT = spanRecords("root", undefined, "invoke_agent", T_ADOPT, T_ADOPT + 50, {
+  scope: { turnId: "turn-late", conversationId: "conv-late" },
+});
+
+type Source = ReturnType<typeof openJournalSource>;
+
+async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const listOf = (source: Source) =>
+  source.turns({ offset: 0, limit: 10 }).turns.map((e) => [
+    e.turnId ?? `trace ${e.traceId}`,
+    e.conversationId,
+    e.name,
+    e.status,
+    e.spans,
+    e.errors,
+    e.inputTokens,
+    e.outputTokens,
+  ]);
+
+const ADOPTED_LIST = [
+  ["turn-late", "conv-late", "invoke_agent", "error", 3, 1, 120, 30],
+];
+
+async function assertAdopted(source: Source): Promise<void> {
+  const settled = JSON.stringify(ADOPTED_LIST);
+  await until("the turn", () => JSON.stringify(listOf(source)) === settled || undefined)
+    .catch(() => {});
+  assert.deepEqual(listOf(source), ADOPTED_LIST, "the trace entry is gone, the turn has all");
+  const turn = await source.turn("turn-late");
+  assert.deepEqual(
+    turn?.spans.map((s) => [s.depth, s.name, s.status, s.turnId, s.conversationId, s.logs.length]),
+    [
+      [0, "invoke_agent", "ok", "turn-late", "conv-late", 0],
+      [1, "chat gpt-x", "ok", "turn-late", "conv-late", 0],
+      [2, "execute_tool grep", "error", "turn-late", "conv-late", 1],
+    ],
+  );
+  assert.equal(turn?.spans[2].logs[0].msg, "exit 2");
+  const trace = await source.trace(ADOPT_TRACE);
+  assert.equal(trace?.spans.length, 3, "the trace still opens by its id");
+}
+
+for (const maxRecords of [10_000, 0]) {
+  const where = maxRecords === 0 ? "read again from the journal" : "kept in memory";
+  test(`children written before their root join its turn when it arrives, while following and after a restart (records ${where})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "viewer-otel-"));
+    try {
+      const path = join(dir, "late-root.jsonl");
+      writeFileSync(path, CHILDREN);
+      const following = openJournalSource(path, { pollMs: 20, maxRecords });
+      try {
+        await following.started;
+        const before = await until("the trace", () => {
+          const list = listOf(following);
+          return list[0]?.[4] === 2 ? list : undefined;
+        });
+        assert.deepEqual(before, [
+          [`trace ${ADOPT_TRACE}`, undefined, "chat gpt-x", "error", 2, 1, 120, 30],
+        ]);
+        appendFileSync(path, ROOT);
+        await assertAdopted(following);
+      } finally {
+        await following.close();
+      }
+      const restarted = openJournalSource(path, { pollMs: 20, maxRecords });
+      try {
+        await restarted.started;
+        await assertAdopted(restarted);
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a span of the root's trace that does not descend from it stays listed under the trace", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "viewer-otel-"));
+  try {
+    const path = join(dir, "late-root.jsonl");
+    const other = spanRecords("other", "elsewhere", "http GET", T_ADOPT + 5, T_ADOPT + 6);
+    writeFileSync(path, other + CHILDREN + ROOT);
+    const source = openJournalSource(path, { pollMs: 20 });
+    try {
+      await source.started;
+      await until("both entries", () => listOf(source).length === 2 || undefined);
+      assert.deepEqual(listOf(source), [
+        [`trace ${ADOPT_TRACE}`, undefined, "http GET", "ok", 1, 0, 0, 0],
+        ...ADOPTED_LIST,
+      ]);
+      const turn = await source.turn("turn-late");
+      assert.deepEqual(turn?.spans.map((s) => s.spanId), ["root", "chat", "tool"]);
+    } finally {
+      await source.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("adopting settles a chain of any depth in one pass, and a cycle of parents adopts nothing", async () => {
+  const { adoptOrphans } = await import("../src/viewer/orphan_adoption.ts");
+  const span = { kind: "span-open", name: "n", timestamp: 1, extensionId: "x" };
+  const chain = Array.from({ length: 10_000 }, (_, i) => ({
+    ...span,
+    spanId: `s${i}`,
+    parentSpanId: `s${i + 1}`,
+  }));
+  const root = { ...span, spanId: "s10000", turnId: "t", conversationId: "c" };
+  const settled = adoptOrphans([...chain, root]);
+  assert.equal(settled.adopted, 10_000);
+  assert.ok(settled.records.every((r) => r.turnId === "t" && r.conversationId === "c"));
+  const cycle = adoptOrphans([
+    { ...span, spanId: "a", parentSpanId: "b" },
+    { ...span, spanId: "b", parentSpanId: "a" },
+    { ...span, spanId: "r", turnId: "t" },
+    { ...span, spanId: "other-conversation", parentSpanId: "r", conversationId: "c2" },
+  ]);
+  assert.equal(cycle.adopted, 0);
 });

@@ -14,6 +14,7 @@ import { reconstructTraces } from "../traces/traces.ts";
 import type { ViewerSource } from "./viewer_source.ts";
 import { IdFilter } from "./id_filter.ts";
 import { scopeInheritance } from "./scope_inheritance.ts";
+import { adoptOrphans } from "./orphan_adoption.ts";
 import { type ViewerRecord, viewerRecord } from "./viewer_record.ts";
 import {
   flattenForest,
@@ -53,11 +54,21 @@ interface TurnState {
   /** The turn's records, or undefined once evicted (then read from the journal). */
   records: Loose[] | undefined;
   traceIds: string[] | undefined;
+  /**
+   * For a trace without a turn: the span ids its records name (their own and their parents'),
+   * so a span with a turn that arrives later (over OTLP a parent comes after its children)
+   * knows cheaply that it adopts some of them. Once the records are evicted, only the ids
+   * they name that are not theirs (the spans they wait for), at most `MAX_WAITING`.
+   */
+  waiting: Set<string> | undefined;
   /** The source's version when a record of this turn last arrived. */
   changed: number;
 }
 
 const MAX_NAMES = 32;
+
+/** Span ids a trace whose records were evicted keeps waiting for. */
+const MAX_WAITING = 16;
 
 /** Spans whose turn and conversation are remembered for their children to inherit. */
 const MAX_SCOPES = 65_536;
@@ -75,6 +86,52 @@ const FOLLOW_CHUNK_BYTES = 64 * 1024;
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** The ids `records` name that are not theirs: the spans they wait for, at most `MAX_WAITING`. */
+function awaitedBy(records: readonly Loose[]): Set<string> {
+  const own = new Set<string>();
+  for (const record of records) {
+    if (record.kind !== "log" && typeof record.spanId === "string") own.add(record.spanId);
+  }
+  const awaited = new Set<string>();
+  for (const record of records) {
+    if (awaited.size >= MAX_WAITING) break;
+    const id = record.kind === "log" ? record.spanId : record.parentSpanId;
+    if (typeof id === "string" && !own.has(id)) awaited.add(id);
+  }
+  return awaited;
+}
+
+/** Folds the summary of `from` (a trace's line) into `into` (the turn that adopts it). */
+function mergeSummary(into: TurnState, from: TurnState): void {
+  const turn = into.summary;
+  const trace = from.summary;
+  turn.conversationId ??= trace.conversationId;
+  for (const extension of trace.extensions) {
+    if (!turn.extensions.includes(extension) && turn.extensions.length < 16) {
+      turn.extensions.push(extension);
+    }
+  }
+  for (const name of from.names) {
+    if (into.names.length < MAX_NAMES && !into.names.includes(name)) into.names.push(name);
+  }
+  if (trace.spans > 0 && (turn.spans === 0 || trace.start < turn.start)) {
+    turn.start = trace.start;
+    turn.name = trace.name;
+  }
+  if (trace.end > turn.end) turn.end = trace.end;
+  turn.spans += trace.spans;
+  turn.errors += trace.errors;
+  turn.inputTokens += trace.inputTokens;
+  turn.outputTokens += trace.outputTokens;
+  if (from.openSpans) {
+    into.openSpans ??= new Map();
+    for (const [spanId, tokens] of from.openSpans) into.openSpans.set(spanId, tokens);
+  }
+  turn.open = into.openSpans?.size ?? 0;
+  if (turn.open === 0) into.openSpans = undefined;
+  turn.status = turnStatus(turn.open, turn.errors);
 }
 
 /** Gives the event loop a turn, so catching up with a large journal does not stall requests. */
@@ -118,8 +175,19 @@ export function openJournalSource(
   /** Turns whose records are kept, least recently active first. */
   const cached = new Map<string, TurnState>();
 
+  /** Lines of `turns` that stand for a trace without a turn (only they can be adopted). */
+  let traceLines = 0;
+
   /** The most recently active turn: the last entry of `turns`. */
   let newest: string | undefined;
+
+  /** Drops a turn's records from memory (it is read from the journal from then on). */
+  const evict = (state: TurnState) => {
+    const records = state.records!;
+    kept -= records.length;
+    state.records = undefined;
+    if (state.waiting) state.waiting = awaitedBy(records);
+  };
 
   /** Moves a turn to the most recently active end and trims the index to its bounds. */
   const touch = (id: string, state: TurnState) => {
@@ -138,11 +206,11 @@ export function openJournalSource(
       while (turns.size > maxTurns) {
         const [oldest, dropped] = turns.entries().next().value!;
         turns.delete(oldest);
+        if (dropped.waiting) traceLines--;
         forgotten.add(oldest);
         if (forgotten.size > 4 * maxTurns) forgotten.delete(forgotten.values().next().value!);
         if (dropped.records) {
-          kept -= dropped.records.length;
-          dropped.records = undefined;
+          evict(dropped);
           cached.delete(oldest);
         }
       }
@@ -152,8 +220,7 @@ export function openJournalSource(
     while (kept > maxRecords && (cached.size > 1 || kept > 4 * maxRecords)) {
       const [oldest, dropped] = cached.entries().next().value!;
       cached.delete(oldest);
-      kept -= dropped.records!.length;
-      dropped.records = undefined;
+      evict(dropped);
     }
   };
 
@@ -190,8 +257,10 @@ export function openJournalSource(
         openSpans: undefined,
         records: forgotten.has(key) ? undefined : [],
         traceIds: undefined,
+        waiting: turnId === undefined ? new Set() : undefined,
         changed: 0,
       };
+      if (turnId === undefined) traceLines++;
       seen.add(key);
     }
     const turn = state.summary;
@@ -205,6 +274,17 @@ export function openJournalSource(
       }
     }
     const spanId = str(record.spanId);
+    if (state.waiting && spanId !== undefined) {
+      const parent = record.kind === "log" ? undefined : str(record.parentSpanId);
+      if (state.records) {
+        state.waiting.add(spanId);
+        if (parent !== undefined) state.waiting.add(parent);
+      } else if (state.waiting.size < MAX_WAITING) {
+        // Without the records, which spans are among them is unknown: their parents are
+        // what they may wait for.
+        state.waiting.add(parent ?? spanId);
+      }
+    }
     if ((record.kind === "span-open" || record.kind === "span-close") && spanId !== undefined) {
       const name = record.name as string;
       const extension = record.extensionId as string;
@@ -255,13 +335,60 @@ export function openJournalSource(
     state.changed = ++version;
   };
 
+  /**
+   * A span with a turn settles the records of its trace listed without one that are its own
+   * or its descendants' (written before it): they move to its turn, and the trace's line goes
+   * when nothing is left in it.
+   */
+  const adoptInto = (record: Loose) => {
+    const traceId = str(record.traceId);
+    const spanId = str(record.spanId);
+    if (record.kind === "log" || traceId === undefined || spanId === undefined) return;
+    const key = traceKey(traceId);
+    const orphans = turns.get(key);
+    if (!orphans?.waiting?.has(spanId)) return;
+    const turn = turns.get(turnKey(record.turnId as string));
+    if (!turn) return;
+    if (orphans.records) {
+      const adoption = adoptOrphans([record, ...orphans.records]);
+      if (adoption.adopted === 0) return;
+      drop(key, orphans);
+      // Indexed again in their order: the adopted ones under the turn (their scopes then
+      // known to their own later records), the rest under a fresh line of the trace.
+      for (let i = 1; i < adoption.records.length; i++) add(inheritScope(adoption.records[i]));
+    } else {
+      // Their records are no longer in memory: the whole line is taken to be the span's
+      // (the usual case), and the turn is read from the journal from then on.
+      drop(key, orphans);
+      mergeSummary(turn, orphans);
+      if (turn.records) {
+        cached.delete(turnKey(record.turnId as string));
+        evict(turn);
+      }
+      turn.changed = ++version;
+    }
+  };
+
+  /** Removes a line from the index. */
+  const drop = (key: string, state: TurnState) => {
+    turns.delete(key);
+    if (state.waiting) traceLines--;
+    if (newest === key) newest = undefined;
+    if (state.records) {
+      cached.delete(key);
+      kept -= state.records.length;
+    }
+  };
+
   /** Indexes one record read by the follower; a record it cannot use is skipped and counted. */
   const index = (value: unknown) => {
     try {
       const record = viewerRecord(value);
       if (record === null) skipped++;
       if (!record) return;
-      add(inheritScope(record));
+      const scoped = inheritScope(record);
+      add(scoped);
+      if (traceLines > 0 && scoped.turnId !== undefined) adoptInto(scoped);
     } catch {
       skipped++;
     }
@@ -309,6 +436,11 @@ export function openJournalSource(
     kept: Loose[] | undefined,
   ): Promise<Loose[]> => {
     if (kept) return kept.filter(test);
+    return await readRecords(test);
+  };
+
+  /** The records of the journal that pass `test`, after the steps the follower takes. */
+  const readRecords = async (test: (record: Loose) => boolean): Promise<Loose[]> => {
     const out: Loose[] = [];
     let count = 0;
     // The same steps as the follower's, so a turn reads the same from memory and from disk.
@@ -321,6 +453,27 @@ export function openJournalSource(
       if (test(record)) out.push(record);
     }
     return out;
+  };
+
+  /**
+   * A turn's records from the journal. Its children written before its root carry no turn:
+   * they are among the records without one of the turn's traces (`traceIds`, found by a
+   * first read when the index no longer knows them), and adopted as the follower adopts them.
+   */
+  const readTurn = async (id: string, traceIds: string[] | undefined): Promise<Loose[]> => {
+    if (traceIds === undefined) {
+      const own = await readRecords((record) => record.turnId === id);
+      const found = new Set<string>();
+      for (const record of own) if (typeof record.traceId === "string") found.add(record.traceId);
+      if (found.size === 0) return own;
+      traceIds = [...found];
+    }
+    const traces = new Set(traceIds);
+    const candidates = await readRecords((record) =>
+      record.turnId === id ||
+      (record.turnId === undefined && traces.has(record.traceId as string))
+    );
+    return adoptOrphans(candidates).records.filter((record) => record.turnId === id);
   };
 
   /** Whether the journal may hold `key`: false only once caught up and never seen. */
@@ -368,7 +521,9 @@ export function openJournalSource(
     async turn(id: string): Promise<TraceView | undefined> {
       const state = turns.get(turnKey(id));
       if (!state && !mayHold(turnKey(id))) return undefined;
-      const records = await recordsOf((record) => record.turnId === id, state?.records);
+      const records = state?.records
+        ? state.records.filter((record) => record.turnId === id)
+        : await readTurn(id, state?.traceIds);
       return records.length === 0 ? undefined : view(records);
     },
     async trace(id: string): Promise<TraceView | undefined> {
@@ -384,7 +539,7 @@ export function openJournalSource(
         (source ??= []).push(...state.records);
       }
       const records = await recordsOf((record) => record.traceId === id, source);
-      return records.length === 0 ? undefined : view(records);
+      return records.length === 0 ? undefined : view(adoptOrphans(records).records);
     },
     async close(): Promise<void> {
       controller.abort();
