@@ -42,6 +42,8 @@ export function textColumn(value: unknown): string | null {
  * In a plan, `turn_key` is the index of the row's scope in the plan's scopes (or null).
  */
 export const LOG_COLUMNS = 11;
+/** Where `span_id` is in a `logs` row. */
+export const LOG_SPAN = 6;
 /** Where `trace_id` is in a `logs` row. */
 export const LOG_TRACE = 7;
 /** Where `turn_key` is in a `logs` row. */

@@ -10,7 +10,7 @@ import type { SqliteDatabase } from "./sqlite.ts";
  * The version of {@linkcode TRACE_STORE_SCHEMA}, kept in `PRAGMA user_version` so a later
  * release can migrate a store written by this one.
  */
-export const TRACE_STORE_SCHEMA_VERSION = 4;
+export const TRACE_STORE_SCHEMA_VERSION = 5;
 
 /** How many of the longest spans the store keeps flagged `slowest` (and `--slowest N` reads fast). */
 export const SLOWEST_KEPT = 1000;
@@ -70,8 +70,9 @@ export function usageGroupSpans(scope: "turn" | "conversation", hasKey: boolean)
  * Indexes are the ones the CLI's queries need, each measured against its ingest cost
  * (bench/RESULTS.md): by `turn_key` (`--turn`, `--conversation`, and the spans of the few
  * `usage_by` groups a `--usage --since` cutoff straddles), open spans by span id (closes,
- * `--open`), failed spans (`--errors`), the slowest spans' durations (`--slowest`), and rows
- * without a scope by time (retention).
+ * `--open`), failed spans (`--errors`), the slowest spans' durations (`--slowest`), rows
+ * without a scope by time (retention), and rows without a scope by the span they wait on (a
+ * parent written after its children adopts them; version 5).
  *
  * @example The tables a store has
  * ```ts
@@ -142,6 +143,13 @@ CREATE INDEX IF NOT EXISTS spans_failed      ON spans (start_ms) WHERE status = 
 -- random page per span, which at a million records costs the collector more than the rows.
 CREATE INDEX IF NOT EXISTS spans_slowest     ON spans (duration_ms) WHERE slowest = 1;
 CREATE INDEX IF NOT EXISTS spans_unscoped    ON spans (start_ms) WHERE turn_key IS NULL;
+-- Spans and log entries without a scope by the span they wait on (their parent, their span):
+-- a parent that arrives after them (OTLP exports children first) adopts them through these.
+-- A record with its own turn never enters them.
+CREATE INDEX IF NOT EXISTS spans_unscoped_by_parent ON spans (parent_span_id)
+  WHERE turn_key IS NULL AND parent_span_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS logs_unscoped_by_span    ON logs (span_id)
+  WHERE turn_key IS NULL AND span_id IS NOT NULL;
 
 -- Usage totals per model and extension, kept at ingest so \`query --usage\` reads a few rows.
 CREATE TABLE IF NOT EXISTS usage_totals (
@@ -225,6 +233,8 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     // Version 3 indexed usage spans by start for `--usage --since`, which reads `usage_by`
     // since version 3: the index cost the collector about 0.3 µs a record for no query.
     if (version >= 1 && version <= 3) db.exec("DROP INDEX IF EXISTS spans_usage");
+    // Version 5 indexes rows without a scope by the span they wait on (created below). Rows
+    // an earlier version left without their parent's turn stay as they are.
     db.exec(TRACE_STORE_SCHEMA);
     db.exec(`PRAGMA user_version = ${TRACE_STORE_SCHEMA_VERSION}`);
     db.exec("COMMIT");

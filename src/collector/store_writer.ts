@@ -22,6 +22,7 @@ import {
   jsonColumn,
   LOG_COLUMNS,
   LOG_CONVERSATION,
+  LOG_SPAN,
   LOG_TRACE,
   LOG_TURN_KEY,
   type PlanValue,
@@ -31,7 +32,8 @@ import {
   SPAN_COLUMNS,
   textColumn,
 } from "./row_plan.ts";
-import { UsageDeltas } from "./usage_deltas.ts";
+import { hasUsage, UsageDeltas } from "./usage_deltas.ts";
+import { ScopeAdoption } from "./scope_adoption.ts";
 
 /**
  * What {@linkcode TraceStore.ingest} did with a batch.
@@ -185,6 +187,8 @@ export class StoreWriter {
   private turnKeys = new RecentMap<string, number>(OPEN_CACHE);
   /** First and last record time per turn key in this batch. */
   private turnTimes = new Map<number, { first: number; last: number }>();
+  /** Rows waiting for a parent's scope, adopted when it comes. */
+  private adoption: ScopeAdoption;
   /** The longest durations ingested, a min-heap of at most SLOWEST_KEPT; loaded lazily. */
   private longest: number[] | undefined;
   private findTurn: SqlStatement;
@@ -198,6 +202,7 @@ export class StoreWriter {
   /** @param db A connection to a trace store (the schema in place). */
   constructor(db: SqliteDatabase) {
     this.db = db;
+    this.adoption = new ScopeAdoption(db);
     this.insertLogs = new RowInserter(
       db,
       `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id, turn_id,
@@ -267,6 +272,7 @@ export class StoreWriter {
   refresh(): void {
     this.turnKeys.clear();
     this.longest = undefined;
+    this.adoption.forget();
   }
 
   /** Forgets everything cached (after a rolled-back batch, the database no longer has it). */
@@ -278,6 +284,7 @@ export class StoreWriter {
     this.turnKeys.clear();
     this.turnTimes.clear();
     this.longest = undefined;
+    this.adoption.forget();
   }
 
   /**
@@ -368,13 +375,18 @@ export class StoreWriter {
         : Number(row.turn_key);
       this.turnKeys.set(scope, key);
     }
+    this.widenTurn(key, first, last);
+    return key;
+  }
+
+  /** Widens the batch's first and last time of turn `key`. */
+  private widenTurn(key: number, first: number, last: number): void {
     const times = this.turnTimes.get(key);
     if (times === undefined) this.turnTimes.set(key, { first, last });
     else {
       if (last > times.last) times.last = last;
       if (first < times.first) times.first = first;
     }
-    return key;
   }
 
   /** Writes the batch's turn times and the usage this store summed: a statement per key. */
@@ -417,6 +429,8 @@ export class StoreWriter {
     const traceId = this.settleTrace(v[at + 12], v[at + 13]);
     this.usage.count(usage, extensionId, 1, turn, conversation, start);
     const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
+    const turnKey = this.turnKey(conversation, turn, time);
+    if (turnKey === null && v[at + 8] !== null) this.adoption.spanWaits();
     into.push(
       v[at],
       v[at + 8],
@@ -437,7 +451,7 @@ export class StoreWriter {
       usage.inputTokens,
       usage.outputTokens,
       usage.costUsd,
-      this.turnKey(conversation, turn, time),
+      turnKey,
       this.slowest(duration),
       null,
     );
@@ -547,17 +561,23 @@ export class StoreWriter {
       const [conversation, turn, first, last] = scopes.slice(at, at + SCOPE_FIELDS);
       keys.push(this.scopeKey(str(conversation), str(turn), first as number, last as number));
     }
-    // A row of a scope takes its conversation, turn and (when it left it null) trace id.
+    // A row of a scope takes its conversation, turn and (when it left it null) trace id; a
+    // row without one that names a span (`link`: its parent, its span) may wait for its scope.
+    let waits = false;
     const fill = (
       rows: PlanValue[],
       width: number,
       key: number,
       conversation: number,
       trace: number,
+      link: number,
     ) => {
       for (let at = 0; at < rows.length; at += width) {
         const scope = rows[at + key] as number | null;
-        if (scope === null) continue;
+        if (scope === null) {
+          if (rows[at + link] !== null) waits = true;
+          continue;
+        }
         const from = scope * SCOPE_FIELDS;
         rows[at + key] = keys[scope];
         rows[at + conversation] = scopes[from];
@@ -565,8 +585,12 @@ export class StoreWriter {
         rows[at + trace] ??= scopes[from + 4];
       }
     };
-    fill(logs, LOG_COLUMNS, LOG_TURN_KEY, LOG_CONVERSATION, LOG_TRACE);
-    fill(spans, SPAN_COLUMNS, SPAN.TURN_KEY, SPAN.CONVERSATION, SPAN.TRACE);
+    fill(logs, LOG_COLUMNS, LOG_TURN_KEY, LOG_CONVERSATION, LOG_TRACE, LOG_SPAN);
+    if (waits) this.adoption.logWaits();
+    waits = false;
+    fill(spans, SPAN_COLUMNS, SPAN.TURN_KEY, SPAN.CONVERSATION, SPAN.TRACE, SPAN.PARENT);
+    if (waits) this.adoption.spanWaits();
+    this.seeds.length = 0;
     /** Rows of closes without an open: after the batch's other spans. */
     const closed: PlanValue[] = [];
     let at = 0;
@@ -622,11 +646,14 @@ export class StoreWriter {
       at += EVENT_FIELDS[kind];
     }
     this.insertLogs.insert(logs, 0, logs.length);
+    // Spans with a scope may adopt rows stored before them (one check a batch when none wait).
+    const adopting = this.adoption.pending();
     // Ids; usage, as each span stands at the batch's end (a close in a later batch moves it);
     // spans still open are remembered for their close (the last open of an id wins).
     let id = Number(this.maxSpanId.get()?.id ?? 0);
     for (let row = 0; row < spans.length; row += SPAN_COLUMNS) {
       spans[row + SPAN.ID] = ++id;
+      if (adopting && spans[row + SPAN.TURN_KEY] !== null) this.seed(spans, row);
       const input = num(spans[row + SPAN.INPUT]);
       const output = num(spans[row + SPAN.OUTPUT]);
       const cost = num(spans[row + SPAN.COST]);
@@ -649,11 +676,73 @@ export class StoreWriter {
       this.opens.delete(spanId);
       if (spans[row + SPAN.STATUS] === "open") this.opens.set(spanId, this.openOfRow(spans, row));
     }
-    for (let row = 0; row < closed.length; row += SPAN_COLUMNS) closed[row + SPAN.ID] = ++id;
+    for (let row = 0; row < closed.length; row += SPAN_COLUMNS) {
+      closed[row + SPAN.ID] = ++id;
+      if (adopting && closed[row + SPAN.TURN_KEY] !== null) this.seed(closed, row);
+    }
     this.insertSpans.insert(spans, 0, spans.length);
     this.insertSpans.insert(closed, 0, closed.length);
+    if (this.seeds.length > 0) this.adopt();
     this.flushBatch();
     return counts;
+  }
+
+  /** Spans of the batch with a scope, which adopt the rows stored without one below them. */
+  private seeds: {
+    spanId: string;
+    conversation: string | null;
+    turn: string | null;
+    key: number;
+  }[] = [];
+
+  /** Adds the span row at `at` of `rows` (with a scope) to the batch's seeds. */
+  private seed(rows: PlanValue[], at: number): void {
+    this.seeds.push({
+      spanId: rows[at + SPAN.SPAN_ID] as string,
+      conversation: str(rows[at + SPAN.CONVERSATION]),
+      turn: str(rows[at + SPAN.TURN]),
+      key: rows[at + SPAN.TURN_KEY] as number,
+    });
+  }
+
+  /**
+   * Moves the rows stored without a scope below the batch's seeds under their seed's
+   * scope: spans (their usage from the group without a turn to the seed's turn and
+   * conversation; the totals stay) and their log entries, and the seeds' own log entries.
+   */
+  private adopt(): void {
+    const seeds = this.seeds;
+    const owners = seeds.slice();
+    const groups = new Map<number, { spans: number[]; logs: number[] }>();
+    const group = (seed: (typeof seeds)[number], first: number, last: number) => {
+      this.widenTurn(seed.key, first, last);
+      let found = groups.get(seed.key);
+      if (found === undefined) groups.set(seed.key, found = { spans: [], logs: [] });
+      return found;
+    };
+    for (const span of this.adoption.descendants(seeds.map((s) => s.spanId))) {
+      const seed = seeds[span.seed];
+      const { conversation, turn } = seed;
+      group(seed, span.start, span.end ?? span.start).spans.push(span.id);
+      if (hasUsage(span.usage)) {
+        this.usage.count(span.usage, span.extensionId, -1, null, null, span.start);
+        this.usage.count(span.usage, span.extensionId, 1, turn, conversation, span.start);
+      }
+      // Cached as it was; its children may ask for its scope.
+      this.opens.delete(span.spanId);
+      this.unscoped.delete(span.spanId);
+      this.scopeAnchors.set(span.spanId, [conversation, turn]);
+      owners.push({ ...seed, spanId: span.spanId });
+    }
+    for (const log of this.adoption.logs(owners.map((s) => s.spanId))) {
+      group(owners[log.owner], log.timestamp, log.timestamp).logs.push(log.id);
+    }
+    for (const [key, { spans, logs }] of groups) {
+      const { conversation, turn } = seeds.find((s) => s.key === key)!;
+      if (spans.length > 0) this.adoption.moveSpans(spans, conversation, turn, key);
+      if (logs.length > 0) this.adoption.moveLogs(logs, conversation, turn, key);
+    }
+    seeds.length = 0;
   }
 
   /**
@@ -692,6 +781,9 @@ export class StoreWriter {
       open.id,
     );
     if (changes === 0) return false;
+    if (open.turn_key === null && turnKey !== null && this.adoption.pending()) {
+      this.seeds.push({ spanId: v[at] as string, conversation, turn, key: turnKey });
+    }
     // Its children may ask for its scope later in the batch (only open spans are indexed).
     if (conversation !== null || turn !== null) {
       this.scopeAnchors.set(v[at] as string, [conversation, turn]);
