@@ -74,6 +74,24 @@ export interface TurnPage {
   more: boolean;
 }
 
+/** What `/api/turns` answers: a page of the list, and what the page keeps up to date with. */
+export interface TurnListAnswer extends TurnPage {
+  /** Records the source could not use. */
+  skipped: number;
+  /** The source's version (see `/api/version`). */
+  version: string;
+  /** The server's clock, ms since the epoch: open spans grow to it. */
+  now: number;
+}
+
+/** What `/api/version` answers. */
+export interface VersionAnswer {
+  /** Changes whenever records arrive (for `?turn=`, records of that turn). */
+  version: string;
+  /** The server's clock, ms since the epoch. */
+  now: number;
+}
+
 /** One row of a waterfall: a span flattened in tree order, with its depth. */
 export interface WaterfallSpan {
   /** Depth in the tree, 0 for a root. */
