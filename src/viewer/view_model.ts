@@ -198,7 +198,8 @@ export function turnStatus(open: number, errors: number): TurnStatus {
 
 /**
  * A forest flattened for drawing: pre-order, iteratively (a 10,000-deep chain must not
- * overflow the stack), each row knowing its depth and its parent row.
+ * overflow the stack), each row knowing its depth and its parent row; with its token totals,
+ * read by `readUsage` (the page shows them and counts nothing).
  */
 export function flattenForest(forest: TraceForest): TraceView {
   const spans: WaterfallSpan[] = [];
