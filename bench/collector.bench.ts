@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createJournalSink } from "../mod.ts";
 import { COLLECT_BATCH_BYTES, collectJournal } from "../src/collector/collect.ts";
-import { tailLoop } from "../src/collector/tail_loop.ts";
+import { tailLoop } from "../src/reader/tail_loop.ts";
 import { defaultFsOps } from "../src/adapters/default.ts";
 import {
   queryConversation,
@@ -19,13 +19,13 @@ import {
   queryTurn,
 } from "../src/collector/query.ts";
 import { openTraceStore } from "../src/collector/trace_store.ts";
-import { otlpTraceId } from "../src/collector/trace_ids.ts";
+import { otlpTraceId } from "../src/otlp/trace_ids.ts";
 import { queryTurnUsage, queryUsage } from "../src/collector/usage.ts";
 import { pruneTraceStore } from "../src/collector/store_retention.ts";
 import { parsePrices } from "../src/collector/prices.ts";
 import { workload } from "./collector_workload.ts";
 import { openRawStore, rawRow } from "./raw_sqlite_limit.ts";
-import { OtlpMapper } from "../src/collector/otlp_mapping.ts";
+import { OtlpMapper } from "../src/otlp/records_to_otlp.ts";
 
 const total = Number(
   (globalThis as { process?: { env: Record<string, string> } }).process?.env

@@ -12,7 +12,7 @@ import type { TailBatch } from "../reader/follow.ts";
 import type { FilePosition } from "../reader/file_identity.ts";
 import { lockStore, type StoreLock } from "./collector_lock.ts";
 import { openTraceStore, type TraceStore } from "./trace_store.ts";
-import { tailLoop } from "./tail_loop.ts";
+import { tailLoop } from "../reader/tail_loop.ts";
 import { type PlannedBatch, startPlanningWorker } from "./worker_batches.ts";
 
 /** Bytes per batch by default (see {@linkcode CollectOptions.chunkSize}). */

@@ -17,7 +17,7 @@ import { type FilePosition, matchPosition } from "../reader/file_identity.ts";
 import { parentChannel } from "../runtime/worker.ts";
 import { BatchPlanner } from "./batch_planner.ts";
 import { type EncodedPlan, encodePlan, transferablesOf } from "./row_plan.ts";
-import { tailLoop } from "./tail_loop.ts";
+import { tailLoop } from "../reader/tail_loop.ts";
 
 /**
  * Batches planned but not yet committed, at most: 8 MiB of journal at the default batch size,

@@ -14,9 +14,8 @@ import { type JournalRecord, parseRecord } from "./journal_record.ts";
 import { JournalNotFoundError } from "./journal_not_found_error.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { compileFilter, type RecordFilter } from "./record_filter.ts";
-import { type FilePosition, FINGERPRINT_BYTES, plainHead, startsWith } from "./file_identity.ts";
-import { type TailBatch, tailPass } from "./follow.ts";
-import { abortableSleep } from "../abortable_sleep.ts";
+import { FINGERPRINT_BYTES, plainHead, startsWith } from "./file_identity.ts";
+import { tailLoop } from "./tail_loop.ts";
 
 /**
  * Options of {@linkcode readJournal}: a {@linkcode RecordFilter} plus how to read.
@@ -313,8 +312,8 @@ async function* read(
 }
 
 /**
- * `follow` mode: the journal's one follower ({@linkcode tailPass}, shared with the
- * collector) in passes every `pollMs`. Each pass finds the generations under both naming
+ * `follow` mode: the journal's one follower ({@linkcode tailLoop}, shared with the
+ * collector), a pass every `pollMs`. Each pass finds the generations under both naming
  * schemes and matches each to its read position by content identity, so no rotation
  * between two polls, however many, hides a file.
  */
@@ -327,9 +326,19 @@ async function* followJournal(
   keep: ((record: JournalRecord) => boolean) | undefined,
 ): AsyncGenerator<JournalRecord, ReadStats, undefined> {
   const signal = options.signal;
-  const pollMs = options.pollMs ?? 250;
-  const positions: FilePosition[] = [];
-  const count = (batch: TailBatch) => {
+  const batches = tailLoop(path, [], {
+    fs,
+    chunkSize,
+    pollMs: options.pollMs ?? 250,
+    pauseAfterEveryPass: true,
+    signal,
+    onCaughtUp(rotated) {
+      stats.rotationsFollowed += rotated;
+      if (!stats.files.includes(path)) stats.files.push(path);
+      options.onIdle?.();
+    },
+  });
+  for await (const batch of batches) {
     stats.bytes += batch.bytes;
     stats.invalid += batch.invalid;
     stats.nulRuns += batch.nulRuns;
@@ -337,28 +346,15 @@ async function* followJournal(
     stats.skipped += batch.skipped;
     stats.repaired += batch.repaired;
     if (!stats.files.includes(batch.path)) stats.files.push(batch.path);
-  };
-  while (!signal?.aborted) {
-    const wasLive = new Set(positions.filter((p) => p.path === path).map((p) => p.key));
-    for await (const batch of tailPass(path, positions, { fs, chunkSize, now: Date.now })) {
-      count(batch);
-      for (const record of batch.records) {
-        if (keep && !keep(record)) {
-          stats.filtered++;
-          continue;
-        }
-        stats.records++;
-        yield record;
+    for (const record of batch.records) {
+      if (keep && !keep(record)) {
+        stats.filtered++;
+        continue;
       }
-      if (signal?.aborted) return stats;
+      stats.records++;
+      yield record;
     }
-    for (const position of positions) {
-      if (wasLive.has(position.key) && position.path !== path) stats.rotationsFollowed++;
-    }
-    if (!stats.files.includes(path)) stats.files.push(path);
-    options.onIdle?.();
     if (signal?.aborted) break;
-    await abortableSleep(pollMs, signal);
   }
   return stats;
 }
