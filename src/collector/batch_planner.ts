@@ -7,6 +7,16 @@
  */
 
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
+import type { Link } from "../records.ts";
+import {
+  attributesOf,
+  closeDuration,
+  closeStatus,
+  keptText,
+  linksOf,
+  mergeAttributes,
+  mergeLinks,
+} from "../traces/span_merge.ts";
 import { hashTraceId, turnTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
 import { RecentSpans, REMEMBERED_SPANS, type RememberedScope } from "./recent_spans.ts";
@@ -29,7 +39,7 @@ import {
   SPAN_COLUMNS,
   textColumn,
 } from "./row_plan.ts";
-import { otlpTraceId } from "./trace_ids.ts";
+import { otlpTraceId } from "../otlp/trace_ids.ts";
 
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
@@ -39,7 +49,7 @@ interface OpenInBatch {
   /** Its row in the batch's spans. */
   row: number;
   attributes: Record<string, unknown> | undefined;
-  links: unknown[] | undefined;
+  links: Link[];
   usage: SpanUsage;
 }
 
@@ -53,39 +63,8 @@ const MAX_HOPS = 64;
 /** A remembered trace id that the planner could not settle: `?` and the anchor span id. */
 const UNSETTLED = "?";
 
-/**
- * A span's attributes once its close is merged over its open: the close's over the open's.
- * The one rule, for a close in the open's batch (the planner) or in a later one (the store).
- *
- * @param open The open's attributes.
- * @param close The close's.
- * @returns The merged attributes (`{}` when neither has any).
- */
-export function mergedAttributes(
-  open: Record<string, unknown> | undefined,
-  close: Record<string, unknown> | null | undefined,
-): Record<string, unknown> {
-  return close === undefined || close === null ? open ?? {} : { ...open, ...close };
-}
-
-/**
- * A span's links once its close is merged over its open: the close's added, but for those
- * to a span the open already links.
- *
- * @param open The open's links.
- * @param close The close's `links` field, as read.
- * @returns The merged links (the open's when the close has none).
- */
-export function mergedLinks(open: unknown[] | undefined, close: unknown): unknown[] | undefined {
-  if (!Array.isArray(close) || close.length === 0) return open;
-  const links = open === undefined ? [] : open.slice();
-  for (const link of close as { spanId: string }[]) {
-    if (!links.some((known) => (known as { spanId: string }).spanId === link.spanId)) {
-      links.push(link);
-    }
-  }
-  return links;
-}
+/** The links of a span whose open has none (never exposed, never written into). */
+const NO_LINKS: Link[] = [];
 
 /** A batch being planned: its sections, built side by side. */
 class Draft {
@@ -266,7 +245,7 @@ export class BatchPlanner {
   }
 
   private open(draft: Draft, r: Loose, spanId: string, time: number): void {
-    const own = r.attributes as Record<string, unknown> | undefined;
+    const own = attributesOf(r.attributes);
     const usage = readUsage(own);
     const [trace, anchor] = this.trace(r);
     const row = draft.spans.length / SPAN_COLUMNS;
@@ -286,7 +265,7 @@ export class BatchPlanner {
     if (waits) draft.pending.push(PENDING_SPAN, row, scope.turn as string, remembered);
     if (anchor !== null) draft.event(EV_SETTLE_SPAN, row, anchor);
     const extensionId = String(r.extensionId ?? "");
-    const links = Array.isArray(r.links) && r.links.length > 0 ? r.links : undefined;
+    const links = r.links === undefined ? NO_LINKS : linksOf(r.links);
     draft.spans.push(
       spanId,
       textColumn(r.parentSpanId),
@@ -301,7 +280,7 @@ export class BatchPlanner {
       turn,
       // Attributes and links stay values until the batch ends: a close may merge into them.
       (own ?? {}) as unknown as PlanValue,
-      (links ?? []) as unknown as PlanValue,
+      links as unknown as PlanValue,
       jsonColumn(r.body),
       0,
       usage.model,
@@ -318,9 +297,8 @@ export class BatchPlanner {
 
   private close(draft: Draft, r: Loose, spanId: string, time: number): void {
     draft.spanCloses++;
-    const own = r.attributes as Record<string, unknown> | undefined;
-    const status = r.status === "error" ? "error" : "ok";
-    const duration = typeof r.durationMs === "number" ? r.durationMs : null;
+    const own = attributesOf(r.attributes);
+    const status = closeStatus(r.status);
     const open = draft.open.get(spanId);
     if (open === undefined) {
       const usage = readUsage(own);
@@ -336,20 +314,22 @@ export class BatchPlanner {
           }
         } else [conversation, turn] = [scope.conversation, scope.turn];
       }
+      const links = linksOf(r.links);
       draft.event(
         EV_CLOSE,
         spanId,
         time,
-        duration,
+        // The close's own duration, or null: the store works it out with the start it finds.
+        typeof r.durationMs === "number" && Number.isFinite(r.durationMs) ? r.durationMs : null,
         status,
         String(r.name ?? ""),
         String(r.extensionId ?? ""),
         conversation,
         turn,
         textColumn(r.parentSpanId),
-        own === undefined || own === null ? null : jsonColumn(own),
-        Array.isArray(r.links) && r.links.length > 0 ? jsonColumn(r.links) : null,
-        jsonColumn(r.links ?? []),
+        own === undefined ? null : jsonColumn(own),
+        links.length > 0 ? jsonColumn(links) : null,
+        links.length > 0 ? jsonColumn(links) : "[]",
         trace,
         anchor,
         usage.model,
@@ -363,21 +343,21 @@ export class BatchPlanner {
     draft.open.delete(spanId);
     const at = open.row * SPAN_COLUMNS;
     const s = draft.spans;
-    const attributes = mergedAttributes(open.attributes, own);
-    const links = mergedLinks(open.links, r.links);
-    const usage = own === undefined || own === null ? open.usage : readUsage(attributes);
-    const openConversation = s[at + SPAN.CONVERSATION] as string | null;
-    const openTurn = s[at + SPAN.TURN] as string | null;
-    const conversation = openConversation ?? textColumn(r.conversationId);
-    const turn = openTurn ?? textColumn(r.turnId);
-    s[at + SPAN.PARENT] ??= textColumn(r.parentSpanId);
+    // The close merged over the open (the rule: span_merge.ts).
+    const attributes = mergeAttributes(open.attributes, own);
+    const links = mergeLinks(open.links, r.links);
+    const usage = own === undefined ? open.usage : readUsage(attributes);
+    const conversation = keptText(s[at + SPAN.CONVERSATION], r.conversationId) ?? null;
+    const turn = keptText(s[at + SPAN.TURN], r.turnId) ?? null;
+    const duration = closeDuration(r.durationMs, s[at + SPAN.START] as number, time);
+    s[at + SPAN.PARENT] = keptText(s[at + SPAN.PARENT], r.parentSpanId) ?? null;
     s[at + 5] = time;
     s[at + SPAN.DURATION] = duration;
     s[at + SPAN.STATUS] = status;
     s[at + SPAN.CONVERSATION] = conversation;
     s[at + SPAN.TURN] = turn;
     s[at + SPAN.ATTRIBUTES] = attributes as unknown as PlanValue;
-    s[at + SPAN.LINKS] = (links ?? []) as unknown as PlanValue;
+    s[at + SPAN.LINKS] = links as unknown as PlanValue;
     s[at + SPAN.MODEL] = usage.model;
     s[at + SPAN.INPUT] = usage.inputTokens;
     s[at + SPAN.OUTPUT] = usage.outputTokens;

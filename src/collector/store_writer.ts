@@ -10,7 +10,14 @@ import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { SLOWEST_KEPT } from "./schema.ts";
 import { prepareLater, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 import { RecentMap } from "./recent_map.ts";
-import { mergedAttributes, mergedLinks } from "./batch_planner.ts";
+import {
+  attributesOf,
+  closeDuration,
+  closeOnlyStart,
+  linksOf,
+  mergeAttributes,
+  mergeLinks,
+} from "../traces/span_merge.ts";
 import {
   EV_CLOSE,
   EV_CLOSED,
@@ -332,7 +339,7 @@ export class StoreWriter {
     parent: PlanValue,
     spans: PlanValue[],
   ) {
-    const start = time - (duration ?? 0);
+    const start = closeOnlyStart(duration, time);
     if (parent === null) return start;
     let parentStart: number | undefined;
     if (this.batchRows === undefined) {
@@ -426,9 +433,10 @@ export class StoreWriter {
       costUsd: num(v[at + 17]),
     };
     const start = this.closedStart(time, duration, v[at + 8], spans);
+    const closedDuration = closeDuration(duration, start, time);
     const traceId = this.settleTrace(v[at + 12], v[at + 13]);
     this.usage.count(usage, extensionId, 1, turn, conversation, start);
-    const own = v[at + 9] === null ? undefined : JSON.parse(v[at + 9] as string);
+    const own = parse(v[at + 9]);
     const turnKey = this.turnKey(conversation, turn, time);
     if (turnKey === null && v[at + 8] !== null) this.adoption.spanWaits();
     into.push(
@@ -438,12 +446,12 @@ export class StoreWriter {
       v[at + 4],
       start,
       time,
-      duration,
+      closedDuration,
       v[at + 3],
       extensionId,
       conversation,
       turn,
-      jsonColumn({ ...own }),
+      jsonColumn(mergeAttributes(undefined, own)),
       v[at + 11],
       null,
       1,
@@ -452,7 +460,7 @@ export class StoreWriter {
       usage.outputTokens,
       usage.costUsd,
       turnKey,
-      this.slowest(duration),
+      this.slowest(closedDuration),
       null,
     );
   }
@@ -752,13 +760,11 @@ export class StoreWriter {
    */
   private closeStoredSpan(open: OpenSpan, v: PlanValue[], at: number): boolean {
     const time = v[at + 1] as number;
-    const duration = num(v[at + 2]);
-    const own = parse(v[at + 9]) as Record<string, unknown> | undefined;
-    const attributes = mergedAttributes(
-      parse(open.attributes) as Record<string, unknown> | undefined,
-      own,
-    );
-    const links = mergedLinks(parse(open.links) as unknown[] | undefined, parse(v[at + 10]));
+    // The close merged over the open (the rule: span_merge.ts).
+    const duration = closeDuration(v[at + 2], open.start, time);
+    const own = attributesOf(parse(v[at + 9]));
+    const attributes = mergeAttributes(attributesOf(parse(open.attributes)), own);
+    const links = mergeLinks(linksOf(parse(open.links)), parse(v[at + 10]));
     const usage = own === undefined ? open.usage : readUsage(attributes);
     const conversation = open.conversation_id ?? str(v[at + 6]);
     const turn = open.turn_id ?? str(v[at + 7]);
@@ -768,7 +774,7 @@ export class StoreWriter {
       duration,
       v[at + 3],
       jsonColumn(attributes),
-      jsonColumn(links ?? []),
+      links.length === 0 ? "[]" : jsonColumn(links),
       conversation,
       turn,
       open.parent_span_id ?? str(v[at + 8]),

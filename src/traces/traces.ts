@@ -4,8 +4,17 @@
  * @module
  */
 
-import { isLink } from "../record_check.ts";
 import type { Link, LogEntry, SpanClose, SpanOpen } from "../records.ts";
+import {
+  attributesOf,
+  closeDuration,
+  closeOnlyStart,
+  closeStatus,
+  keptText,
+  linksOf,
+  mergeAttributes,
+  mergeLinks,
+} from "./span_merge.ts";
 
 /**
  * Something odd about a span, kept visible rather than hidden:
@@ -156,23 +165,6 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function attributesOf(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : undefined;
-}
-
-function linksOf(value: unknown): Link[] {
-  return Array.isArray(value) ? value.filter(isLink) as Link[] : [];
-}
-
-/** Adds `links` not already there (by span id). */
-function addLinks(span: TraceSpan, links: readonly Link[]): void {
-  for (const link of links) {
-    if (!span.links.some((known) => known.spanId === link.spanId)) span.links.push(link);
-  }
-}
-
 function fromOpen(record: SpanOpen): TraceSpan {
   const span: TraceSpan = {
     spanId: record.spanId,
@@ -198,17 +190,17 @@ function fromOpen(record: SpanOpen): TraceSpan {
   return span;
 }
 
+/** The close merged over the open (the rule: `span_merge.ts`). */
 function applyClose(span: TraceSpan, record: SpanClose): void {
   span.end = record.timestamp;
-  const duration = record.durationMs;
-  span.durationMs = typeof duration === "number" ? duration : record.timestamp - span.start;
-  span.status = record.status === "error" ? "error" : "ok";
-  Object.assign(span.attributes, attributesOf(record.attributes));
-  addLinks(span, linksOf(record.links));
-  span.conversationId ??= text(record.conversationId);
-  span.turnId ??= text(record.turnId);
-  span.parentSpanId ??= text(record.parentSpanId);
-  span.traceId ??= text(record.traceId);
+  span.durationMs = closeDuration(record.durationMs, span.start, record.timestamp);
+  span.status = closeStatus(record.status);
+  span.attributes = mergeAttributes(span.attributes, record.attributes);
+  span.links = mergeLinks(span.links, record.links);
+  span.conversationId = keptText(span.conversationId, record.conversationId);
+  span.turnId = keptText(span.turnId, record.turnId);
+  span.parentSpanId = keptText(span.parentSpanId, record.parentSpanId);
+  span.traceId = keptText(span.traceId, record.traceId);
   if (span.conversationId === undefined) delete span.conversationId;
   if (span.turnId === undefined) delete span.turnId;
   if (span.parentSpanId === undefined) delete span.parentSpanId;
@@ -223,10 +215,8 @@ function applyClose(span: TraceSpan, record: SpanClose): void {
 function applyLateOpen(span: TraceSpan, record: SpanOpen): void {
   const open = fromOpen(record);
   span.start = open.start;
-  span.attributes = { ...open.attributes, ...span.attributes };
-  const closeLinks = span.links;
-  span.links = open.links;
-  addLinks(span, closeLinks);
+  span.attributes = mergeAttributes(open.attributes, span.attributes);
+  span.links = mergeLinks(open.links, span.links);
   if (open.body !== undefined) span.body = open.body;
   if (open.conversationId !== undefined) span.conversationId = open.conversationId;
   if (open.turnId !== undefined) span.turnId = open.turnId;
@@ -391,12 +381,11 @@ class TraceBuilder {
         return;
       }
     }
-    const duration = Number.isFinite(record.durationMs) ? record.durationMs : 0;
     const span = fromOpen({
       kind: "span-open",
       spanId: record.spanId,
       name: record.name,
-      timestamp: record.timestamp - duration,
+      timestamp: closeOnlyStart(record.durationMs, record.timestamp),
       extensionId: record.extensionId,
     });
     applyClose(span, record);
