@@ -43,14 +43,13 @@ export {
   querySlowestSpans,
   queryTurn,
 } from "./src/collector/query.ts";
-export type { OtlpOptions } from "./src/collector/otlp_mapping.ts";
+export type { OtlpOptions } from "./src/otlp/records_to_otlp.ts";
 export {
   exportOtlp,
   type ExportOtlpOptions,
   type ExportOtlpStats,
-  OtlpExportError,
-  type OtlpRetry,
-} from "./src/collector/otlp_export.ts";
+} from "./src/otlp/otlp_export.ts";
+export { OtlpExportError, type OtlpRetry } from "./src/otlp/otlp_http_transport.ts";
 export type {
   Environment,
   OtlpCompression,

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogRecord } from "../src/records.ts";
-import { toOtlpTraces } from "../src/collector/otlp_mapping.ts";
+import { toOtlpTraces } from "../src/otlp/records_to_otlp.ts";
 import { otlpJsonToMessage } from "../src/otlp/otlp_json_to_message.ts";
 import { loadOtlpProtobuf } from "../src/otlp/otlp_protobuf.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";

@@ -6,7 +6,7 @@
 // `bun bench/otlp_roundtrip.ts`. TURNS=2000 by default.
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
-import { exportOtlp } from "../src/collector/otlp_export.ts";
+import { exportOtlp } from "../src/otlp/otlp_export.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";
 const TURNS = Number(globalThis.process?.env?.TURNS ?? 2000);
 const fs = createFakeFs();

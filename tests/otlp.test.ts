@@ -10,9 +10,10 @@ import protobuf from "protobufjs";
 import type { JournalRecord, LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
 import { createJournalSink } from "../mod.ts";
-import { exportOtlp, OtlpExportError, type OtlpRetry } from "../src/collector/otlp_export.ts";
-import { OtlpMapper, toOtlpLogs, toOtlpTraces } from "../src/collector/otlp_mapping.ts";
-import { otlpSpanId, otlpTraceId } from "../src/collector/trace_ids.ts";
+import { exportOtlp } from "../src/otlp/otlp_export.ts";
+import { OtlpExportError, type OtlpRetry } from "../src/otlp/otlp_http_transport.ts";
+import { OtlpMapper, toOtlpLogs, toOtlpTraces } from "../src/otlp/records_to_otlp.ts";
+import { otlpSpanId, otlpTraceId } from "../src/otlp/trace_ids.ts";
 import { main as cli } from "../cli.ts";
 const exportCommand = (args: string[], io: Parameters<typeof cli>[1]) =>
   cli(["export", ...args], io);

@@ -16,7 +16,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createJournalSink, type LogRecord } from "../mod.ts";
 import { createFakeFs } from "../testing.ts";
-import { exportOtlp } from "../src/collector/otlp_export.ts";
+import { exportOtlp } from "../src/otlp/otlp_export.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";
 
 const T1 = "4bf92f3577b34da6a3ce929d0e0e4736";

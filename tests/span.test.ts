@@ -4,7 +4,7 @@ import { createLogger, type Logger } from "../src/logger/logger.ts";
 import type { LogRecord, SpanClose, SpanOpen } from "../src/records.ts";
 import { newSpanId } from "../src/span_id.ts";
 import { turnTraceId } from "../src/trace_id.ts";
-import { otlpTraceId } from "../src/collector/trace_ids.ts";
+import { otlpTraceId } from "../src/otlp/trace_ids.ts";
 
 function setup(): { log: Logger; records: LogRecord[]; clock: { now: () => number; t: number } } {
   const records: LogRecord[] = [];

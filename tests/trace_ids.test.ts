@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, createLogger, type LogRecord } from "../mod.ts";
-import { exportOtlp } from "../src/collector/otlp_export.ts";
-import { toOtlpTraces } from "../src/collector/otlp_mapping.ts";
+import { exportOtlp } from "../src/otlp/otlp_export.ts";
+import { toOtlpTraces } from "../src/otlp/records_to_otlp.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";
 import { tracesToRecords } from "../src/otlp/otlp_to_records.ts";
 

@@ -1,8 +1,8 @@
 /**
- * The `journal.*` attributes: what `export` adds to OTLP for the fields a journal record has
- * and OTLP does not, and how `receive` reads a journal-sink export back into the records it
- * came from. One home for both directions, so the round trip journal → OTLP → journal
- * gives the same records (tests/otlp_roundtrip.test.ts).
+ * How `receive` reads a journal-sink export back into the records it came from, from the
+ * `journal.*` attributes that `export` adds to OTLP for the fields a journal record has and
+ * OTLP does not (their names: `otlp_conventions.ts`, for both directions), so the round trip
+ * journal → OTLP → journal gives the same records (tests/otlp_roundtrip.test.ts).
  *
  * A backend sees ordinary attributes: Jaeger shows an exported still-open span with status
  * UNSET and `journal.open = true`, a log entry inside a span as a span event, and the rest
@@ -12,46 +12,20 @@
  * @module
  */
 
-import type { Link, LogEntry, LogRecord, SpanClose, SpanOpen } from "../records.ts";
-
-/** The instrumentation scope of every record journal-sink exports: how a receiver knows its own. */
-export const OTLP_SCOPE_NAME = "@dispatch/journal-sink";
-
-/** The attribute names, one place for both directions. */
-export const JOURNAL_ATTRIBUTES = {
-  /** `extensionId` of a record (a span event's, only when it differs from its span's). */
-  extensionId: "journal.extension_id",
-  /** `turnId` of a record (a span event's, only when it differs from its span's). */
-  turnId: "journal.turn_id",
-  /** `conversationId` of a span event, only when it differs from its span's. */
-  conversationId: "journal.conversation_id",
-  /** The record's `body`, which OTLP spans and events have no field for. */
-  body: "journal.body",
-  /** The level of a log entry sent as a span event. */
-  level: "journal.level",
-  /**
-   * On a span event: the same log entry is sent as a log record too, so a receiver that
-   * gets both keeps the log record only.
-   */
-  logged: "journal.logged",
-  /** On a span sent while still open: its end and status are placeholders. */
-  open: "journal.open",
-  /** The span's `durationMs` when it is not its end minus its start (a monotonic clock's). */
-  durationMs: "journal.duration_ms",
-  /** The journal's span id when it is not 16 hex digits (OTLP carries a hash of it). */
-  spanId: "journal.span_id",
-  /** The journal's parent span id when it is not 16 hex digits. */
-  parentSpanId: "journal.parent_span_id",
-  /** The span's links as the journal has them, when OTLP's cannot say it (a turn, a hashed id). */
-  links: "journal.links",
-  /** A link's `reason`, on the OTLP link. */
-  linkReason: "journal.link.reason",
-} as const;
+import {
+  LEVELS as LEVEL_NAMES,
+  type Link,
+  type LogEntry,
+  type LogRecord,
+  type SpanClose,
+  type SpanOpen,
+} from "../records.ts";
+import { JOURNAL_ATTRIBUTES, OTEL_ATTRIBUTES, OTLP_SCOPE_NAME } from "./otlp_conventions.ts";
 
 const A = JOURNAL_ATTRIBUTES;
-const SCOPE_NAME = "otel.scope.name";
-const CONVERSATION = "gen_ai.conversation.id";
-const LEVELS = new Set(["debug", "info", "warn", "error"]);
+const SCOPE_NAME = OTEL_ATTRIBUTES.scopeName;
+const CONVERSATION = OTEL_ATTRIBUTES.conversationId;
+const LEVELS = new Set<string>(LEVEL_NAMES);
 
 type Attributes = Record<string, unknown>;
 

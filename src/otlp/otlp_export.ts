@@ -1,8 +1,10 @@
 /**
- * Exporting a journal to an OpenTelemetry endpoint over OTLP/HTTP (protobuf or JSON, gzip or
- * not): tail it like the collector, post each batch to `/v1/logs` and `/v1/traces` with
- * retry and backoff, and record the read position after every acknowledged batch so a
- * restarted exporter resumes where it stopped.
+ * Exporting a journal to an OpenTelemetry endpoint over OTLP/HTTP: the loop that ties the
+ * pieces together, as the SDK's batch processor ties a queue to an exporter. It tails the
+ * journal like the collector (`tailPass`), maps each batch (`records_to_otlp.ts`), encodes
+ * it per signal (`otlp_request_encoding.ts`), posts it with retry and backoff
+ * (`otlp_http_transport.ts`) and records the read position after every acknowledged batch
+ * (`export_positions.ts`) so a restarted exporter resumes where it stopped.
  *
  * @module
  */
@@ -10,13 +12,17 @@
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
-import { endpointKey, loadPositions, savePositions } from "./export_positions.ts";
-import { OtlpMapper, type OtlpOptions } from "./otlp_mapping.ts";
 import { tailPass } from "../reader/follow.ts";
 import { abortableSleep } from "../abortable_sleep.ts";
-import { gzip } from "../otlp/gzip.ts";
-import { otlpJsonToMessage } from "../otlp/otlp_json_to_message.ts";
-import { loadOtlpProtobuf } from "../otlp/otlp_protobuf.ts";
+import { endpointKey, loadPositions, savePositions } from "./export_positions.ts";
+import { OtlpMapper, type OtlpOptions } from "./records_to_otlp.ts";
+import { encodeOtlpRequest, type OtlpSignal, rejectedInAnswer } from "./otlp_request_encoding.ts";
+import {
+  type OtlpRetry,
+  type OtlpRetryPolicy,
+  postWithRetry,
+  warnOtlpRetry,
+} from "./otlp_http_transport.ts";
 import {
   type Environment,
   type OtlpCompression,
@@ -24,32 +30,8 @@ import {
   type OtlpProtocol,
   type OtlpSignalTarget,
   processEnvironment,
-} from "../otlp/otlp_export_config.ts";
+} from "./otlp_export_config.ts";
 
-/**
- * One failed attempt that will be retried, as {@linkcode ExportOtlpOptions.onRetry} sees it.
- *
- * @example
- * ```ts
- * import type { OtlpRetry } from "@dispatch/journal-sink/collector";
- * const retry: OtlpRetry = { url: "http://127.0.0.1:4318/v1/logs", attempt: 1, maxAttempts: 8, delayMs: 400, status: 0, cause: "ECONNREFUSED" };
- * if (retry.attempt >= retry.maxAttempts) throw new Error("unreachable");
- * ```
- */
-export interface OtlpRetry {
-  /** The endpoint. */
-  url: string;
-  /** The attempt that failed, from 1. */
-  attempt: number;
-  /** Attempts allowed in all. */
-  maxAttempts: number;
-  /** The wait before the next attempt, in milliseconds. */
-  delayMs: number;
-  /** The HTTP status, or 0 for a network failure. */
-  status: number;
-  /** Why: the network error's code and text (`connect ECONNREFUSED 127.0.0.1:4318`) or `HTTP 503 …`. */
-  cause: string;
-}
 /**
  * Options of {@linkcode exportOtlp}.
  *
@@ -196,87 +178,6 @@ export interface ExportOtlpStats {
 }
 
 /**
- * Thrown (rejected) by {@linkcode exportOtlp} when the receiver refuses a request for good
- * (a 4xx other than 429), or retries are exhausted. The position stays before the batch.
- *
- * @example
- * ```ts
- * import { OtlpExportError } from "@dispatch/journal-sink/collector";
- * const error = new OtlpExportError("http://x/v1/logs", 400, "bad payload");
- * if (error.status !== 400) throw new Error("unreachable");
- * ```
- */
-export class OtlpExportError extends Error {
-  /** The HTTP status of the last attempt, or 0 for a network failure. */
-  readonly status: number;
-  /**
-   * Builds the error from the last attempt.
-   *
-   * @param url The endpoint.
-   * @param status The HTTP status, or 0.
-   * @param detail What went wrong.
-   */
-  constructor(url: string, status: number, detail: string) {
-    super(`OTLP export to ${url} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`);
-    this.name = "OtlpExportError";
-    this.status = status;
-  }
-}
-
-const RETRYABLE = new Set([429, 502, 503, 504]);
-
-/** The network error's code and text: fetch hides it in `cause` (Node), `code` (Bun) or the message (Deno). */
-function failureCause(error: unknown): string {
-  const e = error as {
-    message?: unknown;
-    code?: unknown;
-    cause?: { code?: unknown; message?: unknown };
-  };
-  const code = e?.cause?.code ?? e?.code;
-  const text = String(e?.cause?.message ?? e?.message ?? error);
-  const known = typeof code === "string"
-    ? (code === "ConnectionRefused" ? "ECONNREFUSED" : code)
-    : /connection refused/i.test(text)
-    ? "ECONNREFUSED"
-    : /connection reset/i.test(text)
-    ? "ECONNRESET"
-    : /timed? ?out/i.test(text)
-    ? "ETIMEDOUT"
-    : /dns|lookup|resolve/i.test(text)
-    ? "ENOTFOUND"
-    : undefined;
-  if (known === undefined || text.includes(known)) return text;
-  return `${known} (${text.split(": ").pop()})`;
-}
-
-function warnRetry(retry: OtlpRetry): void {
-  console.warn(
-    `[journal-sink] OTLP export to ${retry.url} failed: ${retry.cause}; ` +
-      `attempt ${retry.attempt}/${retry.maxAttempts}, retrying in ${
-        (retry.delayMs / 1000).toFixed(1)
-      } s`,
-  );
-}
-
-/** `rejectedSpans` / `rejectedLogRecords` of a response body, in either encoding. */
-async function rejectedIn(response: Response, signal: "traces" | "logs") {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length === 0) return 0;
-  let partial: Record<string, unknown> | null | undefined;
-  try {
-    if ((response.headers.get("content-type") ?? "").includes("protobuf")) {
-      const codecs = await loadOtlpProtobuf();
-      const codec = signal === "traces" ? codecs.tracesResponse : codecs.logsResponse;
-      partial = codec.decode(bytes).partialSuccess as Record<string, unknown> | null;
-    } else partial = JSON.parse(new TextDecoder().decode(bytes))?.partialSuccess;
-  } catch {
-    return 0; // A success body we cannot read is still a success.
-  }
-  const count = partial?.[signal === "traces" ? "rejectedSpans" : "rejectedLogRecords"];
-  return count === undefined || count === null ? 0 : Number(String(count)) || 0;
-}
-
-/**
  * Exports the journal at `path` to an OpenTelemetry endpoint over OTLP/HTTP, protobuf by
  * default (as the specification and the SDKs) or JSON, gzip if asked: log entries to
  * `<url>/v1/logs`, completed spans to `<url>/v1/traces` (see {@linkcode OtlpMapper} for the
@@ -320,11 +221,8 @@ export async function exportOtlp(
   const fs = options.fs ?? defaultFsOps();
   const post = options.fetch ?? globalThis.fetch;
   const config = otlpExportConfig(options, options.env ?? processEnvironment());
-  const onRetry = options.onRetry ?? warnRetry;
+  const onRetry = options.onRetry ?? warnOtlpRetry;
   const statePath = options.statePath ?? `${path}.otlp-position.json`;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
-  const backoffMs = options.backoffMs ?? 500;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const chunkSize = Math.max(1024, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const mapper = new OtlpMapper({
     ...options,
@@ -344,65 +242,21 @@ export async function exportOtlp(
     batches: 0,
   };
 
-  const encode = async (signal: "traces" | "logs", target: OtlpSignalTarget, body: unknown) => {
-    let bytes: Uint8Array;
-    if (target.protocol === "http/protobuf") {
-      const codecs = await loadOtlpProtobuf();
-      bytes = (signal === "traces" ? codecs.tracesRequest : codecs.logsRequest)
-        .encode(otlpJsonToMessage(body) as object);
-    } else bytes = new TextEncoder().encode(JSON.stringify(body));
-    return target.compression === "gzip" ? await gzip(bytes) : bytes;
-  };
-
-  const send = async (signal: "traces" | "logs", body: unknown) => {
-    const target = signal === "traces" ? config.traces : config.logs;
-    const url = target.url;
-    const payload = await encode(signal, target, body);
-    const headers: Record<string, string> = {
-      ...target.headers,
-      "content-type": target.protocol === "http/protobuf"
-        ? "application/x-protobuf"
-        : "application/json",
-    };
-    if (target.compression === "gzip") headers["content-encoding"] = "gzip";
-    for (let attempt = 1;; attempt++) {
-      let status = 0;
-      let detail = "";
-      let retryAfterMs: number | undefined;
-      try {
-        const response = await post(url, { method: "POST", headers, body: payload as BodyInit });
-        status = response.status;
-        if (response.ok) {
-          stats.requests++;
-          stats.rejected += await rejectedIn(response, signal);
-          return;
-        }
-        detail = (await response.text()).slice(0, 200);
-        const after = Number(response.headers.get("retry-after"));
-        if (Number.isFinite(after) && after >= 0) retryAfterMs = after * 1000;
-        if (!RETRYABLE.has(status)) throw new OtlpExportError(url, status, detail);
-      } catch (error) {
-        if (error instanceof OtlpExportError) throw error;
-        detail = failureCause(error);
-      }
-      if (attempt >= maxAttempts || options.signal?.aborted) {
-        throw new OtlpExportError(url, status, `${detail} (after ${attempt} attempts)`);
-      }
+  const policy: OtlpRetryPolicy = {
+    maxAttempts: Math.max(1, options.maxAttempts ?? 8),
+    backoffMs: options.backoffMs ?? 500,
+    maxBackoffMs: options.maxBackoffMs ?? 30_000,
+    signal: options.signal,
+    onRetry: (retry: OtlpRetry) => {
       stats.retries++;
-      const exponential = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
-      const delay = retryAfterMs !== undefined
-        ? Math.min(maxBackoffMs, retryAfterMs)
-        : exponential / 2 + Math.random() * exponential / 2;
-      onRetry({
-        url,
-        attempt,
-        maxAttempts,
-        delayMs: Math.round(delay),
-        status,
-        cause: status ? `HTTP ${status}${detail ? ` ${detail.slice(0, 100)}` : ""}` : detail,
-      });
-      await abortableSleep(delay, options.signal);
-    }
+      onRetry(retry);
+    },
+  };
+  const send = async (signal: OtlpSignal, body: unknown) => {
+    const target = signal === "traces" ? config.traces : config.logs;
+    const answer = await postWithRetry(post, await encodeOtlpRequest(signal, target, body), policy);
+    stats.requests++;
+    stats.rejected += await rejectedInAnswer(signal, answer);
   };
 
   const key = endpointKey(config);

@@ -10,6 +10,18 @@
 
 import type { Level, Link, LogEntry, LogRecord, SpanClose, SpanOpen } from "../records.ts";
 import { restoreJournalExport } from "./journal_marks.ts";
+import {
+  JOURNAL_ATTRIBUTES as J,
+  JOURNAL_SCOPE_KEYS,
+  levelOfSeverity,
+  OTEL_ATTRIBUTES as OTEL,
+  OTEL_DEFAULT_COUNT_LIMIT,
+  SEVERITY_NAMES,
+  SPAN_KIND_INTERNAL,
+  SPAN_KINDS,
+  STATUS_CODES,
+  STATUS_ERROR,
+} from "./otlp_conventions.ts";
 
 /** Which wire form a decoded request came in. */
 export type OtlpWire = "json" | "protobuf";
@@ -78,11 +90,6 @@ export class OtlpRequestError extends Error {
   }
 }
 
-/** The attribute count that `otel.dropped_attributes_count` reports (OTel's name outside OTLP). */
-const DROPPED_ATTRIBUTES = "otel.dropped_attributes_count";
-/** The SDKs' default attribute count limit. */
-const DEFAULT_MAX_ATTRIBUTES = 128;
-
 type Obj = Record<string, unknown>;
 
 const HEX: readonly string[] = Array.from(
@@ -94,9 +101,6 @@ const ZERO_ID = /^0+$/;
 const MAX_DEPTH = 32;
 /** OTel's default when a resource has no `service.name`. */
 const UNKNOWN_SERVICE = "unknown_service";
-/** Attributes our own export writes for fields a record has and OTLP does not. */
-const SCOPE_KEYS = ["journal.extension_id", "journal.conversation_id", "journal.turn_id"];
-const SPAN_KINDS = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 function isObj(value: unknown): value is Obj {
   return typeof value === "object" && value !== null;
@@ -192,7 +196,7 @@ interface Reader {
 function readerOf(wire: OtlpWire, limits: OtlpLimits = {}): Reader {
   return {
     wire,
-    maxAttributes: limits.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES,
+    maxAttributes: limits.maxAttributes ?? OTEL_DEFAULT_COUNT_LIMIT,
     maxLength: limits.maxAttributeLength ?? Infinity,
     dropped: 0,
   };
@@ -284,7 +288,7 @@ function attributes(message: Obj, reader: Reader): Obj {
   const out = keyValues(message.attributes, reader, 0, reader.maxAttributes);
   const sent = Number(message.droppedAttributesCount ?? 0);
   const dropped = reader.dropped + (Number.isSafeInteger(sent) && sent > 0 ? sent : 0);
-  if (dropped > 0) out[DROPPED_ATTRIBUTES] = dropped;
+  if (dropped > 0) out[OTEL.droppedAttributesCount] = dropped;
   return out;
 }
 
@@ -300,25 +304,12 @@ function enumNumber(value: unknown, names: readonly string[], prefix: string): n
   return 0;
 }
 
-const SEVERITY_NAMES = [
-  "UNSPECIFIED",
-  ...["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"].flatMap((
-    name,
-  ) => [name, `${name}2`, `${name}3`, `${name}4`]),
-];
-
-/** OTel severity numbers 1–8 (TRACE, DEBUG) → debug, 9–12 info, 13–16 warn, 17–24 error. */
+/** A received severity (number in any wire form, or text) as a journal level. */
 function level(severityNumber: unknown, severityText: unknown): Level {
-  const n = enumNumber(severityNumber, SEVERITY_NAMES, "SEVERITY_NUMBER_");
-  if (n >= 17) return "error";
-  if (n >= 13) return "warn";
-  if (n >= 9) return "info";
-  if (n >= 1) return "debug";
-  const text = typeof severityText === "string" ? severityText.toLowerCase() : "";
-  if (text.startsWith("err") || text.startsWith("fatal") || text.startsWith("crit")) return "error";
-  if (text.startsWith("warn")) return "warn";
-  if (text.startsWith("debug") || text.startsWith("trace")) return "debug";
-  return "info";
+  return levelOfSeverity(
+    enumNumber(severityNumber, SEVERITY_NAMES, "SEVERITY_NUMBER_"),
+    severityText,
+  );
 }
 
 interface Scope {
@@ -335,12 +326,12 @@ interface Scope {
  */
 function scopeOf(attrs: Obj, service: string): Scope {
   const text = (key: string) => typeof attrs[key] === "string" ? attrs[key] as string : undefined;
-  const scope: Scope = { extensionId: text("journal.extension_id") ?? service };
-  const conversationId = text("gen_ai.conversation.id") ?? text("journal.conversation_id");
+  const scope: Scope = { extensionId: text(J.extensionId) ?? service };
+  const conversationId = text(OTEL.conversationId) ?? text(J.conversationId);
   if (conversationId !== undefined) scope.conversationId = conversationId;
-  const turnId = text("journal.turn_id");
+  const turnId = text(J.turnId);
   if (turnId !== undefined) scope.turnId = turnId;
-  for (const key of SCOPE_KEYS) delete attrs[key];
+  for (const key of JOURNAL_SCOPE_KEYS) delete attrs[key];
   return scope;
 }
 
@@ -348,7 +339,7 @@ function serviceName(resource: unknown, reader: Reader): string {
   const values = isObj(resource) ? resource.attributes : undefined;
   const attrs = keyValues(values, reader, 0, reader.maxAttributes);
   reader.dropped = 0; // the resource's other attributes are not kept in any case
-  const name = attrs["service.name"];
+  const name = attrs[OTEL.serviceName];
   return typeof name === "string" && name !== "" ? name : UNKNOWN_SERVICE;
 }
 
@@ -361,9 +352,9 @@ function hasKeys(value: Obj): boolean {
 function scopeAttributes(scope: unknown): Obj {
   const out: Obj = {};
   if (!isObj(scope)) return out;
-  if (typeof scope.name === "string" && scope.name !== "") out["otel.scope.name"] = scope.name;
+  if (typeof scope.name === "string" && scope.name !== "") out[OTEL.scopeName] = scope.name;
   if (typeof scope.version === "string" && scope.version !== "") {
-    out["otel.scope.version"] = scope.version;
+    out[OTEL.scopeVersion] = scope.version;
   }
   return out;
 }
@@ -481,7 +472,9 @@ function addSpan(
   const where = scopeOf(attrs, service);
   Object.assign(attrs, scope);
   const kind = enumNumber(span.kind, SPAN_KINDS, "SPAN_KIND_");
-  if (kind > 1 && kind < SPAN_KINDS.length) attrs["otel.span_kind"] = SPAN_KINDS[kind];
+  if (kind > SPAN_KIND_INTERNAL && kind < SPAN_KINDS.length) {
+    attrs[OTEL.spanKind] = SPAN_KINDS[kind];
+  }
   const name = typeof span.name === "string" ? span.name : "";
   const parentSpanId = idHex(span.parentSpanId, 8);
   const open: SpanOpen = { kind: "span-open", spanId, traceId, name, timestamp: start, ...where };
@@ -492,7 +485,7 @@ function addSpan(
     if (!isObj(link)) continue;
     const linked = idHex(link.spanId, 8);
     if (linked === undefined) continue;
-    const reason = attributes(link, reader)["journal.link.reason"];
+    const reason = attributes(link, reader)[J.linkReason];
     const entry: Link = { spanId: linked };
     const linkedTrace = idHex(link.traceId, 16);
     if (linkedTrace !== undefined) entry.traceId = linkedTrace;
@@ -520,7 +513,7 @@ function addSpan(
   }
 
   const status = isObj(span.status) ? span.status : {};
-  const code = enumNumber(status.code, ["UNSET", "OK", "ERROR"], "STATUS_CODE_");
+  const code = enumNumber(status.code, STATUS_CODES, "STATUS_CODE_");
   const close: SpanClose = {
     kind: "span-close",
     spanId,
@@ -528,12 +521,12 @@ function addSpan(
     name,
     timestamp: end,
     durationMs: end - start,
-    status: code === 2 ? "error" : "ok",
+    status: code === STATUS_ERROR ? "error" : "ok",
     ...where,
   };
   if (parentSpanId !== undefined) close.parentSpanId = parentSpanId;
   if (typeof status.message === "string" && status.message !== "") {
-    close.attributes = { "otel.status_description": status.message };
+    close.attributes = { [OTEL.statusDescription]: status.message };
   }
   records.push(close);
   return true;

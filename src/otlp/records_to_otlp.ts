@@ -7,10 +7,19 @@
  */
 
 import type { JournalRecord } from "../reader/journal_record.ts";
-import { JOURNAL_ATTRIBUTES as J, OTLP_SCOPE_NAME } from "../otlp/journal_marks.ts";
+import {
+  JOURNAL_ATTRIBUTES as J,
+  OTEL_ATTRIBUTES as OTEL,
+  OTEL_DEFAULT_COUNT_LIMIT,
+  OTLP_SCOPE_NAME,
+  SEVERITY_NUMBER,
+  severityText,
+  SPAN_KIND_INTERNAL,
+  spanKindNumber,
+  STATUS_ERROR,
+  STATUS_OK,
+} from "./otlp_conventions.ts";
 import { otlpSpanId, otlpTraceId } from "./trace_ids.ts";
-
-export { OTLP_SCOPE_NAME };
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
 export type OtlpAnyValue =
@@ -41,7 +50,7 @@ interface Envelope {
  *
  * @example
  * ```ts
- * import { toOtlpLogs, type OtlpLogsRequest } from "./otlp_mapping.ts";
+ * import { toOtlpLogs, type OtlpLogsRequest } from "./records_to_otlp.ts";
  * const request: OtlpLogsRequest = toOtlpLogs([], { serviceName: "agent" });
  * if (request.resourceLogs.length !== 0) throw new Error("no records, no resource");
  * ```
@@ -59,7 +68,7 @@ export interface OtlpLogsRequest {
  *
  * @example
  * ```ts
- * import { toOtlpTraces, type OtlpTracesRequest } from "./otlp_mapping.ts";
+ * import { toOtlpTraces, type OtlpTracesRequest } from "./records_to_otlp.ts";
  * const request: OtlpTracesRequest = toOtlpTraces([], { serviceName: "agent" });
  * if (request.resourceSpans.length !== 0) throw new Error("no records, no resource");
  * ```
@@ -110,7 +119,6 @@ export interface OtlpOptions {
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
 
-const SEVERITY: Record<string, number> = { debug: 5, info: 9, warn: 13, error: 17 };
 const MAX_DEPTH = 8;
 
 /**
@@ -124,7 +132,7 @@ const MAX_DEPTH = 8;
  *
  * @example
  * ```ts
- * import { toOtlpAnyValue } from "./otlp_mapping.ts";
+ * import { toOtlpAnyValue } from "./records_to_otlp.ts";
  * const value = toOtlpAnyValue({ tokens: 12 });
  * if (JSON.stringify(value) !== '{"kvlistValue":{"values":[{"key":"tokens","value":{"intValue":"12"}}]}}') {
  *   throw new Error(JSON.stringify(value));
@@ -195,14 +203,13 @@ function scopeAttributes(record: Loose): OtlpKeyValue[] {
   };
   add(J.extensionId, record.extensionId);
   const own = record.attributes as Record<string, unknown> | undefined;
-  if (own?.[CONVERSATION_ID] === undefined) add(CONVERSATION_ID, record.conversationId);
+  if (own?.[OTEL.conversationId] === undefined) add(OTEL.conversationId, record.conversationId);
   add(J.turnId, record.turnId);
   return out;
 }
 
-const CONVERSATION_ID = "gen_ai.conversation.id";
 /** Span events kept per span (the OpenTelemetry SDK's default limit); more are counted as dropped. */
-const MAX_EVENTS = 128;
+const MAX_EVENTS = OTEL_DEFAULT_COUNT_LIMIT;
 
 /** How many span ids (trace lookups, pending opens) a mapper remembers. */
 const MEMORY = 100_000;
@@ -224,7 +231,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  *
  * @example Pairing across two batches
  * ```ts
- * import { OtlpMapper } from "./otlp_mapping.ts";
+ * import { OtlpMapper } from "./records_to_otlp.ts";
  * const mapper = new OtlpMapper({ serviceName: "agent" });
  * mapper.add({ kind: "span-open", spanId: "s", name: "tool", timestamp: 1, extensionId: "host", attributes: { tool: "grep" } });
  * if (mapper.takeTraces().resourceSpans.length !== 0) throw new Error("still open");
@@ -254,7 +261,7 @@ export class OtlpMapper {
     this.envelope = {
       resource: {
         attributes: toOtlpAttributes({
-          "service.name": options.serviceName ?? "journal-sink",
+          [OTEL.serviceName]: options.serviceName ?? "journal-sink",
           ...options.resourceAttributes,
         }),
       },
@@ -402,8 +409,8 @@ export class OtlpMapper {
     const out: Record<string, unknown> = {
       timeUnixNano: nanos(time),
       observedTimeUnixNano: nanos(time),
-      severityNumber: SEVERITY[level] ?? 0,
-      severityText: level.toUpperCase(),
+      severityNumber: SEVERITY_NUMBER[level as keyof typeof SEVERITY_NUMBER] ?? 0,
+      severityText: severityText(level),
       body: { stringValue: typeof record.msg === "string" ? record.msg : safeJson(record.msg) },
       attributes,
     };
@@ -441,16 +448,14 @@ export class OtlpMapper {
     };
     // What the OTel processor (span.kind, otel.status_description) and the receiver
     // (otel.span_kind) keep as attributes goes back to OTLP's own fields.
-    const kind = spanKindOf(merged["span.kind"] ?? merged["otel.span_kind"]);
+    const kind = spanKindNumber(merged[OTEL.sdkSpanKind] ?? merged[OTEL.spanKind]);
     if (kind !== undefined) {
-      delete merged["span.kind"];
-      delete merged["otel.span_kind"];
+      delete merged[OTEL.sdkSpanKind];
+      delete merged[OTEL.spanKind];
     }
     // An error's description is OTLP's status message; an ok span keeps it as an attribute.
-    const statusMessage = closed?.status === "error"
-      ? merged["otel.status_description"]
-      : undefined;
-    if (typeof statusMessage === "string") delete merged["otel.status_description"];
+    const statusMessage = closed?.status === "error" ? merged[OTEL.statusDescription] : undefined;
+    if (typeof statusMessage === "string") delete merged[OTEL.statusDescription];
     const attributes = scopeAttributes({ ...scoped, attributes: merged });
     attributes.push(...toOtlpAttributes(merged));
     attributes.push(...this.journalOnly(open, closed, spanId, parentSpanId, start, end));
@@ -479,7 +484,7 @@ export class OtlpMapper {
       traceId,
       spanId: otlpId,
       name: typeof close.name === "string" ? close.name : String(first.name ?? ""),
-      kind: kind ?? 1, // SPAN_KIND_INTERNAL unless recorded
+      kind: kind ?? SPAN_KIND_INTERNAL,
       startTimeUnixNano: nanos(start),
       endTimeUnixNano: nanos(end),
       attributes,
@@ -488,8 +493,10 @@ export class OtlpMapper {
       status: !closed
         ? {}
         : close.status === "error"
-        ? (typeof statusMessage === "string" ? { code: 2, message: statusMessage } : { code: 2 })
-        : { code: 1 },
+        ? (typeof statusMessage === "string"
+          ? { code: STATUS_ERROR, message: statusMessage }
+          : { code: STATUS_ERROR })
+        : { code: STATUS_OK },
     };
     if (parentSpanId !== undefined) span.parentSpanId = otlpSpanId(parentSpanId);
     const held = this.events.get(spanId);
@@ -555,15 +562,6 @@ function withoutUndefined(record: Loose | undefined): Record<string, unknown> {
   return out;
 }
 
-const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
-
-/** OTLP's span kind number of a `span.kind` / `otel.span_kind` value (`client`, `SERVER`…). */
-function spanKindOf(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const index = SPAN_KINDS.indexOf(value.toLowerCase().replace(/^span_kind_/, ""));
-  return index > 0 ? index : undefined;
-}
-
 function validTraceId(value: unknown): string | undefined {
   return typeof value === "string" && /^[0-9a-f]{32}$/.test(value) && !/^0+$/.test(value)
     ? value
@@ -589,7 +587,7 @@ function asLinks(
  *
  * @example
  * ```ts
- * import { toOtlpLogs } from "./otlp_mapping.ts";
+ * import { toOtlpLogs } from "./records_to_otlp.ts";
  * const request = toOtlpLogs(
  *   [{ kind: "log", level: "warn", msg: "slow disk", timestamp: 1, extensionId: "host" }],
  *   { serviceName: "agent" },
@@ -618,7 +616,7 @@ export function toOtlpLogs(
  *
  * @example
  * ```ts
- * import { toOtlpTraces } from "./otlp_mapping.ts";
+ * import { toOtlpTraces } from "./records_to_otlp.ts";
  * const request = toOtlpTraces([
  *   { kind: "span-open", spanId: "a", name: "turn", timestamp: 0, turnId: "t", extensionId: "host" },
  *   { kind: "span-open", spanId: "b", parentSpanId: "a", name: "tool", timestamp: 1, turnId: "t", extensionId: "host" },

@@ -117,7 +117,7 @@ SIGINT/SIGTERM. Prints what it exported on stdout, and on stderr why when it sen
     const path = absolutePath(args.positionals[0]);
     await requireJournal(args.positionals[0], path, io.fs);
     const [{ exportOtlp }, { otlpExportConfig, processEnvironment }] = await Promise.all([
-      import("../../collector/otlp_export.ts"),
+      import("../../otlp/otlp_export.ts"),
       import("../../otlp/otlp_export_config.ts"),
     ]);
     const o = args.options;
