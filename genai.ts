@@ -36,3 +36,12 @@ export {
   type ToolCall,
 } from "./src/genai/spans.ts";
 export { readUsage, type SpanUsage, type TurnUsage, TurnUsageTally } from "./src/genai/usage.ts";
+export {
+  type CapturedFetch,
+  captureFetch,
+  type CaptureFetchOptions,
+  type CaptureStats,
+  type FetchFunction,
+} from "./src/genai/capture_fetch.ts";
+export { type ContentPolicy } from "./src/genai/content_policy.ts";
+export { type WireApi } from "./src/genai/provider_request.ts";

@@ -34,6 +34,13 @@ export const GEN_AI = {
   REQUEST_TEMPERATURE: "gen_ai.request.temperature",
   REQUEST_TOP_P: "gen_ai.request.top_p",
   REQUEST_STREAM: "gen_ai.request.stream",
+  REQUEST_TOP_K: "gen_ai.request.top_k",
+  REQUEST_STOP_SEQUENCES: "gen_ai.request.stop_sequences",
+  REQUEST_FREQUENCY_PENALTY: "gen_ai.request.frequency_penalty",
+  REQUEST_PRESENCE_PENALTY: "gen_ai.request.presence_penalty",
+  REQUEST_SEED: "gen_ai.request.seed",
+  REQUEST_CHOICE_COUNT: "gen_ai.request.choice.count",
+  REQUEST_ENCODING_FORMATS: "gen_ai.request.encoding_formats",
   RESPONSE_ID: "gen_ai.response.id",
   RESPONSE_MODEL: "gen_ai.response.model",
   RESPONSE_FINISH_REASONS: "gen_ai.response.finish_reasons",
@@ -52,6 +59,8 @@ export const GEN_AI = {
   TOOL_TYPE: "gen_ai.tool.type",
   TOOL_DESCRIPTION: "gen_ai.tool.description",
   ERROR_TYPE: "error.type",
+  SERVER_ADDRESS: "server.address",
+  SERVER_PORT: "server.port",
 } as const;
 
 /**
