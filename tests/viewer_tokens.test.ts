@@ -1,6 +1,7 @@
 // One token rule: `readUsage` (src/genai/usage.ts) decides what a `gen_ai.usage.*_tokens`
 // value counts for. The viewer over a journal, the viewer over a store and the CLI give the
-// same totals for the same odd values, and the page gets them from the API.
+// same totals for the same odd values (`stats` over the journal, `query --usage` over the
+// store), and the page gets them from the API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -135,6 +136,21 @@ test(
         ),
         EXPECTED,
         "stats --json",
+      );
+      const query = await runCli(["query", "--db", db, "--usage", "--by", "turn", "--json"]);
+      assert.equal(query.code, 0, query.err);
+      const groups = JSON.parse(query.out) as {
+        key: string;
+        inputTokens: number;
+        outputTokens: number;
+      }[];
+      assert.deepEqual(
+        Object.fromEntries(groups.map((group) => [group.key, {
+          inputTokens: group.inputTokens,
+          outputTokens: group.outputTokens,
+        }])),
+        EXPECTED,
+        "query --usage --by turn --json",
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
