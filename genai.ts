@@ -45,3 +45,8 @@ export {
 } from "./src/genai/capture_fetch.ts";
 export { type ContentPolicy } from "./src/genai/content_policy.ts";
 export { type WireApi } from "./src/genai/provider_request.ts";
+export {
+  capturePrompt,
+  type CapturePromptOptions,
+  PROMPT_BEFORE,
+} from "./src/genai/capture_prompt.ts";
