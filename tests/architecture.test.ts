@@ -36,6 +36,7 @@ const LAYERS: Record<string, number> = {
   "src/otlp/": 5,
   "src/viewer/": 5,
   "src/genai/": 5,
+  "src/http/": 5,
   // 6. The command line.
   "src/cli/": 6,
   // 7. Entry points (deno.json / jsr.json exports) at the root.

@@ -1,13 +1,14 @@
 /**
  * The OTLP/HTTP receiver: any process that speaks OTLP (an OpenTelemetry SDK, a child CLI,
  * a Python tool, the Collector's `otlphttp` exporter) writes spans and logs into a durable
- * journal. Built on `node:http`, which Deno, Node and Bun all serve.
+ * journal. Served by the one local HTTP server (`src/http/local_server.ts`), which keeps the
+ * `Host` check.
  *
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listenLocal, LOOPBACK_HOST, send } from "../http/local_server.ts";
 import { createJournalSink } from "../sink/journal_sink.ts";
 import { type JournalSinkOptions, SINK_DEFAULTS } from "../sink/options.ts";
 import { warnOnConsole } from "../sink/error_reporter.ts";
@@ -149,19 +150,6 @@ export interface OtlpReceiver {
 
 const JSON_TYPE = "application/json";
 const PROTOBUF_TYPE = "application/x-protobuf";
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** The host name of a `Host` header, lowercased, without its port. */
-function hostName(header: string): string {
-  const value = header.trim().toLowerCase();
-  if (value.startsWith("[")) return value.slice(0, value.indexOf("]") + 1);
-  const colon = value.lastIndexOf(":");
-  return colon < 0 ? value : value.slice(0, colon);
-}
 
 /** Seconds a sender is asked to wait before retrying a 503. */
 const RETRY_AFTER_SECONDS = 1;
@@ -248,7 +236,7 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
   if (!options.sink && !options.journal) {
     throw new TypeError("receiveOtlp needs a sink or journal options");
   }
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? LOOPBACK_HOST;
   const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
   const limits = {
     maxAttributes: options.maxAttributes ?? 128,
@@ -258,11 +246,6 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
   const maxConcurrentRequests = options.maxConcurrentRequests ?? 32;
   const maxBytesInFlight = options.maxBytesInFlight ?? 4 * maxBodyBytes;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const allowed = new Set(
-    [...LOOPBACK_NAMES, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
-  );
-  allowed.add(host.toLowerCase());
-  const checkHost = isLoopback(host);
   // A host's sink that can say it cannot write is asked before anything listens.
   (options.sink as { check?: () => void } | undefined)?.check?.();
   const stats: OtlpReceiverStats = {
@@ -328,6 +311,29 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
     return refused;
   };
 
+  /** Answers a request with an error status, counted. */
+  const refuse = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    wire: OtlpWire,
+    error: unknown,
+  ) => {
+    stats.refused++;
+    const refusal = error instanceof Refusal
+      ? error
+      : new Refusal(500, error instanceof Error ? error.message : String(error));
+    if (refusal.status === 503) {
+      stats.unavailable++;
+      response.setHeader("retry-after", String(RETRY_AFTER_SECONDS));
+    }
+    // An unread (oversize, stalled, refused) body would keep the connection busy: end it.
+    if (!request.complete) {
+      response.setHeader("connection", "close");
+      response.on("finish", () => request.destroy());
+    }
+    await respondStatus(response, wire, refusal);
+  };
+
   const answer = async (request: IncomingMessage, response: ServerResponse) => {
     let wire: OtlpWire = "json";
     let admitted = false;
@@ -340,10 +346,6 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
       reserved += bytes;
     };
     try {
-      const hostHeader = request.headers.host;
-      if (checkHost && (!hostHeader || !allowed.has(hostName(hostHeader)))) {
-        throw new Refusal(403, "Host header does not name this loopback receiver");
-      }
       const path = (request.url ?? "/").split("?")[0];
       const signal = path === "/v1/traces" ? "traces" : path === "/v1/logs" ? "logs" : undefined;
       if (!signal) {
@@ -410,34 +412,32 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
       if (signal === "traces") stats.spans += mapped.accepted;
       else stats.logRecords += mapped.accepted;
     } catch (error) {
-      stats.refused++;
-      const refusal = error instanceof Refusal
-        ? error
-        : new Refusal(500, error instanceof Error ? error.message : String(error));
-      if (refusal.status === 503) {
-        stats.unavailable++;
-        response.setHeader("retry-after", String(RETRY_AFTER_SECONDS));
-      }
-      // An unread (oversize, stalled, refused) body would keep the connection busy: end it.
-      if (!request.complete) {
-        response.setHeader("connection", "close");
-        response.on("finish", () => request.destroy());
-      }
-      await respondStatus(response, wire, refusal);
+      await refuse(request, response, wire, error);
     } finally {
       if (admitted) active--;
       bytesInFlight -= reserved;
     }
   };
 
-  const server = createServer((request, response) => {
+  const server = await listenLocal((request, response) => {
     answer(request, response).catch(() => response.destroy());
+  }, {
+    host,
+    port: options.port ?? 4318,
+    allowedHosts: options.allowedHosts,
+    // Any port: a sender behind a port forward names the one it reached.
+    matchPort: false,
+    // Beyond loopback every Host passes: senders name the machine as they reach it.
+    beyondLoopback: false,
+    foreignHost: (request, response) => {
+      const refusal = new Refusal(403, "Host header does not name this loopback receiver");
+      refuse(request, response, "json", refusal).catch(() => response.destroy());
+    },
+    clientError: (_error, socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+      else socket.destroy();
+    },
   });
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
-  });
-  await listen(server, options.port ?? 4318, host);
   let owned: ReturnType<typeof createJournalSink> | undefined;
   if (options.journal) {
     // Opened once listening, so a port in use leaves no journal behind; one that cannot be
@@ -453,38 +453,19 @@ export async function receiveOtlp(options: ReceiveOtlpOptions): Promise<OtlpRece
         },
       });
     } catch (error) {
-      await stopServer(server);
+      await server.close();
       throw error;
     }
     sink = owned;
   }
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { url, port } = server;
   let closed: Promise<void> | undefined;
   const close = () => {
     closing = true;
-    return closed ??= stopServer(server).then(() => owned?.close());
+    return closed ??= server.close().then(() => owned?.close());
   };
   options.onListen?.(url);
   return { url, port, stats, close, [Symbol.asyncDispose]: close };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-/** Stops listening and drops open connections. */
-function stopServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  });
 }
 
 /**
@@ -613,13 +594,4 @@ async function respondStatus(response: ServerResponse, wire: OtlpWire, refusal: 
     }
   }
   send(response, refusal.status, JSON_TYPE, JSON.stringify({ message: refusal.message }));
-}
-
-function send(response: ServerResponse, status: number, type: string, body: string | Uint8Array) {
-  response.writeHead(status, { "content-type": type, "content-length": byteLength(body) });
-  response.end(body);
-}
-
-function byteLength(body: string | Uint8Array): number {
-  return typeof body === "string" ? new TextEncoder().encode(body).length : body.length;
 }

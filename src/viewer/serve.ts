@@ -1,6 +1,6 @@
 /**
- * `serve`: the local, read-only trace viewer. One `node:http` server (Deno, Node and Bun
- * all provide it) answers GET and HEAD for its three embedded assets and a small JSON API,
+ * `serve`: the local, read-only trace viewer. The one local HTTP server
+ * (`src/http/local_server.ts`) answers GET and HEAD for its embedded assets and a small JSON API,
  * and nothing else: no path reaches the file system, a foreign `Host` header is refused
  * (DNS rebinding), a request another site made a browser send is refused (403), every other
  * method gets 405.
@@ -8,9 +8,15 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
+import {
+  listenLocal,
+  LOOPBACK_HOST,
+  send as sendBody,
+  sentForAnotherSite,
+} from "../http/local_server.ts";
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
@@ -101,42 +107,6 @@ const ASSETS = new Map<string, { type: string; text: string }>([
 ]);
 
 const STATUSES = new Set<string>(["ok", "error", "open"]);
-const WILDCARDS = new Set(["0.0.0.0", "::", "[::]", ""]);
-
-function bracketed(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-/** The `Host` header values this server answers to. */
-function allowedHostHeaders(host: string, port: number, extra: string[] = []): Set<string> {
-  const names = ["127.0.0.1", "localhost", "[::1]", ...extra];
-  if (!WILDCARDS.has(host)) names.push(bracketed(host));
-  const allowed = new Set<string>();
-  for (const name of names) {
-    const lower = name.toLowerCase();
-    allowed.add(`${lower}:${port}`);
-    if (port === 80) allowed.add(lower);
-  }
-  return allowed;
-}
-
-/**
- * Whether the browser sent this request for a page of another origin: `Sec-Fetch-Site`
- * says `cross-site` or `same-site`, or `Origin` is not the server's own. Any page on the web
- * could otherwise make a browser ask `/api/turn` again and again (`<img src=…>`): each an
- * answer it cannot read but a build the server pays for. A link to the page itself still
- * opens (a top-level navigation to `/`: the shell holds no record); clients without these
- * headers (curl, scripts) are not browsers acting for another site and are answered.
- */
-function sentForAnotherSite(request: IncomingMessage, host: string, path: string): boolean {
-  const origin = request.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return true;
-  const site = request.headers["sec-fetch-site"];
-  if (site !== "cross-site" && site !== "same-site") return false;
-  return !(path === "/" && request.headers["sec-fetch-mode"] === "navigate" &&
-    request.headers["sec-fetch-dest"] === "document");
-}
-
 function turnQuery(params: URLSearchParams): TurnQuery {
   const text = (key: string) => {
     const value = params.get(key);
@@ -194,7 +164,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   if ((options.db === undefined) === (options.journal === undefined)) {
     throw new TypeError("serve needs exactly one of `db` (a trace store) and `journal`");
   }
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? LOOPBACK_HOST;
   const requestedPort = options.port ?? 4319;
   let source: ViewerSource;
   if (options.db !== undefined) {
@@ -213,7 +183,6 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     }
     source = journal;
   }
-  let allowed = new Set<string>();
   /**
    * The last turn or trace built, and the last page of it answered: a big one is not rebuilt
    * for each of its pages, nor while nothing changed.
@@ -236,14 +205,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     text: string,
     extra: Record<string, string> = {},
   ) => {
-    const bytes = encoder.encode(text);
-    response.writeHead(status, {
-      ...SECURITY_HEADERS,
-      "content-type": type,
-      "content-length": String(bytes.length),
-      ...extra,
-    });
-    response.end(request.method === "HEAD" ? undefined : bytes);
+    sendBody(response, status, type, text, SECURITY_HEADERS, extra, request.method === "HEAD");
   };
   const json = (request: IncomingMessage, response: ServerResponse, value: unknown) =>
     send(request, response, 200, "application/json; charset=utf-8", JSON.stringify(value));
@@ -256,10 +218,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   ) => send(request, response, status, "text/plain; charset=utf-8", `${text}\n`, extra);
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const hostHeader = (request.headers.host ?? "").toLowerCase();
-    if (!allowed.has(hostHeader)) {
-      return plain(request, response, 421, "misdirected request: unknown Host header");
-    }
+    const hostHeader = (request.headers.host ?? "").toLowerCase(); // checked by listenLocal
     const raw = request.url ?? "/";
     if (!raw.startsWith("/")) return plain(request, response, 400, "bad request");
     const url = new URL(raw, "http://viewer.invalid");
@@ -353,40 +312,36 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     }
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error) => {
-      if (response.headersSent) return void response.destroy();
-      plain(
-        request,
-        response,
-        500,
-        `viewer error: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
-  });
+  let server;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(requestedPort, host, () => {
-        server.off("error", reject);
-        resolve();
+    server = await listenLocal((request, response) => {
+      handle(request, response).catch((error) => {
+        if (response.headersSent) return void response.destroy();
+        plain(
+          request,
+          response,
+          500,
+          `viewer error: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
+    }, {
+      host,
+      port: requestedPort,
+      allowedHosts: options.allowedHosts,
+      matchPort: true,
+      beyondLoopback: true,
+      foreignHost: (request, response) =>
+        plain(request, response, 421, "misdirected request: unknown Host header"),
     });
   } catch (error) {
     await source.close();
     throw error;
   }
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : requestedPort;
-  allowed = allowedHostHeaders(host, port, options.allowedHosts);
-  const url = `http://${WILDCARDS.has(host) ? "127.0.0.1" : bracketed(host)}:${port}`;
+  const { url, port } = server;
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      await server.close();
       await source.close();
     })();
   options.onListen?.(url);
