@@ -21,6 +21,9 @@ import { hashTraceId, turnTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
 import { RecentSpans, REMEMBERED_SPANS, type RememberedScope } from "./recent_spans.ts";
 import {
+  addRow,
+  CLOSE,
+  CLOSE_EVENT,
   EV_CLOSE,
   EV_CLOSED,
   EV_INHERIT_LOG,
@@ -28,12 +31,11 @@ import {
   EV_SETTLE_LOG,
   EV_SETTLE_SPAN,
   jsonColumn,
+  LOG,
   LOG_COLUMNS,
-  LOG_CONVERSATION,
-  LOG_TRACE,
-  LOG_TURN_KEY,
   type PlanValue,
   type RowPlan,
+  SCOPE,
   SCOPE_FIELDS,
   SPAN,
   SPAN_COLUMNS,
@@ -101,22 +103,30 @@ class Draft {
       if (found === undefined) {
         found = this.scopes.length / SCOPE_FIELDS;
         this.scopeIndex.set(key, found);
-        const trace = turn === null ? null : turnTraceId(conversation ?? undefined, turn);
-        this.scopes.push(conversation, turn, time, time, trace);
+        const at = addRow(this.scopes, SCOPE_FIELDS);
+        this.scopes[at + SCOPE.conversation_id] = conversation;
+        this.scopes[at + SCOPE.turn_id] = turn;
+        this.scopes[at + SCOPE.first_ms] = this.scopes[at + SCOPE.last_ms] = time;
+        this.scopes[at + SCOPE.trace_id] = turn === null
+          ? null
+          : turnTraceId(conversation ?? undefined, turn);
       }
       index = this.lastScope = found;
       this.lastConversation = conversation;
       this.lastTurn = turn;
     }
     const at = index * SCOPE_FIELDS;
-    if (time < (this.scopes[at + 2] as number)) this.scopes[at + 2] = time;
-    if (time > (this.scopes[at + 3] as number)) this.scopes[at + 3] = time;
+    if (time < (this.scopes[at + SCOPE.first_ms] as number)) {
+      this.scopes[at + SCOPE.first_ms] = time;
+    }
+    if (time > (this.scopes[at + SCOPE.last_ms] as number)) this.scopes[at + SCOPE.last_ms] = time;
     return index;
   }
 
-  event(kind: number, ...fields: PlanValue[]): void {
+  /** Adds an event of two fields (`EV_CLOSED`, and those about one row). */
+  event(kind: number, first: PlanValue, second: PlanValue): void {
     this.kinds.push(kind);
-    for (const field of fields) this.events.push(field);
+    this.events.push(first, second);
   }
 }
 
@@ -229,19 +239,19 @@ export class BatchPlanner {
       } else [conversation, turn] = [scope.conversation, scope.turn];
     }
     if (anchor !== null) draft.event(EV_SETTLE_LOG, row, anchor);
-    draft.logs.push(
-      time,
-      String(r.level ?? "info"),
-      String(r.msg ?? ""),
-      String(r.extensionId ?? ""),
-      conversation,
-      turn,
-      textColumn(r.spanId),
-      trace,
-      jsonColumn(r.attributes),
-      jsonColumn(r.body),
-      draft.scope(conversation, turn, time),
-    );
+    const l = draft.logs;
+    const at = addRow(l, LOG_COLUMNS);
+    l[at + LOG.timestamp_ms] = time;
+    l[at + LOG.level] = String(r.level ?? "info");
+    l[at + LOG.msg] = String(r.msg ?? "");
+    l[at + LOG.extension_id] = String(r.extensionId ?? "");
+    l[at + LOG.conversation_id] = conversation;
+    l[at + LOG.turn_id] = turn;
+    l[at + LOG.span_id] = textColumn(r.spanId);
+    l[at + LOG.trace_id] = trace;
+    l[at + LOG.attributes] = jsonColumn(r.attributes);
+    l[at + LOG.body] = jsonColumn(r.body);
+    l[at + LOG.turn_key] = draft.scope(conversation, turn, time);
   }
 
   private open(draft: Draft, r: Loose, spanId: string, time: number): void {
@@ -264,33 +274,28 @@ export class BatchPlanner {
     );
     if (waits) draft.pending.push(PENDING_SPAN, row, scope.turn as string, remembered);
     if (anchor !== null) draft.event(EV_SETTLE_SPAN, row, anchor);
-    const extensionId = String(r.extensionId ?? "");
     const links = r.links === undefined ? NO_LINKS : linksOf(r.links);
-    draft.spans.push(
-      spanId,
-      textColumn(r.parentSpanId),
-      trace,
-      String(r.name ?? ""),
-      time,
-      null,
-      null,
-      "open",
-      extensionId,
-      conversation,
-      turn,
-      // Attributes and links stay values until the batch ends: a close may merge into them.
-      (own ?? {}) as unknown as PlanValue,
-      links as unknown as PlanValue,
-      jsonColumn(r.body),
-      0,
-      usage.model,
-      usage.inputTokens,
-      usage.outputTokens,
-      usage.costUsd,
-      draft.scope(conversation, turn, time),
-      null,
-      null,
-    );
+    const s = draft.spans;
+    const at = addRow(s, SPAN_COLUMNS);
+    s[at + SPAN.span_id] = spanId;
+    s[at + SPAN.parent_span_id] = textColumn(r.parentSpanId);
+    s[at + SPAN.trace_id] = trace;
+    s[at + SPAN.name] = String(r.name ?? "");
+    s[at + SPAN.start_ms] = time;
+    s[at + SPAN.status] = "open";
+    s[at + SPAN.extension_id] = String(r.extensionId ?? "");
+    s[at + SPAN.conversation_id] = conversation;
+    s[at + SPAN.turn_id] = turn;
+    // Attributes and links stay values until the batch ends: a close may merge into them.
+    s[at + SPAN.attributes] = (own ?? {}) as unknown as PlanValue;
+    s[at + SPAN.links] = links as unknown as PlanValue;
+    s[at + SPAN.body] = jsonColumn(r.body);
+    s[at + SPAN.close_without_open] = 0;
+    s[at + SPAN.model] = usage.model;
+    s[at + SPAN.input_tokens] = usage.inputTokens;
+    s[at + SPAN.output_tokens] = usage.outputTokens;
+    s[at + SPAN.cost_usd] = usage.costUsd;
+    s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.open.set(spanId, { row, attributes: own, links, usage });
     draft.spanOpens++;
   }
@@ -315,29 +320,29 @@ export class BatchPlanner {
         } else [conversation, turn] = [scope.conversation, scope.turn];
       }
       const links = linksOf(r.links);
-      draft.event(
-        EV_CLOSE,
-        spanId,
-        time,
-        // The close's own duration, or null: the store works it out with the start it finds.
-        typeof r.durationMs === "number" && Number.isFinite(r.durationMs) ? r.durationMs : null,
-        status,
-        String(r.name ?? ""),
-        String(r.extensionId ?? ""),
-        conversation,
-        turn,
-        textColumn(r.parentSpanId),
-        own === undefined ? null : jsonColumn(own),
-        links.length > 0 ? jsonColumn(links) : null,
-        links.length > 0 ? jsonColumn(links) : "[]",
-        trace,
-        anchor,
-        usage.model,
-        usage.inputTokens,
-        usage.outputTokens,
-        usage.costUsd,
-        null,
-      );
+      const e = draft.events;
+      draft.kinds.push(EV_CLOSE);
+      const at = addRow(e, CLOSE_EVENT.length);
+      e[at + CLOSE.span_id] = spanId;
+      e[at + CLOSE.time] = time;
+      // The close's own duration, or null: the store works it out with the start it finds.
+      e[at + CLOSE.duration_ms] = typeof r.durationMs === "number" && Number.isFinite(r.durationMs)
+        ? r.durationMs
+        : null;
+      e[at + CLOSE.status] = status;
+      e[at + CLOSE.name] = String(r.name ?? "");
+      e[at + CLOSE.extension_id] = String(r.extensionId ?? "");
+      e[at + CLOSE.conversation_id] = conversation;
+      e[at + CLOSE.turn_id] = turn;
+      e[at + CLOSE.parent_span_id] = textColumn(r.parentSpanId);
+      e[at + CLOSE.attributes] = own === undefined ? null : jsonColumn(own);
+      e[at + CLOSE.links] = links.length > 0 ? jsonColumn(links) : null;
+      e[at + CLOSE.trace_id] = trace;
+      e[at + CLOSE.anchor] = anchor;
+      e[at + CLOSE.model] = usage.model;
+      e[at + CLOSE.input_tokens] = usage.inputTokens;
+      e[at + CLOSE.output_tokens] = usage.outputTokens;
+      e[at + CLOSE.cost_usd] = usage.costUsd;
       return;
     }
     draft.open.delete(spanId);
@@ -347,22 +352,22 @@ export class BatchPlanner {
     const attributes = mergeAttributes(open.attributes, own);
     const links = mergeLinks(open.links, r.links);
     const usage = own === undefined ? open.usage : readUsage(attributes);
-    const conversation = keptText(s[at + SPAN.CONVERSATION], r.conversationId) ?? null;
-    const turn = keptText(s[at + SPAN.TURN], r.turnId) ?? null;
-    const duration = closeDuration(r.durationMs, s[at + SPAN.START] as number, time);
-    s[at + SPAN.PARENT] = keptText(s[at + SPAN.PARENT], r.parentSpanId) ?? null;
-    s[at + 5] = time;
-    s[at + SPAN.DURATION] = duration;
-    s[at + SPAN.STATUS] = status;
-    s[at + SPAN.CONVERSATION] = conversation;
-    s[at + SPAN.TURN] = turn;
-    s[at + SPAN.ATTRIBUTES] = attributes as unknown as PlanValue;
-    s[at + SPAN.LINKS] = links as unknown as PlanValue;
-    s[at + SPAN.MODEL] = usage.model;
-    s[at + SPAN.INPUT] = usage.inputTokens;
-    s[at + SPAN.OUTPUT] = usage.outputTokens;
-    s[at + SPAN.COST] = usage.costUsd;
-    s[at + SPAN.TURN_KEY] = draft.scope(conversation, turn, time);
+    const conversation = keptText(s[at + SPAN.conversation_id], r.conversationId) ?? null;
+    const turn = keptText(s[at + SPAN.turn_id], r.turnId) ?? null;
+    const duration = closeDuration(r.durationMs, s[at + SPAN.start_ms] as number, time);
+    s[at + SPAN.parent_span_id] = keptText(s[at + SPAN.parent_span_id], r.parentSpanId) ?? null;
+    s[at + SPAN.end_ms] = time;
+    s[at + SPAN.duration_ms] = duration;
+    s[at + SPAN.status] = status;
+    s[at + SPAN.conversation_id] = conversation;
+    s[at + SPAN.turn_id] = turn;
+    s[at + SPAN.attributes] = attributes as unknown as PlanValue;
+    s[at + SPAN.links] = links as unknown as PlanValue;
+    s[at + SPAN.model] = usage.model;
+    s[at + SPAN.input_tokens] = usage.inputTokens;
+    s[at + SPAN.output_tokens] = usage.outputTokens;
+    s[at + SPAN.cost_usd] = usage.costUsd;
+    s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.event(EV_CLOSED, open.row, duration);
   }
 
@@ -391,7 +396,7 @@ export class BatchPlanner {
           draft.event(EV_INHERIT_SPAN, index, waitOn);
           this.spans.settle(pending[i + 3] as number, undefined, waitOn);
         } else if (what === PENDING_LOG) draft.event(EV_INHERIT_LOG, index, waitOn);
-        else events[index + 18] = waitOn;
+        else events[index + CLOSE.scope_anchor] = waitOn;
         continue;
       }
       const { conversation, turn } = scope;
@@ -399,21 +404,25 @@ export class BatchPlanner {
       if (conversation === null && turn === null) continue;
       if (what === PENDING_SPAN) {
         const at = index * SPAN_COLUMNS;
-        if (spans[at + SPAN.TURN_KEY] !== null) continue; // its close brought its own
-        spans[at + SPAN.CONVERSATION] = conversation;
-        spans[at + SPAN.TURN] = turn;
-        const start = spans[at + SPAN.START] as number;
+        if (spans[at + SPAN.turn_key] !== null) continue; // its close brought its own
+        spans[at + SPAN.conversation_id] = conversation;
+        spans[at + SPAN.turn_id] = turn;
+        const start = spans[at + SPAN.start_ms] as number;
         draft.scope(conversation, turn, start);
-        const end = spans[at + 5] as number | null;
-        spans[at + SPAN.TURN_KEY] = draft.scope(conversation, turn, end ?? start);
+        const end = spans[at + SPAN.end_ms] as number | null;
+        spans[at + SPAN.turn_key] = draft.scope(conversation, turn, end ?? start);
       } else if (what === PENDING_LOG) {
         const at = index * LOG_COLUMNS;
-        logs[at + LOG_CONVERSATION] = conversation;
-        logs[at + LOG_CONVERSATION + 1] = turn;
-        logs[at + LOG_TURN_KEY] = draft.scope(conversation, turn, logs[at] as number);
+        logs[at + LOG.conversation_id] = conversation;
+        logs[at + LOG.turn_id] = turn;
+        logs[at + LOG.turn_key] = draft.scope(
+          conversation,
+          turn,
+          logs[at + LOG.timestamp_ms] as number,
+        );
       } else {
-        events[index + 6] = conversation;
-        events[index + 7] = turn;
+        events[index + CLOSE.conversation_id] = conversation;
+        events[index + CLOSE.turn_id] = turn;
       }
     }
   }
@@ -423,23 +432,25 @@ export class BatchPlanner {
     const { logs, spans, scopes } = draft;
     // A row of a scope leaves what the scope says to the store.
     for (let at = 0; at < logs.length; at += LOG_COLUMNS) {
-      const scope = logs[at + LOG_TURN_KEY] as number | null;
+      const scope = logs[at + LOG.turn_key] as number | null;
       if (scope === null) continue;
-      logs[at + LOG_CONVERSATION] = null;
-      logs[at + LOG_CONVERSATION + 1] = null;
-      if (logs[at + LOG_TRACE] === scopes[scope * SCOPE_FIELDS + 4]) logs[at + LOG_TRACE] = null;
+      logs[at + LOG.conversation_id] = null;
+      logs[at + LOG.turn_id] = null;
+      if (logs[at + LOG.trace_id] === scopes[scope * SCOPE_FIELDS + SCOPE.trace_id]) {
+        logs[at + LOG.trace_id] = null;
+      }
     }
     for (let at = 0; at < spans.length; at += SPAN_COLUMNS) {
       // Attributes and links as JSON text, once per span (the merged ones when it closed).
-      spans[at + SPAN.ATTRIBUTES] = jsonColumn(spans[at + SPAN.ATTRIBUTES]);
-      const links = spans[at + SPAN.LINKS] as unknown as unknown[];
-      spans[at + SPAN.LINKS] = links.length === 0 ? "[]" : jsonColumn(links);
-      const scope = spans[at + SPAN.TURN_KEY] as number | null;
+      spans[at + SPAN.attributes] = jsonColumn(spans[at + SPAN.attributes]);
+      const links = spans[at + SPAN.links] as unknown as unknown[];
+      spans[at + SPAN.links] = links.length === 0 ? "[]" : jsonColumn(links);
+      const scope = spans[at + SPAN.turn_key] as number | null;
       if (scope === null) continue;
-      spans[at + SPAN.CONVERSATION] = null;
-      spans[at + SPAN.TURN] = null;
-      if (spans[at + SPAN.TRACE] === scopes[scope * SCOPE_FIELDS + 4]) {
-        spans[at + SPAN.TRACE] = null;
+      spans[at + SPAN.conversation_id] = null;
+      spans[at + SPAN.turn_id] = null;
+      if (spans[at + SPAN.trace_id] === scopes[scope * SCOPE_FIELDS + SCOPE.trace_id]) {
+        spans[at + SPAN.trace_id] = null;
       }
     }
     this.spans.endBatch();

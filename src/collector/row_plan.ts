@@ -37,91 +37,183 @@ export function textColumn(value: unknown): string | null {
 }
 
 /**
- * Values of a `logs` row, in the INSERT's column order: `[timestamp_ms, level, msg,
- * extension_id, conversation_id, turn_id, span_id, trace_id, attributes, body, turn_key]`.
- * In a plan, `turn_key` is the index of the row's scope in the plan's scopes (or null).
+ * The `logs` columns a plan's rows hold, in their order: the one declaration the row
+ * positions ({@linkcode LOG}), the row width and the INSERT come from. In a plan, `turn_key`
+ * is the index of the row's scope in the plan's scopes (or null).
  */
-export const LOG_COLUMNS = 11;
-/** Where `span_id` is in a `logs` row. */
-export const LOG_SPAN = 6;
-/** Where `trace_id` is in a `logs` row. */
-export const LOG_TRACE = 7;
-/** Where `turn_key` is in a `logs` row. */
-export const LOG_TURN_KEY = 10;
+export const LOG_ROW = [
+  "timestamp_ms",
+  "level",
+  "msg",
+  "extension_id",
+  "conversation_id",
+  "turn_id",
+  "span_id",
+  "trace_id",
+  "attributes",
+  "body",
+  "turn_key",
+] as const;
 
 /**
- * Values of a `spans` row, in the INSERT's column order: `[span_id, parent_span_id,
- * trace_id, name, start_ms, end_ms, duration_ms, status, extension_id, conversation_id,
- * turn_id, attributes, links, body, close_without_open, model, input_tokens,
- * output_tokens, cost_usd, turn_key, slowest, id]`. In a plan, `turn_key` is a scope's
- * index, and `slowest` and `id` are left for the store.
+ * The `spans` columns a plan's rows hold, in their order (see {@linkcode LOG_ROW}). In a
+ * plan, `turn_key` is a scope's index, and `slowest` and `id` are left for the store.
  */
-export const SPAN_COLUMNS = 22;
-/** Positions of the `spans` columns the store reads or fills. */
-export const SPAN = {
-  SPAN_ID: 0,
-  PARENT: 1,
-  TRACE: 2,
-  START: 4,
-  DURATION: 6,
-  STATUS: 7,
-  EXTENSION: 8,
-  CONVERSATION: 9,
-  TURN: 10,
-  ATTRIBUTES: 11,
-  LINKS: 12,
-  MODEL: 15,
-  INPUT: 16,
-  OUTPUT: 17,
-  COST: 18,
-  TURN_KEY: 19,
-  SLOWEST: 20,
-  ID: 21,
-} as const;
+export const SPAN_ROW = [
+  "span_id",
+  "parent_span_id",
+  "trace_id",
+  "name",
+  "start_ms",
+  "end_ms",
+  "duration_ms",
+  "status",
+  "extension_id",
+  "conversation_id",
+  "turn_id",
+  "attributes",
+  "links",
+  "body",
+  "close_without_open",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "turn_key",
+  "slowest",
+  "id",
+] as const;
 
 /**
- * A scope of the batch: `[conversation_id, turn_id, first time, last time, trace_id]`, the
- * trace id being the turn's (the one its records derive), or null without a turn. A row
+ * A scope of the batch: a conversation and turn pair, the first and last time of its
+ * records, and the turn's trace id (the one its records derive; null without a turn). A row
  * of a scope leaves its `conversation_id` and `turn_id` null, and its `trace_id` null when
  * it is the scope's: the store fills them in (the plan crosses threads a third smaller).
  */
-export const SCOPE_FIELDS = 5;
-/** Where `conversation_id` is in a `logs` row. */
-export const LOG_CONVERSATION = 4;
+export const SCOPE_ROW = ["conversation_id", "turn_id", "first_ms", "last_ms", "trace_id"] as const;
 
 /**
- * An event: a span opened in the batch closed, `[its spans row, durationMs]` (the store
- * decides its `slowest` flag, in journal order with every other close).
+ * The fields of an `EV_CLOSE` event: a `span-close` whose open is not in the batch (the
+ * store finds it, or keeps the close on its own). `duration_ms` is the close's own (null
+ * when it has none); `attributes` and `links` the close's own as JSON text, or null;
+ * `conversation_id` and `turn_id` the close's own or those it inherits from its parent;
+ * `anchor` the span id whose trace the store settles (see `EV_SETTLE_LOG`); `scope_anchor`,
+ * when not null, the span id whose scope it inherits, for the store to look up.
+ */
+export const CLOSE_EVENT = [
+  "span_id",
+  "time",
+  "duration_ms",
+  "status",
+  "name",
+  "extension_id",
+  "conversation_id",
+  "turn_id",
+  "parent_span_id",
+  "attributes",
+  "links",
+  "trace_id",
+  "anchor",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "scope_anchor",
+] as const;
+
+/** The fields of an `EV_CLOSED` event: a span opened in the batch closed. */
+export const CLOSED_EVENT = ["row", "duration_ms"] as const;
+
+/** The fields of the events about one row: the row, and the span id the store looks up. */
+export const ROW_EVENT = ["row", "anchor"] as const;
+
+/** Each name of a list, to its position in it. */
+export type Positions<T extends readonly string[]> = { readonly [K in T[number]]: number };
+
+/** The positions of `names`, by name. */
+function positions<T extends readonly string[]>(names: T): Positions<T> {
+  return Object.freeze(Object.fromEntries(names.map((name, i) => [name, i]))) as Positions<T>;
+}
+
+/** Where each column is in a `logs` row: `row + LOG.trace_id`. */
+export const LOG: Positions<typeof LOG_ROW> = positions(LOG_ROW);
+/** Where each column is in a `spans` row. */
+export const SPAN: Positions<typeof SPAN_ROW> = positions(SPAN_ROW);
+/** Where each field is in a scope. */
+export const SCOPE: Positions<typeof SCOPE_ROW> = positions(SCOPE_ROW);
+/** Where each field is in an `EV_CLOSE` event. */
+export const CLOSE: Positions<typeof CLOSE_EVENT> = positions(CLOSE_EVENT);
+/** Where each field is in an `EV_CLOSED` event. */
+export const CLOSED: Positions<typeof CLOSED_EVENT> = positions(CLOSED_EVENT);
+/** Where each field is in the events about one row. */
+export const ROW: Positions<typeof ROW_EVENT> = positions(ROW_EVENT);
+
+/** Values of a `logs` row. */
+export const LOG_COLUMNS: number = LOG_ROW.length;
+/** Values of a `spans` row. */
+export const SPAN_COLUMNS: number = SPAN_ROW.length;
+/** Values of a scope. */
+export const SCOPE_FIELDS: number = SCOPE_ROW.length;
+
+/**
+ * Appends a row of `width` nulls to `values`, for its fields to be set by name.
+ *
+ * @param values A section of a plan.
+ * @param width The row's width ({@linkcode LOG_COLUMNS}, {@linkcode SPAN_COLUMNS}…).
+ * @returns Where the row starts.
+ *
+ * @example
+ * ```ts
+ * import { addRow, LOG, LOG_COLUMNS, type PlanValue } from "./row_plan.ts";
+ * const logs: PlanValue[] = [];
+ * const at = addRow(logs, LOG_COLUMNS);
+ * logs[at + LOG.msg] = "hi";
+ * if (logs.length !== LOG_COLUMNS || logs[2] !== "hi") throw new Error("layout");
+ * ```
+ */
+export function addRow(values: PlanValue[], width: number): number {
+  const at = values.length;
+  // One push of a row of nulls: a push per value cost the planner about 5 % (node).
+  values.push.apply(values, NULLS[width] ??= new Array(width).fill(null));
+  return at;
+}
+
+/** A row of nulls, by width. */
+const NULLS: PlanValue[][] = [];
+
+/**
+ * An event: a span opened in the batch closed ({@linkcode CLOSED_EVENT}); the store decides
+ * its `slowest` flag, in journal order with every other close.
  */
 export const EV_CLOSED = 0;
-/**
- * An event: a `span-close` whose open is not in the batch (the store finds it, or keeps
- * the close on its own): `[spanId, time, durationMs, status, name, extensionId,
- * conversationId, turnId, parentSpanId, attributes (its own, or null), links (its own when
- * a non-empty array, or null), linksAsGiven, traceId, anchor, model, inputTokens,
- * outputTokens, costUsd, scopeAnchor]`. `conversationId` and `turnId` are the close's own
- * or those it inherits from its parent; `scopeAnchor`, when not null, is the span id whose
- * scope it inherits, for the store to look up.
- */
+/** An event: a `span-close` whose open is not in the batch ({@linkcode CLOSE_EVENT}). */
 export const EV_CLOSE = 1;
 /**
- * An event: a `logs` row's trace id to settle, `[row, anchor]`: the span id whose trace
- * the record joins was not among those the planner remembers; the store looks it up (the
- * row holds the id derived from the anchor, for when nothing knows it).
+ * An event: a `logs` row's trace id to settle ({@linkcode ROW_EVENT}): the span id whose
+ * trace the record joins (the anchor) was not among those the planner remembers; the store
+ * looks it up (the row holds the id derived from the anchor, for when nothing knows it).
  */
 export const EV_SETTLE_LOG = 2;
 /** An event: the same for a `spans` row. */
 export const EV_SETTLE_SPAN = 3;
 /**
  * An event: a `logs` row without a conversation or turn, inside a span whose scope the
- * planner does not know, `[row, anchor]`: the row takes the scope of the span the anchor
- * names when the store knows one (a child inherits its parent's turn and conversation).
+ * planner does not know ({@linkcode ROW_EVENT}): the row takes the scope of the span the
+ * anchor names when the store knows one (a child inherits its parent's turn and
+ * conversation).
  */
 export const EV_INHERIT_LOG = 4;
 /** An event: the same for a `spans` row, the anchor being an ancestor of its span. */
 export const EV_INHERIT_SPAN = 5;
 /** Fields of each event kind, by kind. */
-export const EVENT_FIELDS: readonly number[] = [2, 19, 2, 2, 2, 2];
+export const EVENT_FIELDS: readonly number[] = [
+  CLOSED_EVENT.length,
+  CLOSE_EVENT.length,
+  ROW_EVENT.length,
+  ROW_EVENT.length,
+  ROW_EVENT.length,
+  ROW_EVENT.length,
+];
 
 /**
  * A batch of records as what the store writes, worked out without the database: the
@@ -154,9 +246,9 @@ const SECTIONS = ["logs", "spans", "scopes", "events"] as const;
 
 /**
  * A {@linkcode RowPlan} as one string and arrays whose buffers transfer between threads.
- * Structured-cloning a value per field costs the receiving thread more than the JSON it
- * came from; `JSON.parse` of the plan as text costs the SQLite thread 0.8-1 µs a record;
- * slicing the fields out of one string, 0.2-0.4 (bench/RESULTS.md).
+ * Structured-cloning a value per field, or `JSON.parse` of the plan as text, costs the
+ * SQLite thread more than slicing the fields out of one string (measured: bench/RESULTS.md,
+ * collector).
  */
 export interface EncodedPlan {
   /** Every string value, one after another. */
