@@ -10,6 +10,9 @@ import { exportOtlp } from "../src/otlp/otlp_export.ts";
 import { toOtlpTraces } from "../src/otlp/records_to_otlp.ts";
 import { receiveOtlp } from "../src/otlp/receive_otlp.ts";
 import { tracesToRecords } from "../src/otlp/otlp_to_records.ts";
+import { otlpTraceId } from "../src/otlp/trace_ids.ts";
+import { DEFAULT_PINO_CONFIG, pinoLineToEntry } from "../src/pino/pino_line.ts";
+import { createFakeFs } from "../testing.ts";
 
 const TRACE = "5b8efff798038103d269b633813fc60c";
 const OTHER_TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -169,5 +172,55 @@ describe("OTel fields through the journal", () => {
       aaaaaaaaaaaaaaaa: [2, { code: 1 }],
       bbbbbbbbbbbbbbbb: [1, { code: 1 }],
     });
+  });
+});
+
+describe("one shape of a trace id (isTraceId) wherever one is read", () => {
+  test("a pino line whose traceId is no trace id is written, the value kept as an attribute", () => {
+    const fs = createFakeFs();
+    const sink = createJournalSink({ path: "p.jsonl", fs });
+    const line = (fields: Record<string, unknown>) =>
+      pinoLineToEntry(
+        JSON.stringify({ level: 30, msg: "hi", ...fields }),
+        "app",
+        DEFAULT_PINO_CONFIG,
+        1,
+      )
+        .entry;
+    const named = line({ traceId: "req-42" });
+    const upper = line({ traceId: TRACE.toUpperCase() });
+    const kept = line({ traceId: TRACE });
+    for (const entry of [named, upper, kept]) sink.emit(entry);
+    sink.close();
+    assert.equal(sink.stats.dropped, 0);
+    assert.equal(named.traceId, undefined);
+    assert.equal(named.attributes?.traceId, "req-42");
+    assert.equal(upper.attributes?.traceId, TRACE.toUpperCase());
+    assert.equal(kept.traceId, TRACE);
+    assert.equal(line({ trace_id: TRACE }).traceId, TRACE);
+    assert.equal(line({ trace_id: "0xabc" }).attributes?.trace_id, "0xabc");
+  });
+
+  test("a link's trace id is read as a record's own: any case, lowercased; all zero is none", () => {
+    const span = (traceId: string) =>
+      spansOf(toOtlpTraces([
+        {
+          kind: "span-close",
+          spanId: "00f1e2d3c4b5a697",
+          name: "retry",
+          timestamp: 2,
+          durationMs: 1,
+          status: "ok",
+          extensionId: "h",
+          links: [{ spanId: "00f1e2d3c4b5a698", traceId }],
+        } as LogRecord,
+      ]))[0];
+    assert.equal(span(OTHER_TRACE).links[0].traceId, OTHER_TRACE);
+    assert.equal(span(OTHER_TRACE.toUpperCase()).links[0].traceId, OTHER_TRACE);
+    const zero = span("0".repeat(32)).links[0].traceId;
+    assert.match(zero, /^[0-9a-f]{32}$/);
+    assert.notEqual(zero, "0".repeat(32));
+    assert.equal(otlpTraceId({ kind: "log", traceId: OTHER_TRACE.toUpperCase() }), OTHER_TRACE);
+    assert.equal(otlpTraceId({ kind: "log", traceId: "0".repeat(32) }), undefined);
   });
 });

@@ -7,6 +7,7 @@
 
 import { type OptionSpec, type ParseContext, UsageError } from "./command.ts";
 import { type Level, LEVELS } from "../records.ts";
+import { isTraceId } from "../trace_id.ts";
 import type { RecordFilter } from "../reader/record_filter.ts";
 
 const AGE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
@@ -90,10 +91,11 @@ function level(text: string): Level {
 }
 
 function traceId(text: string): string {
-  if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+  const id = text.toLowerCase();
+  if (!isTraceId(id)) {
     throw new UsageError(`--trace needs a trace id of 32 hex digits, not ${text}`);
   }
-  return text.toLowerCase();
+  return id;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   STATUS_ERROR,
   STATUS_OK,
 } from "./otlp_conventions.ts";
-import { otlpSpanId, otlpTraceId } from "./trace_ids.ts";
+import { otlpSpanId, otlpTraceId, validOtlpTraceId } from "./trace_ids.ts";
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
 export type OtlpAnyValue =
@@ -467,7 +467,7 @@ export class OtlpMapper {
         linkAttributes.push({ key: J.linkReason, value: { stringValue: link.reason } });
       }
       links.push({
-        traceId: validTraceId(link.traceId) ?? this.traces.get(link.spanId) ?? otlpTraceId(
+        traceId: validOtlpTraceId(link.traceId) ?? this.traces.get(link.spanId) ?? otlpTraceId(
           {
             kind: "log",
             spanId: link.spanId,
@@ -560,12 +560,6 @@ function withoutUndefined(record: Loose | undefined): Record<string, unknown> {
   if (!record) return out;
   for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = value;
   return out;
-}
-
-function validTraceId(value: unknown): string | undefined {
-  return typeof value === "string" && /^[0-9a-f]{32}$/.test(value) && !/^0+$/.test(value)
-    ? value
-    : undefined;
 }
 
 function asLinks(

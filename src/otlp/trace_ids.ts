@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hash128, hashTraceId, hex32, turnTraceId } from "../trace_id.ts";
+import { hash128, hashTraceId, hex32, isTraceId, turnTraceId } from "../trace_id.ts";
 
 const SPAN_HEX = /^[0-9a-f]{16}$/;
 const ZERO_SPAN = "0000000000000000";
@@ -33,7 +33,27 @@ export function otlpSpanId(spanId: string): string {
   return id === ZERO_SPAN ? "0000000000000001" : id;
 }
 
-const TRACE_HEX = /^[0-9a-fA-F]{32}$/;
+const ZERO_TRACE = "00000000000000000000000000000000";
+
+/**
+ * A trace id a record carries, as OTLP takes it: the shape of {@linkcode isTraceId} in
+ * either case, lowercased; all zero (OTLP's invalid id) is none.
+ *
+ * @param value A record's or a link's `traceId`.
+ * @returns 32 lowercase hex digits, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { validOtlpTraceId } from "./trace_ids.ts";
+ * if (validOtlpTraceId("0AF7651916CD43DD8448EB211C80319C") !== "0af7651916cd43dd8448eb211c80319c") throw new Error("case");
+ * if (validOtlpTraceId("0".repeat(32)) !== undefined || validOtlpTraceId("req-42") !== undefined) throw new Error("none");
+ * ```
+ */
+export function validOtlpTraceId(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const id = value.toLowerCase();
+  return isTraceId(id) && id !== ZERO_TRACE ? id : undefined;
+}
 
 /**
  * Which trace a record belongs to, as an OTLP trace id (32 lowercase hex digits). The rule,
@@ -74,10 +94,8 @@ export function otlpTraceId(
   },
   lookup?: (spanId: string) => string | undefined,
 ): string | undefined {
-  const own = record.traceId;
-  if (typeof own === "string" && TRACE_HEX.test(own) && !ZERO_TRACE.test(own)) {
-    return own.toLowerCase();
-  }
+  const own = validOtlpTraceId(record.traceId);
+  if (own !== undefined) return own;
   if (typeof record.turnId === "string") {
     const conversation = typeof record.conversationId === "string"
       ? record.conversationId
@@ -93,5 +111,3 @@ export function otlpTraceId(
   if (known !== undefined) return known;
   return hashTraceId(`span:${anchor}`);
 }
-
-const ZERO_TRACE = /^0{32}$/;

@@ -7,6 +7,7 @@
  */
 
 import type { Level, LogEntry } from "../records.ts";
+import { isTraceId } from "../trace_id.ts";
 
 /** What pino tells its destination about itself (its `PINO_CONFIG` message). */
 export interface PinoConfig {
@@ -38,7 +39,6 @@ const BY_LABEL: Readonly<Record<string, Level>> = Object.freeze({
   fatal: "error",
 });
 
-const HEX_32 = /^[0-9a-f]{32}$/;
 const HEX_16 = /^[0-9a-f]{16}$/;
 
 /** pino's level (a number, or a label from `formatters.level`) as a journal level. */
@@ -73,8 +73,9 @@ function timeOf(value: unknown, now: number): number {
  * - `level` → `level` (trace and debug → debug, fatal → error; a level that does not map
  *   one to one keeps its pino label, or number, in `attributes.pinoLevel`);
  * - the message key (`msg`) → `msg`; `time` → `timestamp`;
- * - string `conversationId`, `turnId`, `spanId`, `traceId` fields, and OpenTelemetry's
- *   `trace_id`/`span_id` (as the pino instrumentation injects them), → the record's fields;
+ * - string `conversationId`, `turnId`, `spanId` fields, a `traceId` of 32 lowercase hex
+ *   digits, and OpenTelemetry's `trace_id`/`span_id` (as the pino instrumentation injects
+ *   them), → the record's fields (a `traceId` of another shape stays an attribute);
  * - every other field (child bindings, `err` as pino serialized it, `pid`, `hostname`,
  *   `name`) → `attributes`.
  *
@@ -135,14 +136,19 @@ export function pinoLineToEntry(
       case "conversationId":
       case "turnId":
       case "spanId":
-      case "traceId":
         if (typeof field === "string" && field !== "") {
           entry[key] = field;
           continue;
         }
         break;
+      case "traceId": // the sink refuses a record whose traceId is another string
+        if (isTraceId(field)) {
+          entry.traceId = field;
+          continue;
+        }
+        break;
       case "trace_id":
-        if (typeof field === "string" && HEX_32.test(field)) {
+        if (isTraceId(field)) {
           entry.traceId ??= field;
           continue;
         }
