@@ -20,6 +20,13 @@ import {
   STATUS_OK,
 } from "./otlp_conventions.ts";
 import { otlpSpanId, otlpTraceId, validOtlpTraceId } from "./trace_ids.ts";
+import {
+  attributesOf,
+  closeOnlyStart,
+  closeStatus,
+  keptText,
+  mergeAttributes,
+} from "../traces/span_merge.ts";
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
 export type OtlpAnyValue =
@@ -431,20 +438,18 @@ export class OtlpMapper {
   private span(open: Loose | undefined, closed: Loose | undefined, end: number) {
     const close = (closed ?? open) as Loose;
     const spanId = close.spanId as string;
-    const duration = typeof close.durationMs === "number" ? close.durationMs : 0;
-    const start = open && typeof open.timestamp === "number" ? open.timestamp : end - duration;
+    // The one merge of a close over its open (src/traces/span_merge.ts).
+    const start = open && typeof open.timestamp === "number"
+      ? open.timestamp
+      : closeOnlyStart(close.durationMs, end);
     const first = open ?? close;
-    const parentSpanId = typeof first.parentSpanId === "string"
-      ? first.parentSpanId
-      : typeof close.parentSpanId === "string"
-      ? close.parentSpanId
-      : undefined;
+    const parentSpanId = keptText(first.parentSpanId, close.parentSpanId);
     const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
     const traceId = this.traces.get(spanId) ?? otlpTraceId(scoped, this.lookup) as string;
     remember(this.traces, spanId, traceId);
+    // A copy: the kind and the status message are taken out of it below.
     const merged: Record<string, unknown> = {
-      ...(open?.attributes as Record<string, unknown> | undefined),
-      ...(closed?.attributes as Record<string, unknown> | undefined),
+      ...mergeAttributes(attributesOf(open?.attributes), closed?.attributes),
     };
     // What the OTel processor (span.kind, otel.status_description) and the receiver
     // (otel.span_kind) keep as attributes goes back to OTLP's own fields.
@@ -454,7 +459,8 @@ export class OtlpMapper {
       delete merged[OTEL.spanKind];
     }
     // An error's description is OTLP's status message; an ok span keeps it as an attribute.
-    const statusMessage = closed?.status === "error" ? merged[OTEL.statusDescription] : undefined;
+    const failed = closed !== undefined && closeStatus(closed.status) === "error";
+    const statusMessage = failed ? merged[OTEL.statusDescription] : undefined;
     if (typeof statusMessage === "string") delete merged[OTEL.statusDescription];
     const attributes = scopeAttributes({ ...scoped, attributes: merged });
     attributes.push(...toOtlpAttributes(merged));
@@ -492,7 +498,7 @@ export class OtlpMapper {
       // OK and ERROR as the journal says; UNSET for a span exported while still open.
       status: !closed
         ? {}
-        : close.status === "error"
+        : failed
         ? (typeof statusMessage === "string"
           ? { code: STATUS_ERROR, message: statusMessage }
           : { code: STATUS_ERROR })
