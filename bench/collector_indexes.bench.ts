@@ -23,6 +23,8 @@ const SHIPPED = [
   "spans_failed",
   "spans_slowest",
   "spans_unscoped",
+  "spans_unscoped_by_parent",
+  "logs_unscoped_by_span",
 ];
 const V1 = [
   "logs (timestamp_ms)",
@@ -41,7 +43,11 @@ const V1 = [
   "spans (start_ms) WHERE status = 'error'",
 ];
 const VARIANTS: [string, string[], string[]][] = [
-  ["shipped (v2)", [], []],
+  ["shipped (v5)", [], []],
+  ["shipped but the indexes of rows waiting for a scope (v4)", [
+    "spans_unscoped_by_parent",
+    "logs_unscoped_by_span",
+  ], []],
   ["none on spans/logs (turns table only)", SHIPPED, []],
   ["the whole v1 index set instead", SHIPPED, V1],
   ["shipped + every span's duration", [], ["spans (duration_ms)"]],

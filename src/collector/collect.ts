@@ -19,8 +19,8 @@ import { type PlannedBatch, startPlanningWorker } from "./worker_batches.ts";
 export const COLLECT_BATCH_BYTES = 1024 * 1024;
 
 /**
- * Unread bytes below which a single pass reads on this thread: starting a worker takes
- * 50-150 ms, about what it saves on 8 MiB of journal.
+ * Unread bytes below which a single pass reads on this thread: starting a worker costs about
+ * what it saves on 8 MiB of journal (bench/RESULTS.md, collector).
  */
 const WORKER_WORTH_BYTES = 8 * 1024 * 1024;
 

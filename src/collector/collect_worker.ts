@@ -22,7 +22,7 @@ import { tailLoop } from "../reader/tail_loop.ts";
 /**
  * Batches planned but not yet committed, at most: 8 MiB of journal at the default batch size,
  * enough that the SQLite thread rarely waits while the worker reads a slower stretch (a gzip
- * generation). With 2, the SQLite thread waited 1.1-1.5 µs a record; with 8, 0.6-1.1.
+ * generation; measured against 2: bench/RESULTS.md, collector).
  */
 const AHEAD = 8;
 

@@ -4,7 +4,7 @@
  *
  * The store used one `Map` trimmed with `map.delete(map.keys().next().value)`; with the
  * deletes a span's close makes, V8 keeps the deleted slots until it rehashes and
- * `keys().next()` walks over all of them, which took a third of the collector's time.
+ * `keys().next()` walks over all of them (what that cost: bench/RESULTS.md, collector).
  *
  * @module
  */

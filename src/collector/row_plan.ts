@@ -173,7 +173,7 @@ export const SCOPE_FIELDS: number = SCOPE_ROW.length;
  */
 export function addRow(values: PlanValue[], width: number): number {
   const at = values.length;
-  // One push of a row of nulls: a push per value cost the planner about 5 % (node).
+  // One push of a row of nulls: cheaper than a push per value (bench/RESULTS.md, collector).
   values.push.apply(values, NULLS[width] ??= new Array(width).fill(null));
   return at;
 }

@@ -223,7 +223,7 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
   // A checkpoint (copying the WAL into the database, and its fsync) every 10,000 pages
   // (about 40 MiB) rather than SQLite's 1,000: a 4 MiB batch writes more than 1,000, so
   // every commit checkpointed, and pages written again by the next batches were copied each
-  // time. Ingest took 3.55-3.70 µs a record at 1,000, 3.24-3.25 at 10,000 (node, 1M records).
+  // time (measured: bench/RESULTS.md, collector).
   db.exec("PRAGMA wal_autocheckpoint = 10000;");
   const version = schemaVersion(db);
   db.exec("BEGIN IMMEDIATE");
@@ -231,7 +231,7 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     if (version === 1) migrateFromVersion1(db);
     if (version === 1 || version === 2) migrateFromVersion2(db);
     // Version 3 indexed usage spans by start for `--usage --since`, which reads `usage_by`
-    // since version 3: the index cost the collector about 0.3 µs a record for no query.
+    // since version 3: the index cost the collector for no query (bench/RESULTS.md).
     if (version >= 1 && version <= 3) db.exec("DROP INDEX IF EXISTS spans_usage");
     // Version 5 indexes rows without a scope by the span they wait on (created below). Rows
     // an earlier version left without their parent's turn stay as they are.

@@ -129,15 +129,8 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
        (SELECT count(*) FROM logs WHERE turn_key = ?1) AS n`,
   );
   const transaction = (work: () => void) => {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      db.exec("COMMIT");
-      stats.transactions++;
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
+    store.transaction(work);
+    stats.transactions++;
   };
   /** Deletes spans and logs matching `where`, the usage totals kept in step. */
   const remove = (where: string, limit?: number, logWhere = where) => {

@@ -228,8 +228,17 @@ export class TraceStore {
     this.db.close();
   }
 
-  /** Runs `work` in one transaction: all of it is written, or none. */
-  private transaction<T>(work: () => T): T {
+  /**
+   * Runs `work` in one transaction: all of it is written, or none (and then what the store
+   * caches about its rows is forgotten). The one transaction of every writer of the store:
+   * ingest, commits, retention. The collector's own machinery, not part of the published API.
+   *
+   * @ignore
+   *
+   * @param work What to do in the transaction.
+   * @returns What `work` returned.
+   */
+  transaction<T>(work: () => T): T {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const result = work();
