@@ -17,7 +17,7 @@ import {
   mergeAttributes,
   mergeLinks,
 } from "../traces/span_merge.ts";
-import { hashTraceId, turnTraceId } from "../trace_id.ts";
+import { hashTraceId, isTraceId, turnTraceId } from "../trace_id.ts";
 import { RecentMap } from "./recent_map.ts";
 import { RecentSpans, REMEMBERED_SPANS, type RememberedScope } from "./recent_spans.ts";
 import {
@@ -55,7 +55,6 @@ interface OpenInBatch {
   usage: SpanUsage;
 }
 
-const TRACE_HEX = /^[0-9a-f]{32}$/;
 /** A pending `spans` row, `logs` row, or `EV_CLOSE` event (see `Draft.pending`). */
 const PENDING_SPAN = 0;
 const PENDING_LOG = 1;
@@ -171,7 +170,7 @@ export class BatchPlanner {
    */
   private trace(r: Loose): [trace: string | null, anchor: string | null] {
     const own = r.traceId;
-    if (typeof own === "string" && TRACE_HEX.test(own)) return [own, null];
+    if (isTraceId(own)) return [own, null];
     const turn = r.turnId;
     if (own === undefined && typeof turn === "string") {
       // The turn rule of otlpTraceId: the trace depends on the conversation and turn only.
