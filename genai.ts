@@ -50,3 +50,13 @@ export {
   type CapturePromptOptions,
   PROMPT_BEFORE,
 } from "./src/genai/capture_prompt.ts";
+export {
+  diffPrompts,
+  type MessageChange,
+  type PromptDiff,
+  type PromptMessage,
+  type PromptSide,
+  promptSide,
+  type PromptTool,
+} from "./src/genai/prompt_diff.ts";
+export { type ModelCallDiff, modelCallDiffs } from "./src/genai/model_call_diffs.ts";

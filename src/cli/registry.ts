@@ -7,6 +7,7 @@
 
 import type { Command } from "./command.ts";
 import { collect } from "./commands/collect.ts";
+import { diff } from "./commands/diff.ts";
 import { exportOtlp } from "./commands/export.ts";
 import { query } from "./commands/query.ts";
 import { receive } from "./commands/receive.ts";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   tail,
   spans,
   stats,
+  diff,
   collect,
   query,
   exportOtlp,
