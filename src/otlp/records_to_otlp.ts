@@ -25,7 +25,9 @@ import {
   closeOnlyStart,
   closeStatus,
   keptText,
+  linksOf,
   mergeAttributes,
+  mergeLinks,
 } from "../traces/span_merge.ts";
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
@@ -467,7 +469,7 @@ export class OtlpMapper {
     attributes.push(...this.journalOnly(open, closed, spanId, parentSpanId, start, end));
     const otlpId = otlpSpanId(spanId);
     const links: Record<string, unknown>[] = [];
-    for (const link of uniqueLinks(open, close)) {
+    for (const link of mergeLinks(linksOf(open?.links), close?.links)) {
       const linkAttributes: OtlpKeyValue[] = [];
       if (typeof link.reason === "string") {
         linkAttributes.push({ key: J.linkReason, value: { stringValue: link.reason } });
@@ -538,7 +540,7 @@ export class OtlpMapper {
       out.push({ key: J.durationMs, value: toOtlpAnyValue(duration) });
     }
     // A link's turn, or an id OTLP carries hashed: the links as the journal has them.
-    const links = uniqueLinks(open, closed);
+    const links = mergeLinks(linksOf(open?.links), closed?.links);
     if (
       links.some((link) => link.turnId !== undefined || otlpSpanId(link.spanId) !== link.spanId)
     ) {
@@ -548,31 +550,11 @@ export class OtlpMapper {
   }
 }
 
-/** The links of an open and its close, each span id once (the open's first). */
-function uniqueLinks(
-  open: Loose | undefined,
-  close: Loose | undefined,
-): { spanId: string; turnId?: string; reason?: string; traceId?: string }[] {
-  const seen = new Set<string>();
-  return [...asLinks(open?.links), ...asLinks(close?.links)].filter((link) => {
-    if (seen.has(link.spanId)) return false;
-    seen.add(link.spanId);
-    return true;
-  });
-}
-
 function withoutUndefined(record: Loose | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!record) return out;
   for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = value;
   return out;
-}
-
-function asLinks(
-  value: unknown,
-): { spanId: string; turnId?: string; reason?: string; traceId?: string }[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((link) => typeof link?.spanId === "string");
 }
 
 /**
