@@ -92,43 +92,16 @@ export interface VersionAnswer {
   now: number;
 }
 
-/** One row of a waterfall: a span flattened in tree order, with its depth. */
-export interface WaterfallSpan {
+/**
+ * One row of a waterfall: a span of the trees ({@linkcode TraceSpan}, one span shape) flattened in
+ * tree order, with its depth.
+ */
+export interface WaterfallSpan extends Omit<TraceSpan, "children" | "anomalies"> {
   /** Depth in the tree, 0 for a root. */
   depth: number;
   /** Index of the parent row, or -1. */
   parent: number;
-  /** The span's id. */
-  spanId: string;
-  /** The parent's id, as recorded. */
-  parentSpanId?: string;
-  /** The trace, when the records carry one. */
-  traceId?: string;
-  /** The span's name. */
-  name: string;
-  /** Who wrote it. */
-  extensionId: string;
-  /** Conversation, when recorded. */
-  conversationId?: string;
-  /** Turn, when recorded. */
-  turnId?: string;
-  /** Start, ms since the epoch. */
-  start: number;
-  /** End, ms since the epoch; absent while open. */
-  end?: number;
-  /** As recorded by the close. */
-  durationMs?: number;
-  /** How it ended, or `"open"`. */
-  status: "ok" | "error" | "open";
-  /** Open's attributes with the close's merged over them. */
-  attributes: Record<string, unknown>;
-  /** Links of the open and the close. */
-  links: { spanId: string; turnId?: string; reason?: string }[];
-  /** The open's body. */
-  body?: unknown;
-  /** Its log entries, by time. */
-  logs: LogEntry[];
-  /** What was odd about it. */
+  /** What was odd about it, as text. */
   anomalies: string[];
 }
 
