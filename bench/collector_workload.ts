@@ -1,14 +1,18 @@
-// The collector benches' workload: an agent host's journal, the same in every bench.
+// The benches' workload: an agent host's journal, the same in every bench (collector, viewer).
 import type { LogRecord } from "../mod.ts";
 
 const MODELS = ["m-large", "", "m-small"];
 
 /**
  * An agent host's mix: per turn a root span, 3 child spans (2 model calls whose usage comes
- * at the close, 1 tool call, failing in one turn of five), 4 logs.
+ * at the close, 1 tool call, failing in one turn of five), 4 logs; one turn in 1,000 left
+ * open.
+ *
+ * @param count Records to yield (`Number.MAX_SAFE_INTEGER`: a writer that never stops).
+ * @param start The first record's time, ms since the epoch.
  */
-export function* workload(count: number): Generator<LogRecord> {
-  let time = 1_700_000_000_000;
+export function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecord> {
+  let time = start;
   let n = 0;
   for (let turn = 0; n < count; turn++) {
     const scope = {

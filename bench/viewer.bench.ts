@@ -1,6 +1,7 @@
-// The viewer's figures: time to the first turn list on a store of 1M records, time to draw
-// a turn of 10,000 spans in Chromium, and the server's RSS while it follows a journal a
-// writer fills at 10k records/s for a minute.
+// The viewer's figures: time to the first turn list on a store of 1M records, the time the
+// journal source takes to index the same journal, time to draw a turn of 10,000 spans in
+// Chromium, and the server's RSS while it follows a journal a writer fills at 10k records/s for
+// a minute. The workload is the collector benches' (collector_workload.ts).
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
 // memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, HEAP_LOG=1 (the child prints its V8
@@ -14,6 +15,7 @@ import { createJournalSink, type LogRecord } from "../mod.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { serve } from "../src/viewer/serve.ts";
 import { CHROMIUM, chromiumFound, launchChromium } from "../tests/fixtures/chromium.ts";
+import { workload } from "./collector_workload.ts";
 
 const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
 const argv = (globalThis as { process: { argv: string[] } }).process.argv;
@@ -25,74 +27,6 @@ const SPANS = Number(env.SPANS ?? 10_000);
 const RATE = Number(env.RATE ?? 10_000);
 const SECONDS = Number(env.SECONDS ?? 60);
 const ONLY_RSS = env.ONLY === "rss";
-
-/** An agent host's mix per turn: a root, 3 children (LLM calls with GenAI usage, one tool that sometimes fails), 4 logs. */
-function* workload(count: number, start = 1_700_000_000_000): Generator<LogRecord> {
-  let time = start;
-  let n = 0;
-  for (let turn = 0; n < count; turn++) {
-    const scope = {
-      extensionId: "host",
-      conversationId: `c${Math.floor(turn / 10)}`,
-      turnId: `t${turn}`,
-    };
-    const root = `r${turn}`;
-    const turnStart = time;
-    yield { kind: "span-open", spanId: root, name: "turn", timestamp: time++, ...scope };
-    n++;
-    for (let k = 0; k < 3 && n < count; k++) {
-      const id = `s${turn}-${k}`;
-      const name = k === 1 ? "tool-call" : "chat m-large";
-      yield {
-        kind: "span-open",
-        spanId: id,
-        parentSpanId: root,
-        name,
-        timestamp: time++,
-        ...scope,
-        attributes: { "gen_ai.request.model": "m-large", attempt: k },
-      };
-      yield {
-        kind: "log",
-        level: "info",
-        msg: `step ${k} of turn ${turn}`,
-        timestamp: time++,
-        spanId: id,
-        ...scope,
-      };
-      const d = (turn * 7 + k * 13) % 900;
-      time += d;
-      yield {
-        kind: "span-close",
-        spanId: id,
-        parentSpanId: root,
-        name,
-        timestamp: time,
-        durationMs: d,
-        status: k === 1 && turn % 5 === 0 ? "error" : "ok",
-        ...scope,
-        attributes: k === 1
-          ? {}
-          : { "gen_ai.usage.input_tokens": 900 + k, "gen_ai.usage.output_tokens": 80 + k },
-      };
-      n += 3;
-    }
-    yield { kind: "log", level: "info", msg: "turn done", timestamp: time++, ...scope };
-    n++;
-    if (n < count) {
-      yield {
-        kind: "span-close",
-        spanId: root,
-        name: "turn",
-        timestamp: time++,
-        durationMs: time - turnStart,
-        status: "ok",
-        ...scope,
-      };
-      n++;
-    }
-  }
-}
 
 /** One turn of `spans` spans: a few levels deep, every 10th with a log, a few failing, the last open. */
 function* bigTurn(spans: number, start: number): Generator<LogRecord> {
@@ -212,6 +146,24 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
     console.log(`  list drawn in Chromium: ${drawn.toFixed(0)} ms after navigation start`);
   }
   await viewer.close();
+
+  // The same journal through the journal source: until it has indexed every record (its
+  // version counts them).
+  const caughtUp = performance.now();
+  const follower = await serve({ journal, port: 0 });
+  while (true) {
+    const answer = await (await fetch(`${follower.url}/api/version`)).json() as {
+      version: string;
+    };
+    if (answer.version === String(RECORDS)) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const catchUpMs = performance.now() - caughtUp;
+  console.log(
+    `  journal source caught up with ${RECORDS} records in ${(catchUpMs / 1000).toFixed(1)} s ` +
+      `(${(catchUpMs * 1000 / RECORDS).toFixed(1)} µs a record)`,
+  );
+  await follower.close();
 
   // 2. A turn of SPANS spans in the browser.
   if (browser) {
