@@ -52,30 +52,34 @@ export class SseParser {
    */
   feed(text: string): SseEvent[] {
     const out: SseEvent[] = [];
-    let start = 0;
-    if (this.afterCr && text.startsWith("\n")) start = 1;
+    let at = 0;
+    if (this.afterCr && text.charCodeAt(0) === 10) at = 1;
     this.afterCr = false;
     const n = text.length;
-    let i = start;
+    // Line ends found by the native indexOf: "\n" is what every provider sends, "\r" rare.
+    let cr = text.indexOf("\r", at);
     let line = this.rest;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) {
-        i++;
-        continue;
-      }
-      line += text.slice(start, i);
-      this.line(line, out);
+    while (at < n) {
+      const lf = text.indexOf("\n", at);
+      if (cr >= 0 && cr < at) cr = text.indexOf("\r", at);
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < n) next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        else {
+          next = n;
+          this.afterCr = true;
+        }
+      } else if (lf >= 0) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      this.line(line === "" ? text.slice(at, end) : line + text.slice(at, end), out);
       line = "";
-      if (c === 13) {
-        if (i + 1 < n) {
-          if (text.charCodeAt(i + 1) === 10) i++;
-        } else this.afterCr = true;
-      }
-      i++;
-      start = i;
+      at = next;
     }
-    this.rest = line + text.slice(start);
+    this.rest = at < n ? line + text.slice(at) : line;
     return out;
   }
 
