@@ -274,6 +274,16 @@ describe("captureFetch: what is written", () => {
     assert.deepEqual(kinds, ["span-open", "provider.request", "provider.response", "span-close"]);
     assert.ok(!meta.records.some(hasBody));
     assert.equal(closeOf(meta.records).attributes?.["gen_ai.usage.input_tokens"], 1200);
+    const streamed = memory();
+    const stream = await captureFetch(streamed.log, { content: "metadata" })(
+      `${server.url}/v1/chat/completions`,
+      { method: "POST", body: chatBody(true) },
+    );
+    await stream.text();
+    const close = closeOf(streamed.records).attributes ?? {};
+    assert.equal(close["gen_ai.usage.input_tokens"], 1200, "usage read from a stream unkept");
+    assert.deepEqual(close["gen_ai.response.finish_reasons"], ["stop"]);
+    assert.equal(close["gen_ai.response.id"], "chatcmpl-fake");
     const none = memory();
     await (await captureFetch(none.log, { content: "none" })(
       `${server.url}/v1/chat/completions`,

@@ -74,6 +74,27 @@ export class ProviderResponseReader {
   }
 
   /**
+   * Whether a stream event may carry what this reader reads (ids, usage, reasons, errors):
+   * lets a capture that keeps no body skip parsing the others (the text deltas).
+   *
+   * @param name The event's `event:` field, if any.
+   * @param data Its data, as text.
+   * @returns `false` only for an event that cannot matter.
+   */
+  wants(name: string | undefined, data: string): boolean {
+    switch (this.api) {
+      case "anthropic.messages":
+        return name === undefined || name === "message_start" || name === "message_delta" ||
+          name === "error";
+      case "openai.responses":
+        return data.includes('"response":') || name === "error" || /"type":\s*"error"/.test(data);
+      default:
+        return this.id === undefined || data.includes('"usage"') || data.includes('"error"') ||
+          /"finish_reason":\s*"/.test(data);
+    }
+  }
+
+  /**
    * Reads a whole JSON response.
    *
    * @param body The parsed body.

@@ -143,6 +143,7 @@ export class ResponseBodyCollector {
 
   private dispatch(events: { event?: string; id?: string; data: string }[]): void {
     for (const e of events) {
+      if (!this.keep && !this.reader.wants(e.event, e.data)) continue;
       let data: unknown = e.data;
       const first = e.data.charCodeAt(0);
       if (first === 123 || first === 91) {
