@@ -1,9 +1,12 @@
 /**
  * Every probe of the running runtime, in one place (Deno std keeps its own in one
  * `_utils.ts`): which runtime this is, the Deno namespace and the `process` object, the
- * built-in modules reached through `process.getBuiltinModule` (so no file has a static
- * `node:` or `bun:` import a checker would try to resolve), and timers that do not keep
- * the process alive. The rest of `src/` asks this module and never looks at `globalThis`.
+ * built-in modules reached through `process.getBuiltinModule` (the file system, SQLite,
+ * workers: what differs per runtime or must not load until used), and timers that do not
+ * keep the process alive. The rest of `src/` asks this module and never looks at
+ * `globalThis`. A static `node:` import is left only where all three runtimes provide the
+ * same module and its user needs it at load: `node:async_hooks` (the span context),
+ * `node:http` (the local server), `node:zlib` and `node:crypto` (the viewer's assets).
  *
  * @module
  */
