@@ -20,7 +20,15 @@ import {
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
-import { type TraceView, type TurnQuery, type TurnStatus, viewPage } from "./view_model.ts";
+import {
+  type ModelCallPart,
+  type TraceView,
+  type TurnQuery,
+  type TurnStatus,
+  viewPage,
+} from "./view_model.ts";
+import { modelCallPart, modelCallView, viewModelCalls } from "./model_call_view.ts";
+import type { ModelCallDiff } from "../genai/model_call_diffs.ts";
 import { VIEWER_CSS } from "./assets/viewer_css.ts";
 import { VIEWER_HTML } from "./assets/viewer_html.ts";
 import { VIEWER_JS } from "./assets/viewer_js.ts";
@@ -107,6 +115,7 @@ const ASSETS = new Map<string, { type: string; text: string }>([
 ]);
 
 const STATUSES = new Set<string>(["ok", "error", "open"]);
+const PARTS = new Set<string>(["before", "after", "response"] satisfies ModelCallPart[]);
 function turnQuery(params: URLSearchParams): TurnQuery {
   const text = (key: string) => {
     const value = params.get(key);
@@ -191,6 +200,24 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   let lastPage:
     | { key: string; tag: string; bytes: Uint8Array; gzip: Uint8Array | undefined }
     | undefined;
+  /** The model calls of the last turn or trace whose calls the page asked for. */
+  let lastCalls: { key: string; calls: ModelCallDiff[] } | undefined;
+  /**
+   * What a view of `id` is cached under: the turn's own version when the source knows it,
+   * else the source's (read before building: a later change is not lost).
+   */
+  const viewKey = (path: string, id: string) => {
+    const version = source.version();
+    const own = path === "/api/turn" ? source.turnVersion?.(id) : undefined;
+    return { key: `${path}\n${id}\n${own ?? `*${version}`}`, own, version };
+  };
+  /** The view of a turn (`/api/turn`) or trace, from `last` while its key is the same. */
+  const viewOf = async (path: string, id: string, key: string) => {
+    if (last?.key === key) return last.view;
+    const view = path === "/api/turn" ? await source.turn(id) : await source.trace(id);
+    if (view) last = { key, view };
+    return view;
+  };
   const encoder = new TextEncoder();
   const notModified = (response: ServerResponse, tag: string) => {
     response.writeHead(304, { ...SECURITY_HEADERS, etag: tag });
@@ -261,25 +288,17 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
           return plain(request, response, 400, "offset: a whole number of spans, 0 or more");
         }
         const asked = request.headers["if-none-match"];
-        const version = source.version(); // read before building: a later change is not lost
+        const { key, own, version } = viewKey(url.pathname, id);
         // The turn's own version when the source knows it: an unchanged turn is answered
         // 304 without being built, however busy the rest of the journal is.
-        const own = url.pathname === "/api/turn" ? source.turnVersion?.(id) : undefined;
         const ownTag = own === undefined ? undefined : `"v${own}${offset ? `-${offset}` : ""}"`;
         if (ownTag !== undefined && asked === ownTag) return notModified(response, asked);
-        const key = `${url.pathname}\n${id}\n${own ?? `*${version}`}`;
         const pageKey = `${key}\n${offset}`;
         let answer = lastPage;
         if (answer?.key !== pageKey) {
-          let built = last;
-          if (built?.key !== key) {
-            const view = url.pathname === "/api/turn"
-              ? await source.turn(id)
-              : await source.trace(id);
-            if (!view) return plain(request, response, 404, "no such turn or trace");
-            built = last = { key, view };
-          }
-          const text = JSON.stringify(viewPage(built.view, offset));
+          const view = await viewOf(url.pathname, id, key);
+          if (!view) return plain(request, response, 404, "no such turn or trace");
+          const text = JSON.stringify(viewPage(view, offset));
           // Without a version of its own, the tag is the content's: still no redraw when
           // nothing in it changed.
           const tag = ownTag ?? `"h${createHash("sha1").update(text).digest("base64url")}"`;
@@ -306,6 +325,34 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
           "x-viewer-now": String(Date.now()),
         });
         return void response.end(request.method === "HEAD" ? undefined : body);
+      }
+      case "/api/diff": {
+        // One model call of a turn (or trace): its before, after, difference and response, cut
+        // (`modelCallView`); `&part=` one of its bodies whole, for the page's "show all".
+        const turn = params.get("turn");
+        const id = turn ?? params.get("trace");
+        if (!id) return plain(request, response, 400, "missing turn or trace");
+        const spanId = params.get("span");
+        if (!spanId) return plain(request, response, 400, "missing span");
+        const part = params.get("part");
+        if (part !== null && !PARTS.has(part)) {
+          return plain(request, response, 400, "part: before, after or response");
+        }
+        const path = turn !== null ? "/api/turn" : "/api/trace";
+        const { key } = viewKey(path, id);
+        let calls = lastCalls?.key === key ? lastCalls.calls : undefined;
+        if (calls === undefined) {
+          const view = await viewOf(path, id, key);
+          if (!view) return plain(request, response, 404, "no such turn or trace");
+          calls = viewModelCalls(view);
+          lastCalls = { key, calls };
+        }
+        const call = calls.find((c) => c.spanId === spanId);
+        if (!call) return plain(request, response, 404, "no model call with this span");
+        if (part === null) return json(request, response, modelCallView(call));
+        const text = modelCallPart(call, part as ModelCallPart);
+        if (text === undefined) return plain(request, response, 404, `no ${part} captured`);
+        return json(request, response, { part, text });
       }
       default:
         return plain(request, response, 404, "not found");

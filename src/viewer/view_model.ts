@@ -233,3 +233,79 @@ export function matchesQuery(
   }
   return true;
 }
+
+/**
+ * A body as the model-call pane shows it: as text (a string as is, anything else as indented
+ * JSON), cut to a length the page draws at once; `chars` and `lines` are the whole text's, so
+ * the page can say how much it left out and fetch the rest (`/api/diff?…&part=`).
+ */
+export interface CutText {
+  /** The text, or its first part when `cut`. */
+  text: string;
+  /** Characters (UTF-16 code units) in the whole text. */
+  chars: number;
+  /** Lines in the whole text. */
+  lines: number;
+  /** Whether `text` is only the first part. */
+  cut: boolean;
+}
+
+/** One message of a prompt difference, its text cut. */
+export interface MessageChangeView {
+  /** What happened to it between before and after. */
+  change: "same" | "added" | "removed" | "changed";
+  /** `user`, `assistant`, `tool`, … (the after's role, else the before's). */
+  role: string;
+  /** Its text before, unless added. */
+  before?: CutText;
+  /** Its text after, unless removed. */
+  after?: CutText;
+}
+
+/** A prompt difference (`PromptDiff` of `src/genai/prompt_diff.ts`) with its texts cut. */
+export interface PromptDiffView {
+  /** The system prompt on each side (`null`: none), and whether it changed. */
+  system: { before: CutText | null; after: CutText | null; changed: boolean };
+  /** Every message of both sides, in order. */
+  messages: MessageChangeView[];
+  /** Counts of `messages` by change. */
+  counts: { same: number; added: number; removed: number; changed: number };
+  /** Tools by name; `null` when the before did not list its tools. */
+  tools: { added: string[]; removed: string[]; changed: string[] } | null;
+  /** The names of the tools the request carried. */
+  afterTools: string[];
+}
+
+/** The body parts of a model call that `/api/diff?…&part=` answers whole. */
+export type ModelCallPart = "before" | "after" | "response";
+
+/**
+ * What `/api/diff?turn=<id>&span=<spanId>` answers: one model call of the turn (a span with a
+ * `provider.request`), its before, after, their difference and the response.
+ */
+export interface ModelCallView {
+  /** The call's span. */
+  spanId: string;
+  /** The span's name (`chat gpt-4o`). */
+  name: string;
+  /** How it ended. */
+  status: TurnStatus;
+  /** The `prompt:before` compared with: where and when it was written; `null` when none. */
+  beforeAt: { spanId?: string; timestamp: number } | null;
+  /** The `prompt:before` body; `null` when the turn wrote none before the call. */
+  before: CutText | null;
+  /** The `provider.request` body as sent; `null` when not captured. */
+  after: CutText | null;
+  /** The `provider.response` body; `null` when not captured (yet). */
+  response: CutText | null;
+  /** The difference; `null` when either side is missing. */
+  diff: PromptDiffView | null;
+}
+
+/** What `/api/diff?…&part=<part>` answers: that body whole. */
+export interface ModelCallPartAnswer {
+  /** Which body. */
+  part: ModelCallPart;
+  /** Its whole text. */
+  text: string;
+}
