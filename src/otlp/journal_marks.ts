@@ -67,6 +67,13 @@ function asLinks(value: unknown): Link[] | undefined {
   return links.length === value.length ? links : undefined;
 }
 
+/** The attributes the export derived from the span's own records (`journal.derived`) go. */
+function dropDerived(attributes: Attributes | undefined): void {
+  const derived = take(attributes, A.derived);
+  if (!Array.isArray(derived) || attributes === undefined) return;
+  for (const key of derived) if (typeof key === "string") delete attributes[key];
+}
+
 /** One span of our export, while its events and close go by. */
 interface SpanGroup {
   otlpId: string;
@@ -85,6 +92,7 @@ function restoreSpanOpen(open: SpanOpen): SpanGroup {
   const links = asLinks(take(attributes, A.links));
   if (links !== undefined) open.links = links;
   const duration = take(attributes, A.durationMs);
+  dropDerived(attributes);
   const group: SpanGroup = {
     otlpId,
     spanId: open.spanId,
@@ -127,7 +135,8 @@ function restoreSpanClose(close: SpanClose, group: SpanGroup): boolean {
  * journal's records, in place: a span marked `journal.open` stays open (its placeholder
  * close is dropped); a span event marked `journal.logged` is dropped (its log record came
  * too), another span event of ours gets its level, body and scope back; `body`, span ids,
- * parent ids, links and durations come back from their `journal.*` attributes; the
+ * parent ids, links and durations come back from their `journal.*` attributes; the attributes
+ * a span's `journal.derived` names (what the export derived from its records) go; the
  * `otel.scope.name` the receiver added and the `gen_ai.conversation.id` the export added
  * go. Records of any other sender are left as they are.
  *

@@ -48,6 +48,11 @@ export const JOURNAL_ATTRIBUTES = {
   links: "journal.links",
   /** A link's `reason`, on the OTLP link. */
   linkReason: "journal.link.reason",
+  /**
+   * On a span: the names of the attributes the export derived from the span's records (the
+   * GenAI content attributes, from its `provider.*` bodies), which a receiver of ours drops.
+   */
+  derived: "journal.derived",
 } as const;
 
 /** The `journal.*` keys that carry a record's scope (taken out of the attributes on receipt). */

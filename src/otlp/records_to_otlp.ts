@@ -29,6 +29,8 @@ import {
   mergeAttributes,
   mergeLinks,
 } from "../traces/span_merge.ts";
+import { GEN_AI } from "../genai/attributes.ts";
+import { callContentAttributes } from "../genai/genai_messages.ts";
 
 /** An OTLP `AnyValue` in its JSON encoding (one field set; none for an empty value). */
 export type OtlpAnyValue =
@@ -127,6 +129,16 @@ export interface OtlpOptions {
 
 /** A record read back, before its fields are checked. */
 type Loose = { readonly kind: string; readonly [field: string]: unknown };
+
+/** The messages of the records `captureFetch` writes a model call's bodies in. */
+const PROVIDER_REQUEST = "provider.request";
+const PROVIDER_RESPONSE = "provider.response";
+
+/** A model call's bodies, held from their records until its span is exported. */
+interface CapturedBodies {
+  request?: unknown;
+  response?: unknown;
+}
 
 const MAX_DEPTH = 8;
 
@@ -255,6 +267,7 @@ export class OtlpMapper {
   private spans: Record<string, unknown>[] = [];
   private opens = new Map<string, Loose>();
   private events = new Map<string, { events: Record<string, unknown>[]; dropped: number }>();
+  private bodies = new Map<string, CapturedBodies>();
   private traces = new Map<string, string>();
   private latest = -Infinity;
   private logsAsEvents: boolean;
@@ -300,6 +313,7 @@ export class OtlpMapper {
     if (record.kind === "log") {
       this.logs.push(this.logRecord(record, time));
       if (this.logsAsEvents && typeof record.spanId === "string") this.event(record, time);
+      this.holdBody(record);
       return;
     }
     if (typeof record.spanId !== "string") return;
@@ -372,6 +386,27 @@ export class OtlpMapper {
       name: typeof record.msg === "string" ? record.msg : safeJson(record.msg),
       attributes,
     });
+  }
+
+  /**
+   * Keeps a reference to the body of a model call's `provider.request` or `provider.response`
+   * (written only when the content policy allowed it) until its span is exported.
+   */
+  private holdBody(record: Loose): void {
+    const spanId = record.spanId;
+    if (typeof spanId !== "string" || record.body === undefined) return;
+    const which = record.msg === PROVIDER_REQUEST
+      ? "request"
+      : record.msg === PROVIDER_RESPONSE
+      ? "response"
+      : undefined;
+    if (which === undefined || !this.opens.has(spanId)) return;
+    let held = this.bodies.get(spanId);
+    if (held === undefined) {
+      held = {};
+      remember(this.bodies, spanId, held);
+    }
+    held[which] ??= record.body;
   }
 
   /**
@@ -466,6 +501,7 @@ export class OtlpMapper {
     if (typeof statusMessage === "string") delete merged[OTEL.statusDescription];
     const attributes = scopeAttributes({ ...scoped, attributes: merged });
     attributes.push(...toOtlpAttributes(merged));
+    attributes.push(...this.contentAttributes(spanId, merged));
     attributes.push(...this.journalOnly(open, closed, spanId, parentSpanId, start, end));
     const otlpId = otlpSpanId(spanId);
     const links: Record<string, unknown>[] = [];
@@ -514,6 +550,26 @@ export class OtlpMapper {
       if (held.dropped > 0) span.droppedEventsCount = held.dropped;
     }
     return span;
+  }
+
+  /**
+   * A model call's bodies as the GenAI conventions' content attributes (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`), where
+   * the span does not set them itself, preceded by `journal.derived` naming them: they repeat
+   * the `provider.*` records, so a journal-sink receiver drops them again.
+   */
+  private contentAttributes(spanId: string, merged: Record<string, unknown>): OtlpKeyValue[] {
+    const held = this.bodies.get(spanId);
+    if (held === undefined) return [];
+    this.bodies.delete(spanId);
+    const derived = Object.entries(
+      callContentAttributes(merged[GEN_AI.OPERATION_NAME], held.request, held.response),
+    ).filter(([key]) => merged[key] === undefined);
+    if (derived.length === 0) return [];
+    return [
+      { key: J.derived, value: toOtlpAnyValue(derived.map(([key]) => key)) },
+      ...derived.map(([key, text]) => ({ key, value: { stringValue: text } })),
+    ];
   }
 
   /**
@@ -590,7 +646,10 @@ export function toOtlpLogs(
 /**
  * The spans among `records` as one OTLP/JSON `ExportTraceServiceRequest`: each
  * span-open/span-close pair (or a lone close) becomes one `INTERNAL` span with status OK
- * or ERROR; spans with no close are left out (see {@linkcode OtlpMapper}).
+ * or ERROR; spans with no close are left out (see {@linkcode OtlpMapper}). The log entries
+ * inside a span are read as {@linkcode exportOtlp} reads them: its span events (unless
+ * `logsAsSpanEvents` is false), and a model call's `provider.request` and `provider.response`
+ * bodies its GenAI content attributes (`gen_ai.input.messages`, …).
  *
  * @param records Records read from a journal, oldest first.
  * @param options Service name and resource attributes.
@@ -614,6 +673,6 @@ export function toOtlpTraces(
   options: OtlpOptions = {},
 ): OtlpTracesRequest {
   const mapper = new OtlpMapper(options);
-  for (const record of records) if (record.kind !== "log") mapper.add(record);
+  for (const record of records) mapper.add(record);
   return mapper.takeTraces();
 }
