@@ -37,6 +37,9 @@ const LAYERS: Record<string, number> = {
   "src/viewer/": 5,
   "src/genai/": 5,
   "src/http/": 5,
+  // The agent-framework bridges write GenAI spans with src/genai/'s names and helpers.
+  "src/ai_sdk/": 5,
+  "src/openai_agents/": 5,
   // 6. The command line.
   "src/cli/": 6,
   // 7. Entry points (deno.json / jsr.json exports) at the root.
