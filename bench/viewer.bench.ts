@@ -116,6 +116,7 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
   });
   for (const record of workload(RECORDS)) sink.emit(record);
   sink.close();
+  const written = sink.stats.written;
   const db = join(dir, "traces.db");
   await collectJournal(journal, { db, once: true });
   console.log(
@@ -155,13 +156,13 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
     const answer = await (await fetch(`${follower.url}/api/version`)).json() as {
       version: string;
     };
-    if (answer.version === String(RECORDS)) break;
+    if (answer.version === String(written)) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const catchUpMs = performance.now() - caughtUp;
   console.log(
-    `  journal source caught up with ${RECORDS} records in ${(catchUpMs / 1000).toFixed(1)} s ` +
-      `(${(catchUpMs * 1000 / RECORDS).toFixed(1)} µs a record)`,
+    `  journal source caught up with ${written} records in ${(catchUpMs / 1000).toFixed(1)} s ` +
+      `(${(catchUpMs * 1000 / written).toFixed(1)} µs a record)`,
   );
   await follower.close();
 
