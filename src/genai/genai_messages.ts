@@ -442,7 +442,8 @@ function chatChoices(choices: unknown[]): GenAiOutputMessage[] {
     .sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0))
     .map((c) => {
       const m = object(c.message) ?? {};
-      const parts = contentParts(m.content);
+      // A text completion's choice has its `text` where a chat choice has its message.
+      const parts = contentParts(m.content ?? c.text);
       if (typeof m.refusal === "string") parts.push({ type: "refusal", content: m.refusal });
       parts.push(...toolCallParts(m));
       return {
@@ -503,6 +504,7 @@ function chatStream(events: StreamEvent[]): GenAiOutputMessage[] {
       const delta = object(c.delta) ?? {};
       if (typeof delta.role === "string") choice.role = delta.role;
       if (typeof delta.content === "string") choice.text += delta.content;
+      else if (typeof c.text === "string") choice.text += c.text;
       if (typeof delta.refusal === "string") {
         choice.refusal = (choice.refusal ?? "") + delta.refusal;
       }
