@@ -8,7 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collectJournal } from "../src/collector/collect.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
-import { BODY_CUT_CHARS, MESSAGE_CUT_CHARS } from "../src/viewer/model_call_view.ts";
+import {
+  BODY_CUT_CHARS,
+  cutText,
+  MESSAGE_CUT_CHARS,
+  viewForest,
+  viewModelCalls,
+} from "../src/viewer/model_call_view.ts";
+import { flattenForest } from "../src/viewer/view_model.ts";
+import { reconstructTraces } from "../src/traces/traces.ts";
+import { modelCallDiffs } from "../src/genai/model_call_diffs.ts";
+import { readJournal } from "../src/reader/read_journal.ts";
 import type {
   ModelCallPartAnswer,
   ModelCallView,
@@ -193,5 +203,27 @@ describe("/api/diff", () => {
     const post = await fetch(viewer.url + path, { method: "POST" });
     assert.equal(post.status, 405);
     await post.body?.cancel();
+  });
+});
+
+describe("the pane's answer, pure", () => {
+  test("a view brought back to trees gives the calls the diff command computes from the records", async () => {
+    const records = [];
+    for await (const record of readJournal(journal)) records.push(record);
+    const forest = reconstructTraces(records);
+    const view = flattenForest(forest);
+    assert.deepEqual(viewModelCalls(view), modelCallDiffs(forest));
+    const rebuilt = viewForest(view);
+    assert.equal(rebuilt.spanCount, forest.spanCount);
+    assert.deepEqual(
+      rebuilt.roots.map((root) => [root.name, root.children.map((child) => child.name)]),
+      forest.roots.map((root) => [root.name, root.children.map((child) => child.name)]),
+    );
+  });
+
+  test("a cut never splits a surrogate pair, and counts the whole text's size", () => {
+    const cut = cutText("ab😀cd", 3);
+    assert.deepEqual(cut, { text: "ab", chars: 6, lines: 1, cut: true });
+    assert.deepEqual(cutText("a\nb", 10), { text: "a\nb", chars: 3, lines: 2, cut: false });
   });
 });

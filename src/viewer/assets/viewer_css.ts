@@ -23,6 +23,14 @@ export const VIEWER_CSS: string = `:root {
   --open: #b26a00;
   --open-bg: #fff4e0;
   --mark: #1b1f24;
+  --add: #1a7f37;
+  --add-bg: #e9f7ee;
+  --add-mark: #b4ecc5;
+  --del: #b42318;
+  --del-bg: #fdeeee;
+  --del-mark: #ffcfcb;
+  --chg: #9a6700;
+  --chg-bg: #fff6e0;
   --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   color-scheme: light dark;
 }
@@ -43,6 +51,14 @@ export const VIEWER_CSS: string = `:root {
     --open: #f0a93b;
     --open-bg: #3a2c14;
     --mark: #e3e7eb;
+    --add: #5cd17e;
+    --add-bg: #15281d;
+    --add-mark: #1f5a33;
+    --del: #ff8078;
+    --del-bg: #2e191b;
+    --del-mark: #6e2a2a;
+    --chg: #e8b84a;
+    --chg-bg: #2a2415;
   }
 }
 * {
@@ -454,6 +470,232 @@ details > summary {
   font-size: 11px;
   padding: 4px 14px;
   border-top: 1px solid var(--line);
+}
+/* Model call: before, after and their difference */
+.mcall {
+  margin: 10px 0 4px;
+  padding: 8px 10px 10px;
+  border: 1px solid var(--line);
+  border-radius: 6px;
+  background: var(--bg);
+}
+.mcall h4 {
+  margin: 0 0 8px;
+}
+.tabs {
+  display: flex;
+  gap: 2px;
+  border-bottom: 1px solid var(--line);
+  margin-bottom: 8px;
+}
+.tab {
+  border: 1px solid transparent;
+  border-bottom: none;
+  border-radius: 4px 4px 0 0;
+  background: none;
+  color: var(--muted);
+  padding: 4px 10px;
+  margin-bottom: -1px;
+}
+.tab[aria-selected="true"] {
+  color: var(--fg);
+  font-weight: 600;
+  background: var(--bg);
+  border-color: var(--line);
+  border-bottom: 1px solid var(--bg);
+}
+.tab:not(:disabled):hover {
+  color: var(--fg);
+}
+.dcounts {
+  display: flex;
+  flex-wrap: wrap;
+  gap: 6px;
+  margin: 0 0 8px;
+}
+.chip {
+  padding: 0 7px;
+  border-radius: 9px;
+  font-size: 11px;
+  font-weight: 600;
+  color: var(--muted);
+  border: 1px solid var(--line);
+}
+.chip.added {
+  color: var(--add);
+  background: var(--add-bg);
+  border-color: var(--add);
+}
+.chip.removed {
+  color: var(--del);
+  background: var(--del-bg);
+  border-color: var(--del);
+}
+.chip.changed {
+  color: var(--chg);
+  background: var(--chg-bg);
+  border-color: var(--chg);
+}
+ol.diff {
+  list-style: none;
+  margin: 0;
+  padding: 0;
+  border: 1px solid var(--line);
+  border-radius: 4px;
+  overflow: hidden;
+}
+ol.diff ol.diff {
+  border: none;
+  border-top: 1px solid var(--line);
+  border-radius: 0;
+}
+li.d {
+  display: flex;
+  gap: 6px;
+  padding: 5px 8px 5px 0;
+  border-top: 1px solid var(--line);
+  border-left: 3px solid transparent;
+}
+li.d:first-child {
+  border-top: none;
+}
+li.d.added {
+  background: var(--add-bg);
+  border-left-color: var(--add);
+}
+li.d.removed {
+  background: var(--del-bg);
+  border-left-color: var(--del);
+}
+li.d.changed {
+  background: var(--chg-bg);
+  border-left-color: var(--chg);
+}
+li.d.same .txt {
+  color: var(--muted);
+}
+li.d.run {
+  display: block;
+  padding: 0;
+}
+li.d.run summary {
+  padding: 4px 10px;
+  margin: 0;
+  color: var(--muted);
+  font-size: 12px;
+}
+.sign {
+  flex: none;
+  width: 18px;
+  text-align: center;
+  font: 600 13px/1.45 var(--mono);
+}
+li.d.added .sign {
+  color: var(--add);
+}
+li.d.removed .sign {
+  color: var(--del);
+}
+li.d.changed .sign {
+  color: var(--chg);
+}
+.dmain {
+  flex: 1;
+  min-width: 0;
+}
+.dhead {
+  display: flex;
+  gap: 8px;
+  align-items: baseline;
+  margin-bottom: 1px;
+}
+.role {
+  font-size: 11px;
+  font-weight: 600;
+  text-transform: uppercase;
+  letter-spacing: 0.04em;
+  color: var(--muted);
+}
+.role.system {
+  color: var(--accent);
+}
+.dchange {
+  font-size: 11px;
+  color: var(--muted);
+}
+li.d.removed .txt {
+  text-decoration: line-through;
+  text-decoration-color: var(--del);
+}
+.txt {
+  font: 12px/1.45 var(--mono);
+  white-space: pre-wrap;
+  word-break: break-word;
+}
+.txt.is-cut {
+  max-height: 12em;
+  overflow: hidden;
+}
+.pair .txt + .txt {
+  margin-top: 3px;
+}
+.pair .side {
+  display: inline-block;
+  width: 48px;
+  font: 11px var(--mono);
+  color: var(--muted);
+}
+del {
+  text-decoration: line-through;
+  background: var(--del-mark);
+  border-radius: 2px;
+}
+ins {
+  text-decoration: none;
+  background: var(--add-mark);
+  border-radius: 2px;
+}
+.cutnote {
+  margin: 4px 0 0;
+  font-size: 11px;
+  color: var(--muted);
+}
+.showall {
+  padding: 0 8px;
+  font-size: 11px;
+}
+p.tools {
+  margin: 8px 0 0;
+  display: flex;
+  flex-wrap: wrap;
+  gap: 4px;
+  align-items: baseline;
+}
+.tool {
+  font: 12px var(--mono);
+  padding: 0 5px;
+  border-radius: 3px;
+  background: var(--panel);
+  border: 1px solid var(--line);
+}
+.tool.added {
+  color: var(--add);
+  background: var(--add-bg);
+  border-color: var(--add);
+}
+.tool.removed {
+  color: var(--del);
+  background: var(--del-bg);
+  border-color: var(--del);
+  text-decoration: line-through;
+}
+.tool.changed {
+  color: var(--chg);
+  background: var(--chg-bg);
+  border-color: var(--chg);
+}
+.caption {
+  margin: 0 0 6px;
 }
 @media (max-width: 1000px) {
   .split {

@@ -691,16 +691,641 @@ function linkText(link) {
   return link.spanId + (link.reason ? " (" + link.reason + ")" : "");
 }
 
+// ---- model_call_model.js
+/**
+ * What the model-call pane shows, pure: which span is a model call, where its answer is, its
+ * tabs, the rows of the difference (runs of unchanged messages folded), what differs inside
+ * a changed message, and how a cut body and the tools read. No DOM.
+ *
+ * @module
+ */
+
+/** @import { CutText, ModelCallPart, ModelCallView, PromptDiffView, WaterfallSpan } from "../view_model.ts" */
+
+
+/** This many unchanged messages in a row, or more, are folded behind one line. */
+const SAME_RUN_FOLD = 3;
+
+/**
+ * The pane's tabs, in order: the difference, then the three bodies.
+ *
+ * @typedef {"diff" | ModelCallPart} ModelCallTab
+ */
+
+/** @type {{ tab: ModelCallTab, label: string }[]} */
+const MODEL_CALL_TABS = [
+  { tab: "diff", label: "Difference" },
+  { tab: "before", label: "Before" },
+  { tab: "after", label: "After" },
+  { tab: "response", label: "Response" },
+];
+
+/**
+ * Whether a span is a model call the pane can show: it holds a \`provider.request\` record.
+ *
+ * @param {Pick<WaterfallSpan, "logs">} span
+ * @returns {boolean}
+ */
+function isModelCall(span) {
+  for (let i = 0; i < span.logs.length; i++) {
+    if (span.logs[i].msg === "provider.request") return true;
+  }
+  return false;
+}
+
+/**
+ * Where the pane asks for a call (\`/api/diff\`), or for one of its bodies whole.
+ *
+ * @param {"turn" | "trace"} kind What the page shows.
+ * @param {string} id The turn's or trace's id.
+ * @param {string} spanId The call's span.
+ * @param {ModelCallPart} [part] A body, whole.
+ * @returns {string}
+ */
+function modelCallUrl(kind, id, spanId, part) {
+  return "/api/diff?" + kind + "=" + encodeURIComponent(id) + "&span=" +
+    encodeURIComponent(spanId) + (part ? "&part=" + part : "");
+}
+
+/**
+ * The body a tab shows (\`null\`: not captured), or \`undefined\` for the difference tab.
+ *
+ * @param {ModelCallView} call
+ * @param {ModelCallTab} tab
+ * @returns {CutText | null | undefined}
+ */
+function tabBody(call, tab) {
+  return tab === "diff" ? undefined : call[tab];
+}
+
+/**
+ * Whether a tab has something to show.
+ *
+ * @param {ModelCallView} call
+ * @param {ModelCallTab} tab
+ * @returns {boolean}
+ */
+function tabAvailable(call, tab) {
+  return tab === "diff" ? call.diff !== null : call[tab] !== null;
+}
+
+/**
+ * The tab to show: the one asked for when it has something, else the difference, else the
+ * first body there is.
+ *
+ * @param {ModelCallView} call
+ * @param {ModelCallTab | null} wanted The tab the reader chose last, if any.
+ * @returns {ModelCallTab}
+ */
+function shownTab(call, wanted) {
+  if (wanted !== null && tabAvailable(call, wanted)) return wanted;
+  for (let i = 0; i < MODEL_CALL_TABS.length; i++) {
+    if (tabAvailable(call, MODEL_CALL_TABS[i].tab)) return MODEL_CALL_TABS[i].tab;
+  }
+  return "diff";
+}
+
+/**
+ * What happened to the system prompt: \`none\` when neither side has one.
+ *
+ * @param {PromptDiffView["system"]} system
+ * @returns {"none" | "same" | "added" | "removed" | "changed"}
+ */
+function systemChange(system) {
+  if (system.before === null && system.after === null) return "none";
+  if (!system.changed) return "same";
+  if (system.before === null) return "added";
+  if (system.after === null) return "removed";
+  return "changed";
+}
+
+/**
+ * One row of the difference: the system prompt or a message.
+ *
+ * @typedef {object} DiffRow
+ * @property {"same" | "added" | "removed" | "changed"} change
+ * @property {string} role \`system\` for the system prompt.
+ * @property {CutText | undefined} before Its text before (a changed or removed row).
+ * @property {CutText | undefined} after Its text after (a same, added or changed row).
+ */
+
+/**
+ * A run of unchanged messages shown as one line that unfolds.
+ *
+ * @typedef {object} SameRun
+ * @property {"run"} change
+ * @property {DiffRow[]} rows
+ */
+
+/**
+ * The rows the difference tab draws, in order: the system prompt first when either side has
+ * one, then every message, {@linkcode SAME_RUN_FOLD} or more unchanged ones in a row folded.
+ *
+ * @param {PromptDiffView} diff
+ * @returns {(DiffRow | SameRun)[]}
+ */
+function diffRows(diff) {
+  /** @type {(DiffRow | SameRun)[]} */
+  const rows = [];
+  const system = systemChange(diff.system);
+  if (system !== "none") {
+    rows.push({
+      change: system,
+      role: "system",
+      before: system === "same" ? undefined : diff.system.before || undefined,
+      after: diff.system.after || undefined,
+    });
+  }
+  /** @type {DiffRow[]} */
+  let run = [];
+  function flush() {
+    if (run.length >= SAME_RUN_FOLD) rows.push({ change: "run", rows: run });
+    else for (let i = 0; i < run.length; i++) rows.push(run[i]);
+    run = [];
+  }
+  diff.messages.forEach(function (m) {
+    /** @type {DiffRow} */
+    const row = { change: m.change, role: m.role, before: m.before, after: m.after };
+    if (m.change === "same") {
+      run.push(row);
+      return;
+    }
+    flush();
+    rows.push(row);
+  });
+  flush();
+  return rows;
+}
+
+/**
+ * The mark in a row's gutter.
+ *
+ * @param {DiffRow["change"]} change
+ * @returns {string}
+ */
+function changeSign(change) {
+  return change === "added" ? "+" : change === "removed" ? "−" : change === "changed" ? "~" : "";
+}
+
+/**
+ * The counts of the difference as short labels, none left out, after what happened to the
+ * system prompt when it changed: what the tab says above its rows, each with the change it
+ * is colored by.
+ *
+ * @param {PromptDiffView} diff
+ * @returns {{ change: "added" | "removed" | "changed" | "same", text: string }[]}
+ */
+function diffCounts(diff) {
+  /** @type {{ change: "added" | "removed" | "changed" | "same", text: string }[]} */
+  const out = [];
+  const system = systemChange(diff.system);
+  if (system !== "none" && system !== "same") {
+    out.push({ change: system, text: "system prompt " + system });
+  }
+  out.push({ change: "added", text: formatNumber(diff.counts.added) + " added" });
+  out.push({ change: "removed", text: formatNumber(diff.counts.removed) + " removed" });
+  out.push({ change: "changed", text: formatNumber(diff.counts.changed) + " changed" });
+  out.push({ change: "same", text: formatNumber(diff.counts.same) + " same" });
+  return out;
+}
+
+/**
+ * What the tools line says: the request's tools, each marked added or changed when the
+ * before listed its own, and the before's tools the request dropped.
+ *
+ * @param {PromptDiffView} diff
+ * @returns {{ lead: string, tools: { name: string, change: "same" | "added" | "removed" | "changed" }[], note: string }}
+ */
+function toolsLine(diff) {
+  const tools = diff.afterTools.map(function (name) {
+    /** @type {"same" | "added" | "changed"} */
+    let change = "same";
+    if (diff.tools !== null && diff.tools.added.indexOf(name) >= 0) change = "added";
+    else if (diff.tools !== null && diff.tools.changed.indexOf(name) >= 0) change = "changed";
+    return { name: name, change: /** @type {"same" | "added" | "removed" | "changed"} */ (change) };
+  });
+  if (diff.tools !== null) {
+    diff.tools.removed.forEach(function (name) {
+      tools.push({ name: name, change: "removed" });
+    });
+  }
+  const n = diff.afterTools.length;
+  const lead = "Tools: " + (n === 0 ? "none in the request" : formatNumber(n) + " in the request");
+  let note = "";
+  if (diff.tools === null) {
+    if (n > 0) note = "the before did not list its tools";
+  } else if (!diff.tools.added.length && !diff.tools.removed.length && !diff.tools.changed.length) {
+    note = "as in the before";
+  }
+  return { lead: lead, tools: tools, note: note };
+}
+
+/** @param {string} c */
+function isWordChar(c) {
+  return /[\\p{L}\\p{N}_]/u.test(c);
+}
+
+/**
+ * A changed text split around what differs: the common start and end (snapped to whole
+ * words) and the middle of each side.
+ *
+ * @param {string} before
+ * @param {string} after
+ * @returns {{ prefix: string, before: string, after: string, suffix: string }}
+ */
+function changedParts(before, after) {
+  const most = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < most && before[start] === after[start]) start++;
+  // Not inside a word: back up to its start.
+  while (
+    start > 0 && isWordChar(before[start - 1]) &&
+    (isWordChar(before[start] || "") || isWordChar(after[start] || ""))
+  ) start--;
+  let end = 0;
+  while (end < most - start && before[before.length - 1 - end] === after[after.length - 1 - end]) {
+    end++;
+  }
+  while (
+    end > 0 && isWordChar(before[before.length - end]) &&
+    (isWordChar(before[before.length - end - 1] || "") ||
+      isWordChar(after[after.length - end - 1] || ""))
+  ) end--;
+  return {
+    prefix: before.slice(0, start),
+    before: before.slice(start, before.length - end),
+    after: after.slice(start, after.length - end),
+    suffix: before.slice(before.length - end),
+  };
+}
+
+/**
+ * The note under a cut text: how much of it is shown.
+ *
+ * @param {CutText} text
+ * @returns {string} Empty when the text is whole.
+ */
+function cutNote(text) {
+  if (!text.cut) return "";
+  return "Showing the first " + formatNumber(text.text.length) + " of " +
+    formatNumber(text.chars) + " characters (" + formatNumber(text.lines) +
+    (text.lines === 1 ? " line)." : " lines).");
+}
+
+/**
+ * The line over a body tab: what it is and, for the before, where and when it was written.
+ *
+ * @param {ModelCallView} call
+ * @param {ModelCallPart} part
+ * @param {number} requestAt When the call started, ms since the epoch.
+ * @param {string | undefined} beforeSpanName The name of the span the before was written on.
+ * @returns {string}
+ */
+function bodyCaption(call, part, requestAt, beforeSpanName) {
+  if (part === "after") return "provider.request: the body as it was sent.";
+  if (part === "response") return "provider.response: the body as it came back.";
+  const at = call.beforeAt;
+  if (at === null) return "prompt:before: none written in this turn before the call.";
+  const where = beforeSpanName || at.spanId;
+  const lead = requestAt - at.timestamp;
+  return "prompt:before: the prompt as the turn built it" + (where ? ", on " + where : "") +
+    (lead >= 0 ? ", " + formatDuration(lead) + " before the request." : ".");
+}
+
+// ---- model_call.js
+/**
+ * The model-call pane, in the detail pane of a span that holds a \`provider.request\`: the
+ * difference between the prompt as the turn built it and the request as sent (system prompt,
+ * messages added, removed, changed, tools), and the before, after and response themselves,
+ * each cut when long with a "show all" that fetches the rest. The server computes all of it
+ * (\`/api/diff\`); this draws it.
+ *
+ * @module
+ */
+
+/** @import { CutText, ModelCallPart, ModelCallView, PromptDiffView, WaterfallSpan } from "../view_model.ts" */
+/** @import { DiffRow, ModelCallTab, SameRun } from "./model_call_model.js" */
+
+
+/** Where the page's spans come from: what \`/api/diff\` is asked about. */
+/** @typedef {{ kind: "turn" | "trace", id: string, spanName: (spanId: string) => string | undefined }} CallSource */
+
+/** The tab the reader chose last: kept from call to call. */
+/** @type {ModelCallTab | null} */
+let chosenTab = null;
+
+/**
+ * The last call drawn, by its address, and the version of the turn it was fetched at: a redraw
+ * of the same call draws it at once and asks again only when the turn changed.
+ *
+ * @type {{ url: string, version: string | null, call: ModelCallView } | null}
+ */
+let lastCall = null;
+
+/**
+ * A cut or whole text, with its note and a "show all" that fetches the rest.
+ *
+ * @param {CutText} text
+ * @param {string} className The text's element class.
+ * @param {(() => Promise<string>) | null} whole Fetches the whole text; \`null\`: the note says
+ *   where it is instead.
+ * @param {string} [elsewhere] Where the whole text is, when it is not fetched here.
+ * @returns {HTMLElement}
+ */
+function cutBlock(text, className, whole, elsewhere) {
+  const box = el("div", "cutbox");
+  const body = el(className === "body" ? "pre" : "div", className, text.text);
+  box.appendChild(body);
+  if (!text.cut) return box;
+  body.classList.add("is-cut");
+  const note = el("p", "cutnote", cutNote(text) + (elsewhere ? " " + elsewhere : ""));
+  if (whole) {
+    const more = el("button", "showall", "Show all");
+    more.type = "button";
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      more.textContent = "Loading…";
+      whole().then(function (all) {
+        body.textContent = all;
+        body.classList.remove("is-cut");
+        note.remove();
+      }, function (error) {
+        more.disabled = false;
+        more.textContent = "Show all";
+        note.textContent = "Could not load the rest: " + error.message;
+      });
+    });
+    note.appendChild(document.createTextNode(" "));
+    note.appendChild(more);
+  }
+  box.appendChild(note);
+  return box;
+}
+
+/**
+ * A changed text with what differs marked: \`del\` on the before, \`ins\` on the after.
+ *
+ * @param {CutText} before
+ * @param {CutText} after
+ * @returns {HTMLElement}
+ */
+function changedTexts(before, after) {
+  const parts = changedParts(before.text, after.text);
+  const box = el("div", "pair");
+  /**
+   * @param {"was" | "now"} side
+   * @param {"del" | "ins"} tag
+   * @param {string} middle
+   * @param {CutText} text
+   */
+  function line(side, tag, middle, text) {
+    const row = el("div", "txt " + side);
+    row.appendChild(el("span", "side", side === "was" ? "before" : "after"));
+    row.appendChild(document.createTextNode(parts.prefix));
+    if (middle) row.appendChild(el(tag, null, middle));
+    row.appendChild(document.createTextNode(parts.suffix));
+    if (text.cut) {
+      row.appendChild(el("span", "cutnote", " … " + cutNote(text)));
+    }
+    box.appendChild(row);
+  }
+  line("was", "del", parts.before, before);
+  line("now", "ins", parts.after, after);
+  return box;
+}
+
+/**
+ * One row of the difference.
+ *
+ * @param {DiffRow} row
+ * @returns {HTMLLIElement}
+ */
+function diffRow(row) {
+  const li = el("li", "d " + row.change);
+  li.dataset.change = row.change;
+  li.dataset.role = row.role;
+  li.appendChild(el("span", "sign", changeSign(row.change)));
+  const main = el("div", "dmain");
+  const head = el("div", "dhead");
+  head.appendChild(el("span", "role" + (row.role === "system" ? " system" : ""), row.role));
+  if (row.change !== "same") head.appendChild(el("span", "dchange", row.change));
+  main.appendChild(head);
+  if (row.change === "changed" && row.before && row.after) {
+    main.appendChild(changedTexts(row.before, row.after));
+  } else {
+    const text = /** @type {CutText} */ (row.after || row.before);
+    main.appendChild(cutBlock(text, "txt", null, "The whole message is under After."));
+  }
+  li.appendChild(main);
+  return li;
+}
+
+/**
+ * A folded run of unchanged messages.
+ *
+ * @param {SameRun} run
+ * @returns {HTMLLIElement}
+ */
+function sameRun(run) {
+  const li = el("li", "d run");
+  const fold = el("details");
+  fold.appendChild(
+    el("summary", null, formatNumber(run.rows.length) + " unchanged messages"),
+  );
+  const list = el("ol", "diff");
+  run.rows.forEach(function (row) {
+    list.appendChild(diffRow(row));
+  });
+  fold.appendChild(list);
+  li.appendChild(fold);
+  return li;
+}
+
+/**
+ * The difference tab.
+ *
+ * @param {PromptDiffView} diff
+ * @returns {HTMLElement}
+ */
+function diffPanel(diff) {
+  const panel = el("div", "dpanel");
+  const counts = el("p", "dcounts");
+  diffCounts(diff).forEach(function (count) {
+    counts.appendChild(el("span", "chip " + count.change, count.text));
+  });
+  panel.appendChild(counts);
+  const list = el("ol", "diff");
+  diffRows(diff).forEach(function (row) {
+    list.appendChild(row.change === "run" ? sameRun(row) : diffRow(row));
+  });
+  panel.appendChild(list);
+  const tools = toolsLine(diff);
+  const line = el("p", "tools", tools.lead);
+  if (tools.tools.length) line.appendChild(document.createTextNode(": "));
+  tools.tools.forEach(function (tool, i) {
+    if (i > 0) line.appendChild(document.createTextNode(" "));
+    const chip = el("span", "tool " + tool.change, changeSign(tool.change) + tool.name);
+    chip.title = tool.change === "same" ? "in the request" : tool.change;
+    line.appendChild(chip);
+  });
+  if (tools.note) line.appendChild(el("span", "muted", " (" + tools.note + ")"));
+  panel.appendChild(line);
+  return panel;
+}
+
+/**
+ * A body tab: a caption, the body (cut, with "show all").
+ *
+ * @param {ModelCallView} call
+ * @param {ModelCallPart} part
+ * @param {WaterfallSpan} span
+ * @param {CallSource} source
+ * @returns {HTMLElement}
+ */
+function bodyPanel(call, part, span, source) {
+  const panel = el("div", "dpanel");
+  const spanName = call.beforeAt && call.beforeAt.spanId
+    ? source.spanName(call.beforeAt.spanId)
+    : undefined;
+  panel.appendChild(el("p", "muted caption", bodyCaption(call, part, span.start, spanName)));
+  const text = tabBody(call, part);
+  if (!text) {
+    panel.appendChild(el("p", "muted", "Not captured."));
+    return panel;
+  }
+  panel.appendChild(cutBlock(text, "body", function () {
+    const url = modelCallUrl(source.kind, source.id, call.spanId, part);
+    return getJSON(url).then(function (answer) {
+      return /** @type {{ text: string }} */ (answer).text;
+    });
+  }));
+  return panel;
+}
+
+/**
+ * Draws \`call\` into \`section\`: the tabs and the chosen one's panel.
+ *
+ * @param {HTMLElement} section
+ * @param {ModelCallView} call
+ * @param {WaterfallSpan} span
+ * @param {CallSource} source
+ */
+function drawCall(section, call, span, source) {
+  clear(section);
+  section.appendChild(el("h4", null, "Prompt: before → after"));
+  const tabs = el("div", "tabs");
+  tabs.setAttribute("role", "tablist");
+  tabs.setAttribute("aria-label", "Before, after, difference, response");
+  const panel = el("div", "tabpanel");
+  panel.id = "model-call-panel";
+  panel.setAttribute("role", "tabpanel");
+  const current = shownTab(call, chosenTab);
+  /** @type {HTMLButtonElement[]} */
+  const buttons = [];
+  MODEL_CALL_TABS.forEach(function (entry) {
+    const button = el("button", "tab", entry.label);
+    button.type = "button";
+    button.dataset.tab = entry.tab;
+    button.setAttribute("role", "tab");
+    button.setAttribute("aria-controls", panel.id);
+    const on = entry.tab === current;
+    button.setAttribute("aria-selected", on ? "true" : "false");
+    button.tabIndex = on ? 0 : -1;
+    if (!tabAvailable(call, entry.tab)) {
+      button.disabled = true;
+      button.title = entry.tab === "diff"
+        ? "No prompt:before in this turn before the call, or no request body captured"
+        : "Not captured";
+    }
+    button.addEventListener("click", function () {
+      chosenTab = entry.tab;
+      drawCall(section, call, span, source);
+      const again = /** @type {HTMLElement | null} */ (
+        section.querySelector('.tab[data-tab="' + entry.tab + '"]')
+      );
+      if (again) again.focus();
+    });
+    buttons.push(button);
+    tabs.appendChild(button);
+  });
+  tabs.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    const enabled = buttons.filter(function (b) {
+      return !b.disabled;
+    });
+    const at = enabled.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    if (at < 0) return;
+    event.preventDefault();
+    const step = event.key === "ArrowRight" ? 1 : enabled.length - 1;
+    enabled[(at + step) % enabled.length].click();
+  });
+  section.appendChild(tabs);
+  if (current === "diff" && call.diff) panel.appendChild(diffPanel(call.diff));
+  else if (current === "diff") {
+    panel.appendChild(
+      el(
+        "p",
+        "muted",
+        "Nothing to compare: " +
+          (call.before === null
+            ? "the turn wrote no prompt:before (capturePrompt) before this call."
+            : "the request's body was not captured."),
+      ),
+    );
+  } else panel.appendChild(bodyPanel(call, current, span, source));
+  section.appendChild(panel);
+  section.dataset.tab = current;
+  document.body.dataset.modelCall = call.spanId;
+}
+
+/**
+ * Fills \`section\` with the model call \`span\`: at once from the last answer when it is the same
+ * call, and from \`/api/diff\` when the turn changed since (or it is another call).
+ *
+ * @param {HTMLElement} section An element of the detail pane, emptied here.
+ * @param {WaterfallSpan} span A span for which \`isModelCall\` holds.
+ * @param {CallSource} source
+ */
+function drawModelCall(section, span, source) {
+  section.className = "mcall";
+  section.setAttribute("aria-label", "Model call: before and after");
+  const url = modelCallUrl(source.kind, source.id, span.spanId);
+  const cached = lastCall !== null && lastCall.url === url ? lastCall : null;
+  if (cached) drawCall(section, cached.call, span, source);
+  else {
+    clear(section);
+    section.appendChild(el("h4", null, "Prompt: before → after"));
+    section.appendChild(el("p", "muted", "Loading…"));
+  }
+  if (cached && cached.version === view.version) return;
+  const version = view.version;
+  getJSON(url).then(function (answer) {
+    const call = /** @type {ModelCallView} */ (answer);
+    const same = cached !== null && JSON.stringify(cached.call) === JSON.stringify(call);
+    lastCall = { url: url, version: version, call: call };
+    if (!section.isConnected || same) return;
+    drawCall(section, call, span, source);
+  }, function (error) {
+    if (!section.isConnected) return;
+    clear(section);
+    section.appendChild(el("h4", null, "Prompt: before → after"));
+    section.appendChild(
+      el("p", "error-text", "Could not load the model call: " + error.message),
+    );
+  });
+}
+
 // ---- detail.js
 /**
  * The detail pane: everything about the selected span (its facts, attributes, links, logs
- * and body). A pane that shows more about a span (the diff of a model call, say) is a module
- * beside this one, drawn into the same aside.
+ * and body). A pane that shows more about a span is a module beside this one, drawn into the
+ * same aside: \`model_call.js\` for a model call's before, after and difference.
  *
  * @module
  */
 
 /** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { CallSource } from "./model_call.js" */
 
 
 /**
@@ -781,12 +1406,14 @@ function spanFacts(span) {
 }
 
 /**
- * Draws \`span\` into the pane, or a prompt to select one.
+ * Draws \`span\` into the pane, or a prompt to select one. A model call's before, after and
+ * their difference come first, right under its name.
  *
  * @param {HTMLElement} pane
  * @param {WaterfallSpan | undefined} span
+ * @param {CallSource} source Where a model call's difference is asked for.
  */
-function drawDetail(pane, span) {
+function drawDetail(pane, span, source) {
   clear(pane);
   if (!span) {
     pane.appendChild(el("p", "empty", "Select a span."));
@@ -794,6 +1421,11 @@ function drawDetail(pane, span) {
   }
   pane.appendChild(el("h3", null, span.name));
   pane.appendChild(badge(span.status));
+  if (isModelCall(span)) {
+    const section = el("section");
+    pane.appendChild(section);
+    drawModelCall(section, span, source);
+  }
   pane.appendChild(spanFacts(span));
   const attributes = span.attributes;
   const keys = Object.keys(attributes);
@@ -1185,6 +1817,7 @@ function createWaterfall() {
 
 /** @import { TraceViewPage, WaterfallSpan } from "../view_model.ts" */
 /** @import { Shell } from "./main.js" */
+/** @import { CallSource } from "./model_call.js" */
 /** @import { TimeRange } from "./waterfall_layout.js" */
 
 
@@ -1230,6 +1863,19 @@ function turnView(shell, kind, id, wanted) {
   let data = null;
   let selected = -1;
   let loaded = false;
+  /** Where the detail pane asks for a model call's difference, and a span's name by id. */
+  /** @type {CallSource} */
+  const callSource = {
+    kind: kind,
+    id: id,
+    spanName: function (spanId) {
+      if (!data) return undefined;
+      for (let i = 0; i < data.spans.length; i++) {
+        if (data.spans[i].spanId === spanId) return data.spans[i].name;
+      }
+      return undefined;
+    },
+  };
   /** The time axis: computed once per answer, again each second while spans are open. */
   /** @type {TimeRange | null} */
   let spanRange = null;
@@ -1273,7 +1919,7 @@ function turnView(shell, kind, id, wanted) {
     history.replaceState(null, "", "?" + q.toString());
     if (scroll) fall.reveal(selected);
     drawRows();
-    drawDetail(detail, data.spans[selected]);
+    drawDetail(detail, data.spans[selected], callSource);
   }
   /** @param {TraceViewPage} shown */
   function summary(shown) {

@@ -2,18 +2,21 @@
 /// <reference lib="dom" />
 /**
  * The detail pane: everything about the selected span (its facts, attributes, links, logs
- * and body). A pane that shows more about a span (the diff of a model call, say) is a module
- * beside this one, drawn into the same aside.
+ * and body). A pane that shows more about a span is a module beside this one, drawn into the
+ * same aside: `model_call.js` for a model call's before, after and difference.
  *
  * @module
  */
 
 /** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { CallSource } from "./model_call.js" */
 
 import { now } from "./api.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatTime, valueText } from "./format.js";
 import { bodyFoldSummary, errorText, linkText } from "./detail_model.js";
+import { drawModelCall } from "./model_call.js";
+import { isModelCall } from "./model_call_model.js";
 
 /**
  * A `dt`/`dd` pair, left out when there is no value.
@@ -93,12 +96,14 @@ function spanFacts(span) {
 }
 
 /**
- * Draws `span` into the pane, or a prompt to select one.
+ * Draws `span` into the pane, or a prompt to select one. A model call's before, after and
+ * their difference come first, right under its name.
  *
  * @param {HTMLElement} pane
  * @param {WaterfallSpan | undefined} span
+ * @param {CallSource} source Where a model call's difference is asked for.
  */
-export function drawDetail(pane, span) {
+export function drawDetail(pane, span, source) {
   clear(pane);
   if (!span) {
     pane.appendChild(el("p", "empty", "Select a span."));
@@ -106,6 +111,11 @@ export function drawDetail(pane, span) {
   }
   pane.appendChild(el("h3", null, span.name));
   pane.appendChild(badge(span.status));
+  if (isModelCall(span)) {
+    const section = el("section");
+    pane.appendChild(section);
+    drawModelCall(section, span, source);
+  }
   pane.appendChild(spanFacts(span));
   const attributes = span.attributes;
   const keys = Object.keys(attributes);

@@ -9,6 +9,7 @@
 
 /** @import { TraceViewPage, WaterfallSpan } from "../view_model.ts" */
 /** @import { Shell } from "./main.js" */
+/** @import { CallSource } from "./model_call.js" */
 /** @import { TimeRange } from "./waterfall_layout.js" */
 
 import { getJSON, getTagged, now, view } from "./api.js";
@@ -60,6 +61,19 @@ export function turnView(shell, kind, id, wanted) {
   let data = null;
   let selected = -1;
   let loaded = false;
+  /** Where the detail pane asks for a model call's difference, and a span's name by id. */
+  /** @type {CallSource} */
+  const callSource = {
+    kind: kind,
+    id: id,
+    spanName: function (spanId) {
+      if (!data) return undefined;
+      for (let i = 0; i < data.spans.length; i++) {
+        if (data.spans[i].spanId === spanId) return data.spans[i].name;
+      }
+      return undefined;
+    },
+  };
   /** The time axis: computed once per answer, again each second while spans are open. */
   /** @type {TimeRange | null} */
   let spanRange = null;
@@ -103,7 +117,7 @@ export function turnView(shell, kind, id, wanted) {
     history.replaceState(null, "", "?" + q.toString());
     if (scroll) fall.reveal(selected);
     drawRows();
-    drawDetail(detail, data.spans[selected]);
+    drawDetail(detail, data.spans[selected], callSource);
   }
   /** @param {TraceViewPage} shown */
   function summary(shown) {
