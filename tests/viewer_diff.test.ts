@@ -126,6 +126,15 @@ describe("/api/diff", () => {
     assertTripDiff(await json<ModelCallView>(viewer, `/api/diff?turn=t-diff&span=${span}`));
   });
 
+  test("a trace's page asks by trace id: the same answer", async () => {
+    await using viewer = await serve({ journal, port: 0, pollMs: 50 });
+    const call = (await spans(viewer, "t-diff")).find((span) => span.name === "chat gpt-4o")!;
+    assert.ok(call.traceId, "captureFetch's span carries its trace id");
+    assertTripDiff(
+      await json<ModelCallView>(viewer, `/api/diff?trace=${call.traceId}&span=${call.spanId}`),
+    );
+  });
+
   test("the after is the provider.request body exactly as the fake provider received it", async () => {
     await using viewer = await serve({ journal, port: 0, pollMs: 50 });
     const span = await callSpan(viewer, "t-diff");
