@@ -9,14 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  generateText,
-  jsonSchema,
-  registerTelemetry,
-  stepCountIs,
-  streamText,
-  tool,
-} from "ai";
+import { generateText, jsonSchema, registerTelemetry, stepCountIs, streamText, tool } from "ai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createJournalSink, createLogger, type Logger } from "../mod.ts";

@@ -19,9 +19,13 @@
  * ```
  */
 export interface AiSdkUsage {
+  /** Input tokens, the cached ones included. */
   inputTokens?: number;
+  /** Output tokens, the reasoning ones included. */
   outputTokens?: number;
+  /** Cached input tokens read and written. */
   inputTokenDetails?: { cacheReadTokens?: number; cacheWriteTokens?: number };
+  /** Reasoning tokens among the output tokens. */
   outputTokenDetails?: { reasoningTokens?: number };
 }
 
@@ -62,23 +66,37 @@ export interface AiSdkStartEvent extends AiSdkEvent {
   readonly operationId?: string;
   /** The SDK's provider id: `openai.responses`, `anthropic.messages`, … */
   readonly provider?: string;
+  /** The model the call asked for. */
   readonly modelId?: string;
   /** The step's index, from 0 (on `onStepStart`). */
   readonly stepNumber?: number;
+  /** System instructions (empty when inputs are not recorded). */
   readonly instructions?: unknown;
+  /** System prompt of the object APIs. */
   readonly system?: unknown;
+  /** The prompt of the object APIs. */
   readonly prompt?: unknown;
+  /** The messages sent (empty when inputs are not recorded). */
   readonly messages?: unknown;
   /** The value or values to embed (on an embedding call). */
   readonly value?: unknown;
+  /** The values of `embedMany`. */
   readonly values?: unknown;
+  /** `gen_ai.request.max_tokens`. */
   readonly maxOutputTokens?: number;
+  /** `gen_ai.request.temperature`. */
   readonly temperature?: number;
+  /** `gen_ai.request.top_p`. */
   readonly topP?: number;
+  /** `gen_ai.request.top_k`. */
   readonly topK?: number;
+  /** `gen_ai.request.presence_penalty`. */
   readonly presencePenalty?: number;
+  /** `gen_ai.request.frequency_penalty`. */
   readonly frequencyPenalty?: number;
+  /** `gen_ai.request.stop_sequences`. */
   readonly stopSequences?: readonly string[];
+  /** `gen_ai.request.seed`. */
   readonly seed?: number;
   /** The id of one embedding model call within `embedMany` (on `onEmbedStart`/`onEmbedEnd`). */
   readonly embedCallId?: string;
@@ -96,11 +114,15 @@ export interface AiSdkStartEvent extends AiSdkEvent {
  * ```
  */
 export interface AiSdkEndEvent extends AiSdkEvent {
+  /** The model that answered (on a model call end). */
   readonly modelId?: string;
+  /** The step's index, from 0 (on a step end). */
   readonly stepNumber?: number;
+  /** `stop`, `tool-calls`, `length`, `error`, … */
   readonly finishReason?: string;
   /** Language-model usage, or an embedding call's `{ tokens }`. */
   readonly usage?: AiSdkUsage & { tokens?: number };
+  /** The provider's response id (on a model call end). */
   readonly responseId?: string;
   /** `{ id, modelId, … }` on a step or call end; other shapes elsewhere. */
   readonly response?: unknown;
@@ -108,10 +130,15 @@ export interface AiSdkEndEvent extends AiSdkEvent {
   readonly model?: unknown;
   /** `{ url }` (the provider endpoint's origin) on a model call end, when it reports one. */
   readonly request?: unknown;
+  /** What the model returned (empty when outputs are not recorded). */
   readonly content?: unknown;
+  /** The final text (on a call end). */
   readonly text?: unknown;
+  /** The final object (on an object call end). */
   readonly object?: unknown;
+  /** The embedding of `embed`. */
   readonly embedding?: unknown;
+  /** The embeddings of `embedMany` or of one embedding call. */
   readonly embeddings?: unknown;
   /** The id of one embedding model call within `embedMany` (on `onEmbedEnd`). */
   readonly embedCallId?: string;
@@ -132,7 +159,9 @@ export interface AiSdkEndEvent extends AiSdkEvent {
  * ```
  */
 export interface AiSdkToolEvent extends AiSdkEvent {
+  /** The call the model asked for: tool name, call id, input. */
   readonly toolCall: { toolName: string; toolCallId: string; input?: unknown; dynamic?: boolean };
+  /** `tool-result` with its `output`, or `tool-error` with its `error` (on the end). */
   readonly toolOutput?: { type: string; output?: unknown; error?: unknown };
 }
 
@@ -148,7 +177,9 @@ export interface AiSdkToolEvent extends AiSdkEvent {
  * ```
  */
 export interface AiSdkErrorEvent extends AiSdkEvent {
+  /** What failed (a generic error when inputs or outputs are not recorded). */
   readonly error?: unknown;
+  /** The abort reason (on `onAbort`). */
   readonly reason?: unknown;
 }
 
@@ -164,7 +195,10 @@ export interface AiSdkErrorEvent extends AiSdkEvent {
  * ```
  */
 export interface AiSdkExecution<T> {
+  /** The call the work belongs to. */
   readonly callId: string;
+  /** The tool call, for `executeTool`. */
   readonly toolCallId?: string;
+  /** The work. */
   readonly execute: () => PromiseLike<T>;
 }
