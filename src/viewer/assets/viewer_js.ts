@@ -1425,7 +1425,7 @@ function drawDetail(pane, span, source) {
     const section = el("section");
     pane.appendChild(section);
     drawModelCall(section, span, source);
-  }
+  } else delete document.body.dataset.modelCall;
   pane.appendChild(spanFacts(span));
   const attributes = span.attributes;
   const keys = Object.keys(attributes);
