@@ -8,6 +8,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -391,3 +393,55 @@ for (const protocol of ["http/json", "http/protobuf"] as const) {
     assert.deepEqual(received.map(canonical).sort(), expected(records).map(canonical).sort());
   });
 }
+
+test("exportOtlp sends the content attributes on the model call's span, after journal.derived", async () => {
+  const { path } = await captured((fetch) =>
+    anthropic(fetch).messages.create({
+      model: "claude-test-1",
+      max_tokens: 64,
+      system: "You are terse.",
+      messages: [{ role: "user", content: "hi" }],
+    })
+  );
+  const posted: string[] = [];
+  const collector = createServer((req, res) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    req.on("data", (chunk: Uint8Array) => (text += decoder.decode(chunk, { stream: true })));
+    req.on("end", () => {
+      if (req.url === "/v1/traces") posted.push(text + decoder.decode());
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  try {
+    const port = (collector.address() as AddressInfo).port;
+    await exportOtlp(path, {
+      url: `http://127.0.0.1:${port}`,
+      once: true,
+      env: {},
+      protocol: "http/json",
+      statePath: join(dir, `state-${journals++}.json`),
+    });
+  } finally {
+    await new Promise<void>((resolve) => collector.close(() => resolve()));
+  }
+  const spans = posted.flatMap((body) =>
+    JSON.parse(body).resourceSpans.flatMap((r: { scopeSpans: { spans: unknown[] }[] }) =>
+      r.scopeSpans.flatMap((s) => s.spans)
+    )
+  ) as { name: string; attributes: Attribute[] }[];
+  const call = spans.find((s) => s.name === "chat claude-test-1")!;
+  const keys = call.attributes.map((a) => a.key);
+  assert.deepEqual(keys.slice(keys.indexOf("journal.derived")).slice(0, 4), [
+    "journal.derived",
+    "gen_ai.system_instructions",
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+  ]);
+  const output = call.attributes.find((a) => a.key === "gen_ai.output.messages")!;
+  assert.deepEqual(JSON.parse(output.value.stringValue as string), [
+    { role: "assistant", parts: [{ type: "text", content: "Hello!" }], finish_reason: "end_turn" },
+  ]);
+});
