@@ -206,13 +206,26 @@ test("readUsage prefers the response model and ignores what is not a token count
       "gen_ai.usage.output_tokens": "12",
       "gen_ai.usage.cost": 0.5,
     }),
-    { model: "a-1", inputTokens: null, outputTokens: null, costUsd: 0.5 },
+    {
+      model: "a-1",
+      inputTokens: null,
+      outputTokens: null,
+      cacheReadTokens: null,
+      cacheWriteTokens: null,
+      costUsd: 0.5,
+      provider: null,
+      style: null,
+    },
   );
   assert.deepEqual(readUsage(undefined), {
     model: null,
     inputTokens: null,
     outputTokens: null,
+    cacheReadTokens: null,
+    cacheWriteTokens: null,
     costUsd: null,
+    provider: null,
+    style: null,
   });
 });
 

@@ -294,6 +294,8 @@ export class BatchPlanner {
     s[at + SPAN.input_tokens] = usage.inputTokens;
     s[at + SPAN.output_tokens] = usage.outputTokens;
     s[at + SPAN.cost_usd] = usage.costUsd;
+    s[at + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
+    s[at + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
     s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.open.set(spanId, { row, attributes: own, links, usage });
     draft.spanOpens++;
@@ -342,6 +344,8 @@ export class BatchPlanner {
       e[at + CLOSE.input_tokens] = usage.inputTokens;
       e[at + CLOSE.output_tokens] = usage.outputTokens;
       e[at + CLOSE.cost_usd] = usage.costUsd;
+      e[at + CLOSE.cache_read_tokens] = usage.cacheReadTokens ?? null;
+      e[at + CLOSE.cache_write_tokens] = usage.cacheWriteTokens ?? null;
       return;
     }
     draft.open.delete(spanId);
@@ -366,6 +370,8 @@ export class BatchPlanner {
     s[at + SPAN.input_tokens] = usage.inputTokens;
     s[at + SPAN.output_tokens] = usage.outputTokens;
     s[at + SPAN.cost_usd] = usage.costUsd;
+    s[at + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
+    s[at + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
     s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.event(EV_CLOSED, open.row, duration);
   }

@@ -79,6 +79,8 @@ export const SPAN_ROW = [
   "input_tokens",
   "output_tokens",
   "cost_usd",
+  "cache_read_tokens",
+  "cache_write_tokens",
   "turn_key",
   "slowest",
   "id",
@@ -118,6 +120,8 @@ export const CLOSE_EVENT = [
   "input_tokens",
   "output_tokens",
   "cost_usd",
+  "cache_read_tokens",
+  "cache_write_tokens",
   "scope_anchor",
 ] as const;
 

@@ -10,10 +10,35 @@ import type { SqliteDatabase } from "./sqlite.ts";
  * The version of {@linkcode TRACE_STORE_SCHEMA}, kept in `PRAGMA user_version` so a later
  * release can migrate a store written by this one.
  */
-export const TRACE_STORE_SCHEMA_VERSION = 5;
+export const TRACE_STORE_SCHEMA_VERSION = 6;
 
 /** How many of the longest spans the store keeps flagged `slowest` (and `--slowest N` reads fast). */
 export const SLOWEST_KEPT = 1000;
+
+/**
+ * The counters of the usage tables (`usage_totals`, `usage_by`), each with the SQL that
+ * sums it over `spans` rows: the one list the ingest, retention, migrations and queries
+ * use, so they agree. The `uncosted_*` sums are the tokens of spans without a cost of their
+ * own, which a prices file prices; the cache counts are inside the input counts.
+ */
+export const USAGE_SUMS: readonly (readonly [column: string, sum: string])[] = [
+  ["input_tokens", "coalesce(sum(input_tokens), 0)"],
+  ["output_tokens", "coalesce(sum(output_tokens), 0)"],
+  ["cost_usd", "coalesce(sum(cost_usd), 0)"],
+  ["costed_spans", "count(cost_usd)"],
+  ["uncosted_input", "coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0)"],
+  ["uncosted_output", "coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)"],
+  ["cache_read_tokens", "coalesce(sum(cache_read_tokens), 0)"],
+  ["cache_write_tokens", "coalesce(sum(cache_write_tokens), 0)"],
+  [
+    "uncosted_cache_read",
+    "coalesce(sum(CASE WHEN cost_usd IS NULL THEN cache_read_tokens END), 0)",
+  ],
+  [
+    "uncosted_cache_write",
+    "coalesce(sum(CASE WHEN cost_usd IS NULL THEN cache_write_tokens END), 0)",
+  ],
+];
 
 /** The rows of `spans` that carry GenAI usage. */
 export const USAGE_ROWS =
@@ -29,6 +54,16 @@ export function usageGroupSpans(scope: "turn" | "conversation", hasKey: boolean)
     ? `turn_key IN (SELECT turn_key FROM turns WHERE ${column} = ?)`
     : `(turn_key IS NULL OR turn_key IN (SELECT turn_key FROM turns WHERE ${column} IS NULL))`;
 }
+
+/** The cache counters of the usage tables (version 6), as columns. */
+const USAGE_CACHE_COLUMN_NAMES = [
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "uncosted_cache_read",
+  "uncosted_cache_write",
+];
+const USAGE_CACHE_COLUMNS = USAGE_CACHE_COLUMN_NAMES.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`)
+  .join(",\n  ");
 
 /**
  * The DDL of the trace store. Times are milliseconds since the Unix epoch; `attributes`,
@@ -48,10 +83,10 @@ export function usageGroupSpans(scope: "turn" | "conversation", hasKey: boolean)
  *   integer, whose index grows at its end as turns arrive (a text index on random turn
  *   ids costs the collector far more), and retention deletes whole turns by `last_ms`.
  *   Rows with neither a conversation nor a turn have no `turn_key`.
- * - `model`, `input_tokens`, `output_tokens`, `cost_usd` (spans): GenAI usage read at ingest
- *   from the merged open and close attributes (`gen_ai.response.model`, else
- *   `gen_ai.request.model`; `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`;
- *   `gen_ai.usage.cost` in USD), `NULL` when the span carries none.
+ * - `model`, `input_tokens`, `output_tokens`, `cost_usd`, `cache_read_tokens`,
+ *   `cache_write_tokens` (spans): GenAI usage read at ingest from the merged open and close
+ *   attributes by `readUsage` (every naming style it knows; the cache counts inside the input
+ *   count), `NULL` when the span carries none.
  * - `slowest` (spans): 1 when the span was among the {@linkcode SLOWEST_KEPT} longest when
  *   ingested, so every span of the current top has it (`--slowest N` reads only those).
  * - `usage_totals`: those columns summed per model and extension, kept at ingest (and by
@@ -132,7 +167,9 @@ CREATE TABLE IF NOT EXISTS spans (
   output_tokens      INTEGER,
   cost_usd           REAL,
   turn_key           INTEGER,
-  slowest            INTEGER
+  slowest            INTEGER,
+  cache_read_tokens  INTEGER,
+  cache_write_tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS spans_by_turn_key ON spans (turn_key);
 -- Open spans by id: a close finds its open here, and --open lists them; the entry leaves
@@ -162,6 +199,7 @@ CREATE TABLE IF NOT EXISTS usage_totals (
   costed_spans    INTEGER NOT NULL,
   uncosted_input  INTEGER NOT NULL,
   uncosted_output INTEGER NOT NULL,
+  ${USAGE_CACHE_COLUMNS},
   PRIMARY KEY (model, extension_id)
 ) WITHOUT ROWID;
 
@@ -181,6 +219,7 @@ CREATE TABLE IF NOT EXISTS usage_by (
   costed_spans    INTEGER NOT NULL,
   uncosted_input  INTEGER NOT NULL,
   uncosted_output INTEGER NOT NULL,
+  ${USAGE_CACHE_COLUMNS},
   PRIMARY KEY (scope, has_key, key, model, extension_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_by_last ON usage_by (scope, last_ms);
@@ -233,6 +272,7 @@ export function applyTraceStoreSchema(db: SqliteDatabase): void {
     // Version 3 indexed usage spans by start for `--usage --since`, which reads `usage_by`
     // since version 3: the index cost the collector for no query (bench/RESULTS.md).
     if (version >= 1 && version <= 3) db.exec("DROP INDEX IF EXISTS spans_usage");
+    if (version >= 1 && version <= 5) migrateFromVersion5(db);
     // Version 5 indexes rows without a scope by the span they wait on (created below). Rows
     // an earlier version left without their parent's turn stay as they are.
     db.exec(TRACE_STORE_SCHEMA);
@@ -315,6 +355,7 @@ function migrateFromVersion1(db: SqliteDatabase): void {
       cost_usd = ${attr("gen_ai.usage.cost")}
     WHERE attributes LIKE '%gen\\_ai.%' ESCAPE '\\';
   `);
+  // Its usage tables are filled by migrateFromVersion5, as every earlier version's.
   db.exec(TRACE_STORE_SCHEMA);
   db.exec(`
     INSERT INTO turns (turn_id, conversation_id, first_ms, last_ms)
@@ -329,12 +370,6 @@ function migrateFromVersion1(db: SqliteDatabase): void {
     UPDATE logs SET turn_key = (SELECT turn_key FROM turns AS t
       WHERE t.turn_id IS logs.turn_id AND t.conversation_id IS logs.conversation_id)
       WHERE turn_id IS NOT NULL OR conversation_id IS NOT NULL;
-    INSERT INTO usage_totals
-      SELECT coalesce(model, ''), extension_id, count(*), coalesce(sum(input_tokens), 0),
-        coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
-        coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
-        coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
-      FROM spans WHERE ${USAGE_ROWS} GROUP BY 1, 2;
   `);
   flagSlowest(db);
 }
@@ -355,16 +390,56 @@ function migrateFromVersion2(db: SqliteDatabase): void {
     DROP TABLE positions;
     ALTER TABLE positions_v3 RENAME TO positions;
   `);
+  // Usage per turn and conversation is new: migrateFromVersion5 fills it from the spans.
+}
+
+/**
+ * Version 5 kept no cache counts: spans get `cache_read_tokens` and `cache_write_tokens`
+ * (from the current GenAI names, the only ones version 5 read; an input count smaller than
+ * its cache counts left them out, and gets them added, as `readUsage` does), the usage
+ * tables their cache sums, and both usage tables are summed again from the spans (every
+ * earlier version's migration ends here).
+ */
+function migrateFromVersion5(db: SqliteDatabase): void {
+  const has = (table: string) =>
+    new Set(db.prepare(`PRAGMA table_info(${table})`).all().map((row) => String(row.name)));
+  const spans = has("spans");
+  for (const column of ["cache_read_tokens", "cache_write_tokens"]) {
+    if (!spans.has(column)) db.exec(`ALTER TABLE spans ADD COLUMN ${column} INTEGER`);
+  }
   db.exec(TRACE_STORE_SCHEMA);
-  db.exec("DELETE FROM usage_by");
+  for (const table of ["usage_totals", "usage_by"]) {
+    const columns = has(table);
+    for (const column of USAGE_CACHE_COLUMN_NAMES) {
+      if (!columns.has(column)) {
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} INTEGER NOT NULL DEFAULT 0`);
+      }
+    }
+  }
+  const count = (name: string) =>
+    `(SELECT CASE WHEN typeof(v) IN ('integer', 'real') AND v >= 0 THEN v END
+       FROM (SELECT json_extract(attributes, '$."${name}"') AS v))`;
+  db.exec(`
+    UPDATE spans SET cache_read_tokens = ${count("gen_ai.usage.cache_read.input_tokens")},
+      cache_write_tokens = ${count("gen_ai.usage.cache_creation.input_tokens")}
+    WHERE ${USAGE_ROWS} AND attributes LIKE '%gen\\_ai.usage.cache\\_%' ESCAPE '\\';
+    UPDATE spans SET input_tokens = coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
+      + coalesce(cache_write_tokens, 0)
+    WHERE (cache_read_tokens IS NOT NULL OR cache_write_tokens IS NOT NULL)
+      AND coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0) > coalesce(input_tokens, 0);
+  `);
+  const columns = USAGE_SUMS.map(([column]) => column).join(", ");
+  const sums = USAGE_SUMS.map(([, sum]) => sum).join(", ");
+  db.exec(`DELETE FROM usage_totals; DELETE FROM usage_by;
+    INSERT INTO usage_totals (model, extension_id, spans, ${columns})
+      SELECT coalesce(model, ''), extension_id, count(*), ${sums}
+      FROM spans WHERE ${USAGE_ROWS} GROUP BY 1, 2;`);
   for (const [scope, column] of [["turn", "turn_id"], ["conversation", "conversation_id"]]) {
     db.exec(`
-      INSERT INTO usage_by
+      INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
+          ${columns})
         SELECT '${scope}', ${column} IS NOT NULL, coalesce(${column}, ''), coalesce(model, ''),
-          extension_id, min(start_ms), max(start_ms), count(*), coalesce(sum(input_tokens), 0),
-          coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
-          coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
-          coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
+          extension_id, min(start_ms), max(start_ms), count(*), ${sums}
         FROM spans WHERE ${USAGE_ROWS} GROUP BY 2, 3, 4, 5`);
   }
 }

@@ -49,7 +49,7 @@ export const DESCENDANTS = `
       WHERE s.turn_key IS NULL AND s.parent_span_id IS NOT NULL
   )
   SELECT a.id, a.span_id, a.seed, s.start_ms, s.end_ms, s.extension_id, s.model,
-    s.input_tokens, s.output_tokens, s.cost_usd
+    s.input_tokens, s.output_tokens, s.cost_usd, s.cache_read_tokens, s.cache_write_tokens
   FROM adopted AS a CROSS JOIN spans AS s ON s.id = a.id`;
 
 /** Log entries without a scope of the spans in a JSON array, each with its span's index. */
@@ -156,6 +156,8 @@ export class ScopeAdoption {
           model: typeof row.model === "string" ? row.model : null,
           inputTokens: count(row.input_tokens),
           outputTokens: count(row.output_tokens),
+          cacheReadTokens: count(row.cache_read_tokens),
+          cacheWriteTokens: count(row.cache_write_tokens),
           costUsd: count(row.cost_usd),
         },
       });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { flagSlowest, USAGE_ROWS, usageGroupSpans } from "./schema.ts";
+import { flagSlowest, USAGE_ROWS, USAGE_SUMS, usageGroupSpans } from "./schema.ts";
 import type { SqlStatement, SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 
@@ -99,10 +99,13 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
   const stats: PruneStats = { turns: 0, conversations: 0, spans: 0, logs: 0, transactions: 0 };
   const batchRows = Math.max(1, Math.floor(options.batchRows ?? 2000));
   const db = store.db;
+  // The usage counters (schema.ts's USAGE_SUMS), taken away per group: one list, so the
+  // sums subtracted are those the ingest added.
+  const sumColumns = USAGE_SUMS.map(([column]) => column);
+  const sums = USAGE_SUMS.map(([column, sum]) => `${sum} AS ${column}`).join(", ");
   const subtract = db.prepare(
-    `UPDATE usage_totals SET spans = spans - ?, input_tokens = input_tokens - ?,
-       output_tokens = output_tokens - ?, cost_usd = cost_usd - ?, costed_spans = costed_spans - ?,
-       uncosted_input = uncosted_input - ?, uncosted_output = uncosted_output - ?
+    `UPDATE usage_totals SET spans = spans - ?,
+       ${sumColumns.map((c) => `${c} = ${c} - ?`).join(", ")}
      WHERE model = ? AND extension_id = ?`,
   );
   /** A group left with fewer spans: its first and last start again from its spans. */
@@ -140,14 +143,12 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
     if (spanIds.length > 0) {
       const list = spanIds.join(",");
       const usage = db.prepare(
-        `SELECT coalesce(model, '') AS m, extension_id AS e, count(*) AS n,
-           coalesce(sum(input_tokens), 0) AS i, coalesce(sum(output_tokens), 0) AS o,
-           coalesce(sum(cost_usd), 0) AS c, count(cost_usd) AS k,
-           coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS ui,
-           coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uo
+        `SELECT coalesce(model, '') AS m, extension_id AS e, count(*) AS n, ${sums}
          FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 1, 2`,
       ).all();
-      for (const u of usage) subtract.run(u.n, u.i, u.o, u.c, u.k, u.ui, u.uo, u.m, u.e);
+      for (const u of usage) {
+        subtract.run(u.n, ...sumColumns.map((column) => u[column]), u.m, u.e);
+      }
       let shrunk: SqlValue[][] = [];
       if (usage.length > 0) {
         db.exec("DELETE FROM usage_totals WHERE spans <= 0");
@@ -156,19 +157,15 @@ export function pruneTraceStore(store: TraceStore, options: PruneOptions): Prune
           [scope, column],
         ) =>
           `SELECT '${scope}', ${column} IS NOT NULL, coalesce(${column}, ''),
-             coalesce(model, ''), extension_id, count(*), coalesce(sum(input_tokens), 0),
-             coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), count(cost_usd),
-             coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0),
-             coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0)
+             coalesce(model, ''), extension_id, count(*), ${sums}
            FROM spans WHERE id IN (${list}) AND ${USAGE_ROWS} GROUP BY 2, 3, 4, 5`
         ).join(" UNION ALL ");
-        db.exec(`CREATE TEMP TABLE IF NOT EXISTS usage_delta (s, h, k, m, e, n, i, o, c, q, ui, uo);
+        db.exec(`CREATE TEMP TABLE IF NOT EXISTS usage_delta (s, h, k, m, e, n,
+            ${sumColumns.join(", ")});
           DELETE FROM temp.usage_delta;
           INSERT INTO temp.usage_delta ${deltas};
-          UPDATE usage_by SET spans = spans - d.n, input_tokens = input_tokens - d.i,
-            output_tokens = output_tokens - d.o, cost_usd = cost_usd - d.c,
-            costed_spans = costed_spans - d.q, uncosted_input = uncosted_input - d.ui,
-            uncosted_output = uncosted_output - d.uo
+          UPDATE usage_by SET spans = spans - d.n,
+            ${sumColumns.map((c) => `${c} = usage_by.${c} - d.${c}`).join(", ")}
           FROM temp.usage_delta AS d WHERE usage_by.scope = d.s AND usage_by.has_key = d.h
             AND usage_by.key = d.k AND usage_by.model = d.m AND usage_by.extension_id = d.e;
           DELETE FROM usage_by WHERE spans <= 0

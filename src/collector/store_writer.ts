@@ -140,7 +140,8 @@ export class StoreWriter {
       db,
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
-         output_tokens = ?, cost_usd = ?, turn_key = ?, slowest = ? WHERE id = ?`,
+         output_tokens = ?, cost_usd = ?, cache_read_tokens = ?, cache_write_tokens = ?,
+         turn_key = ?, slowest = ? WHERE id = ?`,
     );
     this.turns = new TurnKeys(db);
     this.stored = new StoredSpans(db);
@@ -293,6 +294,8 @@ export class StoreWriter {
             model: str(spans[row + SPAN.model]),
             inputTokens: input,
             outputTokens: output,
+            cacheReadTokens: num(spans[row + SPAN.cache_read_tokens]),
+            cacheWriteTokens: num(spans[row + SPAN.cache_write_tokens]),
             costUsd: cost,
           },
           spans[row + SPAN.extension_id] as string,
@@ -355,6 +358,8 @@ export class StoreWriter {
       model: str(v[at + CLOSE.model]),
       inputTokens: num(v[at + CLOSE.input_tokens]),
       outputTokens: num(v[at + CLOSE.output_tokens]),
+      cacheReadTokens: num(v[at + CLOSE.cache_read_tokens]),
+      cacheWriteTokens: num(v[at + CLOSE.cache_write_tokens]),
       costUsd: num(v[at + CLOSE.cost_usd]),
     };
     const start = this.closedStart(time, num(v[at + CLOSE.duration_ms]), parent, spans);
@@ -383,6 +388,8 @@ export class StoreWriter {
     into[row + SPAN.input_tokens] = usage.inputTokens;
     into[row + SPAN.output_tokens] = usage.outputTokens;
     into[row + SPAN.cost_usd] = usage.costUsd;
+    into[row + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
+    into[row + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
     into[row + SPAN.turn_key] = turnKey;
     into[row + SPAN.slowest] = this.slowest.flag(duration);
   }
@@ -415,6 +422,8 @@ export class StoreWriter {
       usage.inputTokens,
       usage.outputTokens,
       usage.costUsd,
+      usage.cacheReadTokens ?? null,
+      usage.cacheWriteTokens ?? null,
       turnKey,
       this.slowest.flag(duration),
       open.id,

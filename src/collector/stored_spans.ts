@@ -69,7 +69,8 @@ export class StoredSpans {
     this.findOpen = prepareLater(
       db,
       `SELECT id, attributes, links, conversation_id, turn_id, parent_span_id, extension_id,
-         start_ms, model, input_tokens, output_tokens, cost_usd, turn_key FROM spans
+         start_ms, model, input_tokens, output_tokens, cost_usd, cache_read_tokens,
+         cache_write_tokens, turn_key FROM spans
          WHERE span_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
     );
     // Only open spans are indexed by id: an anchor still open is found here; one the
@@ -116,6 +117,8 @@ export class StoredSpans {
         model: str(rows[at + SPAN.model]),
         inputTokens: num(rows[at + SPAN.input_tokens]),
         outputTokens: num(rows[at + SPAN.output_tokens]),
+        cacheReadTokens: num(rows[at + SPAN.cache_read_tokens]),
+        cacheWriteTokens: num(rows[at + SPAN.cache_write_tokens]),
         costUsd: num(rows[at + SPAN.cost_usd]),
       },
     });
@@ -195,6 +198,8 @@ export class StoredSpans {
         model: textColumn(row.model),
         inputTokens: count(row.input_tokens),
         outputTokens: count(row.output_tokens),
+        cacheReadTokens: count(row.cache_read_tokens),
+        cacheWriteTokens: count(row.cache_write_tokens),
         costUsd: count(row.cost_usd),
       },
     };

@@ -6,8 +6,8 @@
  */
 
 import type { TurnUsage } from "../genai/usage.ts";
-import type { ModelPrices } from "./prices.ts";
-import { USAGE_ROWS, usageGroupSpans } from "./schema.ts";
+import { type ModelPrices, priceTokens } from "./prices.ts";
+import { USAGE_ROWS, USAGE_SUMS, usageGroupSpans } from "./schema.ts";
 import type { SqlValue } from "./sqlite.ts";
 import type { TraceStore } from "./trace_store.ts";
 import type { UsageSums } from "./usage_deltas.ts";
@@ -52,7 +52,8 @@ export interface UsageOptions {
  * @example
  * ```ts
  * import type { UsageRow } from "@dispatch/journal-sink/collector";
- * const row: UsageRow = { key: "gpt-4o", spans: 2, inputTokens: 900, outputTokens: 120, costUsd: 0.00345, unpricedSpans: 0 };
+ * const row: UsageRow = { key: "gpt-4o", spans: 2, inputTokens: 900, outputTokens: 120,
+ *   cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.00345, unpricedSpans: 0 };
  * if (row.key !== "gpt-4o") throw new Error("unreachable");
  * ```
  */
@@ -65,13 +66,23 @@ export interface UsageRow {
   inputTokens: number;
   /** Sum of `gen_ai.usage.output_tokens`. */
   outputTokens: number;
+  /** Of the input tokens, those read from a provider's cache. */
+  cacheReadTokens: number;
+  /** Of the input tokens, those written to a provider's cache. */
+  cacheWriteTokens: number;
   /**
-   * Sum of the known costs in USD: a span's `gen_ai.usage.cost` wins, else its tokens at
-   * its model's price. `null` when no span of the row has a known cost.
+   * Sum of the known costs in USD: a span's own cost wins, else its tokens at its model's
+   * price (cache reads and writes at their own rates). `null` when no span of the row has a
+   * known cost.
    */
   costUsd: number | null;
   /** Spans whose cost is unknown (no cost attribute, no price for their model). */
   unpricedSpans: number;
+  /**
+   * Present when a prices entry had no `cacheRead` (or `cacheWrite`) rate and this row's
+   * cache-read (or cache-write) tokens were priced at its `input` rate instead.
+   */
+  assumedRates?: { cacheRead?: "input"; cacheWrite?: "input" };
 }
 
 interface Group extends UsageSums {
@@ -82,12 +93,28 @@ interface Group extends UsageSums {
 
 const n = (value: SqlValue | undefined) => Number(value ?? 0);
 
-const SUMS = `count(*) AS spans, coalesce(sum(input_tokens), 0) AS input_tokens,
-  coalesce(sum(output_tokens), 0) AS output_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
-  count(cost_usd) AS costed_spans,
-  coalesce(sum(CASE WHEN cost_usd IS NULL THEN input_tokens END), 0) AS uncosted_input,
-  coalesce(sum(CASE WHEN cost_usd IS NULL THEN output_tokens END), 0) AS uncosted_output,
-  min(start_ms) AS first_ms`;
+/** The usage counters version 6 added (cache counts); a store opened read-only may lack them. */
+const CACHE_SUMS = new Set([
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "uncosted_cache_read",
+  "uncosted_cache_write",
+]);
+
+/** Whether the store keeps cache counts (schema 6 on; an older one opened read-only does not). */
+function hasCacheCounts(store: TraceStore): boolean {
+  return Number(store.db.prepare("PRAGMA user_version").get()?.user_version ?? 0) >= 6;
+}
+
+/** The sums of spans rows a group's counters are (zero cache counts on an older store). */
+function sumsOf(store: TraceStore): string {
+  const cache = hasCacheCounts(store);
+  return `count(*) AS spans, ${
+    USAGE_SUMS.map(([column, sum]) =>
+      `${cache || !CACHE_SUMS.has(column) ? sum : "0"} AS ${column}`
+    ).join(", ")
+  }, min(start_ms) AS first_ms`;
+}
 
 function group(row: Record<string, SqlValue>, key: string | null, model: string): Group {
   return {
@@ -100,8 +127,78 @@ function group(row: Record<string, SqlValue>, key: string | null, model: string)
     costed: n(row.costed_spans),
     uncostedInput: n(row.uncosted_input),
     uncostedOutput: n(row.uncosted_output),
+    cacheRead: n(row.cache_read_tokens),
+    cacheWrite: n(row.cache_write_tokens),
+    uncostedCacheRead: n(row.uncosted_cache_read),
+    uncostedCacheWrite: n(row.uncosted_cache_write),
     first: n(row.first_ms),
   };
+}
+
+/** A row being summed: its tally so far, and whether some cost of it is known. */
+type Tally = { row: UsageRow; first: number };
+
+function newTally(key: string | null, first: number): Tally {
+  return {
+    row: {
+      key,
+      spans: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: null,
+      unpricedSpans: 0,
+    },
+    first,
+  };
+}
+
+/** Adds a group's sums to a row, its uncosted tokens priced (the rule: `priceTokens`). */
+function addGroup(t: Tally, g: Group, prices: ModelPrices | undefined): void {
+  const row = t.row;
+  row.spans += g.spans;
+  row.inputTokens += g.input;
+  row.outputTokens += g.output;
+  row.cacheReadTokens += g.cacheRead;
+  row.cacheWriteTokens += g.cacheWrite;
+  t.first = Math.min(t.first, g.first);
+  let cost = g.cost;
+  let known = g.costed > 0;
+  const uncosted = g.spans - g.costed;
+  if (uncosted > 0) {
+    const price = g.model === "" ? undefined : prices?.priceOf(g.model);
+    if (price === undefined) row.unpricedSpans += uncosted;
+    else {
+      const priced = priceTokens(price, {
+        input: g.uncostedInput,
+        output: g.uncostedOutput,
+        cacheRead: g.uncostedCacheRead,
+        cacheWrite: g.uncostedCacheWrite,
+      });
+      cost += priced.cost;
+      known = true;
+      for (const rate of priced.assumed) (row.assumedRates ??= {})[rate] = "input";
+    }
+  }
+  if (known) row.costUsd = (row.costUsd ?? 0) + cost;
+}
+
+/** The rows in the report's order, costs rid of float noise below a pico-dollar. */
+function ordered(tallies: Iterable<Tally>, by: UsageKey): UsageRow[] {
+  const out = [...tallies].filter((t) => t.row.spans > 0);
+  if (by === "turn" || by === "conversation") {
+    out.sort((a, b) => a.first - b.first || String(a.row.key).localeCompare(String(b.row.key)));
+  } else {
+    out.sort((a, b) =>
+      b.row.inputTokens + b.row.outputTokens - (a.row.inputTokens + a.row.outputTokens) ||
+      String(a.row.key).localeCompare(String(b.row.key))
+    );
+  }
+  return out.map(({ row }) => {
+    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
+    return row;
+  });
 }
 
 /** Whether the store keeps `usage_by` (schema 3 on; an older store opened read-only does not). */
@@ -125,29 +222,36 @@ function groups(store: TraceStore, by: UsageKey, since: number | undefined): Gro
   return scanSpans(store, by, since);
 }
 
-/** The prices of the store's few models as SQL `CASE` expressions (a join runs per row). */
+/**
+ * The prices of the store's few models as SQL `CASE` expressions (a join runs per row):
+ * `pin`, `pout`, `pcr` and `pcw` the input, output, cache-read and cache-write rates (the
+ * cache rates the input rate when the entry has none), `acr` and `acw` 1 when so assumed.
+ */
 function priceCases(store: TraceStore, prices: ModelPrices | undefined) {
   const params: SqlValue[] = [];
-  let pin = "NULL";
-  let pout = "NULL";
+  const names = ["pin", "pout", "pcr", "pcw", "acr", "acw"] as const;
+  const cases = names.map(() => "");
   if (prices !== undefined) {
-    const cases: [string, string] = ["", ""];
     for (const { model } of store.db.prepare("SELECT DISTINCT model FROM usage_totals").all()) {
       const price = model === "" ? undefined : prices.priceOf(String(model));
       if (price === undefined) continue;
-      cases[0] += ` WHEN ? THEN ${Number(price.input)}`;
-      cases[1] += ` WHEN ? THEN ${Number(price.output)}`;
+      const rates = [
+        price.input,
+        price.output,
+        price.cacheRead ?? price.input,
+        price.cacheWrite ?? price.input,
+        price.cacheRead === undefined ? 1 : 0,
+        price.cacheWrite === undefined ? 1 : 0,
+      ];
+      rates.forEach((rate, i) => cases[i] += ` WHEN ? THEN ${Number(rate)}`);
       params.push(String(model));
     }
-    if (params.length > 0) {
-      pin = `CASE model${cases[0]} END`;
-      pout = `CASE model${cases[1]} END`;
-    }
   }
-  return { params, pin, pout };
+  const columns = names.map((name, i) =>
+    `${params.length > 0 ? `CASE model${cases[i]} END` : "NULL"} AS ${name}`
+  ).join(", ");
+  return { params, columns, count: params.length > 0 ? names.length : 0 };
 }
-
-type Tally = { row: UsageRow; first: number };
 
 /**
  * Usage from `usage_by`: its rows summed per key and priced in SQL, one short row per key
@@ -160,7 +264,11 @@ function fromUsageBy(
   prices: ModelPrices | undefined,
   since: number | undefined,
 ): UsageRow[] {
-  const { params, pin, pout } = priceCases(store, prices);
+  const { params, columns, count } = priceCases(store, prices);
+  const cacheZeros = hasCacheCounts(store)
+    ? ""
+    : [...CACHE_SUMS].map((c) => `0 AS ${c}, `).join("");
+  const SUMS = sumsOf(store);
   const scope = by === "conversation" ? "conversation" : "turn";
   const [hasKey, key] = by === "model"
     ? ["model != ''", "model"]
@@ -168,22 +276,31 @@ function fromUsageBy(
     ? ["1", "extension_id"]
     : ["has_key", "key"];
   const window = since === undefined ? "" : "AND last_ms >= ? AND first_ms >= ?";
+  // Priced by the rule of priceTokens (prices.ts): fresh input, cache reads, cache writes
+  // and output each at its rate.
   const rows = store.db.prepare(
     `SELECT ${hasKey} AS h, ${key} AS k, sum(spans) AS s, sum(input_tokens) AS i,
-       sum(output_tokens) AS o, min(first_ms) AS f,
-       sum(cost_usd + coalesce((uncosted_input * pin + uncosted_output * pout) / 1e6, 0)) AS c,
+       sum(output_tokens) AS o, sum(cache_read_tokens) AS cr, sum(cache_write_tokens) AS cw,
+       min(first_ms) AS f,
+       sum(cost_usd + coalesce(((uncosted_input - uncosted_cache_read - uncosted_cache_write) * pin
+         + uncosted_cache_read * pcr + uncosted_cache_write * pcw + uncosted_output * pout) / 1e6,
+         0)) AS c,
        max(costed_spans > 0 OR (spans > costed_spans AND pin IS NOT NULL)) AS known,
-       sum(CASE WHEN pin IS NULL THEN spans - costed_spans ELSE 0 END) AS u
-     FROM (SELECT *, ${pin} AS pin, ${pout} AS pout FROM usage_by
-       WHERE scope = ? AND spans > 0 ${window})
+       sum(CASE WHEN pin IS NULL THEN spans - costed_spans ELSE 0 END) AS u,
+       max(CASE WHEN pin IS NOT NULL AND uncosted_cache_read > 0 THEN acr ELSE 0 END) AS ar,
+       max(CASE WHEN pin IS NOT NULL AND uncosted_cache_write > 0 THEN acw ELSE 0 END) AS aw
+     FROM (SELECT *, ${cacheZeros}${columns} FROM usage_by WHERE scope = ? AND spans > 0 ${window})
      GROUP BY 1, 2`,
-  ).all(...params, ...params, scope, ...(since === undefined ? [] : [since, since]));
+  ).all(
+    ...Array.from({ length: count }, () => params).flat(),
+    scope,
+    ...(since === undefined ? [] : [since, since]),
+  );
   const tallies = new Map<string | null, Tally>();
   const tally = (id: string | null, first: number) => {
     let t = tallies.get(id);
     if (t === undefined) {
-      const row = { key: id, spans: 0, inputTokens: 0, outputTokens: 0, costUsd: null };
-      t = { row: { ...row, unpricedSpans: 0 }, first };
+      t = newTally(id, first);
       tallies.set(id, t);
     }
     t.first = Math.min(t.first, first);
@@ -194,8 +311,12 @@ function fromUsageBy(
     t.row.spans += n(r.s);
     t.row.inputTokens += n(r.i);
     t.row.outputTokens += n(r.o);
+    t.row.cacheReadTokens += n(r.cr);
+    t.row.cacheWriteTokens += n(r.cw);
     t.row.unpricedSpans += n(r.u);
     if (n(r.known) === 1) t.row.costUsd = (t.row.costUsd ?? 0) + n(r.c);
+    if (n(r.ar) === 1) (t.row.assumedRates ??= {}).cacheRead = "input";
+    if (n(r.aw) === 1) (t.row.assumedRates ??= {}).cacheWrite = "input";
   }
   if (since !== undefined) {
     const straddling = store.db.prepare(
@@ -217,37 +338,10 @@ function fromUsageBy(
         ? String(row.key)
         : null;
       const g = group(part, id, String(row.model));
-      const t = tally(id, g.first);
-      t.row.spans += g.spans;
-      t.row.inputTokens += g.input;
-      t.row.outputTokens += g.output;
-      let cost = g.cost;
-      let known = g.costed > 0;
-      const uncosted = g.spans - g.costed;
-      if (uncosted > 0) {
-        const price = g.model === "" ? undefined : prices?.priceOf(g.model);
-        if (price === undefined) t.row.unpricedSpans += uncosted;
-        else {
-          cost += (g.uncostedInput * price.input + g.uncostedOutput * price.output) / 1e6;
-          known = true;
-        }
-      }
-      if (known) t.row.costUsd = (t.row.costUsd ?? 0) + cost;
+      addGroup(tally(id, g.first), g, prices);
     }
   }
-  const out = [...tallies.values()].filter((t) => t.row.spans > 0);
-  if (by === "turn" || by === "conversation") {
-    out.sort((a, b) => a.first - b.first || String(a.row.key).localeCompare(String(b.row.key)));
-  } else {
-    out.sort((a, b) =>
-      b.row.inputTokens + b.row.outputTokens - (a.row.inputTokens + a.row.outputTokens) ||
-      String(a.row.key).localeCompare(String(b.row.key))
-    );
-  }
-  return out.map(({ row }) => {
-    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
-    return row;
-  });
+  return ordered(tallies.values(), by);
 }
 
 /** The groups from the spans themselves (a store older than version 3, read as it is). */
@@ -259,7 +353,7 @@ function scanSpans(store: TraceStore, by: UsageKey, since: number | undefined): 
     extension: "extension_id",
   }[by];
   const rows = store.db.prepare(
-    `SELECT ${column} AS key, coalesce(model, '') AS m, ${SUMS}
+    `SELECT ${column} AS key, coalesce(model, '') AS m, ${sumsOf(store)}
      FROM spans WHERE ${USAGE_ROWS} AND start_ms >= ? GROUP BY 1, 2`,
   ).all(since ?? -Number.MAX_VALUE);
   return rows.map((row) =>
@@ -312,54 +406,16 @@ export function queryUsage(store: TraceStore, options: UsageOptions = {}): Usage
   const prices = options.prices;
   const totals = options.since === undefined && (by === "model" || by === "extension");
   if (!totals && hasUsageBy(store)) return fromUsageBy(store, by, prices, options.since);
-  const rows = new Map<string | null, UsageRow & { first: number; known: boolean }>();
+  const tallies = new Map<string | null, Tally>();
   for (const g of groups(store, by, options.since)) {
-    let row = rows.get(g.key);
-    if (row === undefined) {
-      row = {
-        key: g.key,
-        spans: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: null,
-        unpricedSpans: 0,
-        first: g.first,
-        known: false,
-      };
-      rows.set(g.key, row);
+    let t = tallies.get(g.key);
+    if (t === undefined) {
+      t = newTally(g.key, g.first);
+      tallies.set(g.key, t);
     }
-    row.spans += g.spans;
-    row.inputTokens += g.input;
-    row.outputTokens += g.output;
-    row.first = Math.min(row.first, g.first);
-    let cost = g.cost;
-    let known = g.costed > 0;
-    const uncosted = g.spans - g.costed;
-    if (uncosted > 0) {
-      const price = g.model === "" ? undefined : prices?.priceOf(g.model);
-      if (price === undefined) {
-        row.unpricedSpans += uncosted;
-      } else {
-        cost += (g.uncostedInput * price.input + g.uncostedOutput * price.output) / 1e6;
-        known = true;
-      }
-    }
-    if (known) row.costUsd = (row.costUsd ?? 0) + cost;
+    addGroup(t, g, prices);
   }
-  const out = [...rows.values()].filter((row) => row.spans > 0);
-  if (by === "turn" || by === "conversation") {
-    out.sort((a, b) => a.first - b.first || String(a.key).localeCompare(String(b.key)));
-  } else {
-    out.sort((a, b) =>
-      b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens) ||
-      String(a.key).localeCompare(String(b.key))
-    );
-  }
-  return out.map(({ first: _first, known: _known, ...row }) => {
-    // Sums of fractions of a cent: drop the float noise below a pico-dollar.
-    if (row.costUsd !== null) row.costUsd = Math.round(row.costUsd * 1e12) / 1e12;
-    return row;
-  });
+  return ordered(tallies.values(), by);
 }
 
 /**
@@ -408,7 +464,8 @@ export function queryTurnUsage(store: TraceStore, turnId: string): TurnUsage {
  * ```ts
  * import { formatUsageTable } from "@dispatch/journal-sink/collector";
  * const text = formatUsageTable(
- *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.003, unpricedSpans: 0 }],
+ *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0,
+ *     cacheWriteTokens: 0, costUsd: 0.003, unpricedSpans: 0 }],
  *   "model",
  * );
  * if (!/^model\s+spans\s+input tokens\s+output tokens\s+cost USD\n/.test(text)) throw new Error(text);
@@ -424,6 +481,8 @@ export function formatUsageTable(rows: readonly UsageRow[], by: UsageKey): strin
     spans: 0,
     inputTokens: 0,
     outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
     costUsd: null,
     unpricedSpans: 0,
   };

@@ -19,7 +19,30 @@ export interface UsageSums {
   /** Tokens of the spans without one (a prices file may price them). */
   uncostedInput: number;
   uncostedOutput: number;
+  /** Of the input tokens, those read from and written to a provider's cache. */
+  cacheRead: number;
+  cacheWrite: number;
+  /** The same, of the spans without a cost attribute. */
+  uncostedCacheRead: number;
+  uncostedCacheWrite: number;
 }
+
+/**
+ * The field of {@linkcode UsageSums} each counter column of the usage tables holds (the
+ * columns: `USAGE_SUMS` in schema.ts).
+ */
+export const USAGE_SUM_FIELDS: Readonly<Record<string, keyof UsageSums>> = {
+  input_tokens: "input",
+  output_tokens: "output",
+  cost_usd: "cost",
+  costed_spans: "costed",
+  uncosted_input: "uncostedInput",
+  uncosted_output: "uncostedOutput",
+  cache_read_tokens: "cacheRead",
+  cache_write_tokens: "cacheWrite",
+  uncosted_cache_read: "uncostedCacheRead",
+  uncosted_cache_write: "uncostedCacheWrite",
+};
 
 /** Sums of usage columns added (or, negative, removed) per `usage_totals` or `usage_by` key. */
 export interface UsageDelta extends UsageSums {
@@ -147,6 +170,10 @@ function emptyDelta(
     costed: 0,
     uncostedInput: 0,
     uncostedOutput: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    uncostedCacheRead: 0,
+    uncostedCacheWrite: 0,
     first: Infinity,
     last: -Infinity,
   };
@@ -171,15 +198,21 @@ function within(
 function add(delta: UsageDelta, usage: SpanUsage, sign: 1 | -1, start: number): void {
   const input = usage.inputTokens ?? 0;
   const output = usage.outputTokens ?? 0;
+  const cacheRead = usage.cacheReadTokens ?? 0;
+  const cacheWrite = usage.cacheWriteTokens ?? 0;
   delta.spans += sign;
   delta.input += sign * input;
   delta.output += sign * output;
+  delta.cacheRead += sign * cacheRead;
+  delta.cacheWrite += sign * cacheWrite;
   if (usage.costUsd !== null) {
     delta.cost += sign * usage.costUsd;
     delta.costed += sign;
   } else {
     delta.uncostedInput += sign * input;
     delta.uncostedOutput += sign * output;
+    delta.uncostedCacheRead += sign * cacheRead;
+    delta.uncostedCacheWrite += sign * cacheWrite;
   }
   if (sign === 1) {
     if (start < delta.first) delta.first = start;

@@ -6,17 +6,15 @@
  */
 
 import { prepareLater, type SqliteDatabase, type SqlStatement } from "./sqlite.ts";
-import type { UsageDelta } from "./usage_deltas.ts";
+import { USAGE_SUMS } from "./schema.ts";
+import { USAGE_SUM_FIELDS, type UsageDelta } from "./usage_deltas.ts";
 
 /** The usage counters both usage tables add up on conflict: one list, so the two agree. */
-const ADD_USAGE_SUMS = [
-  "input_tokens",
-  "output_tokens",
-  "cost_usd",
-  "costed_spans",
-  "uncosted_input",
-  "uncosted_output",
-].map((column) => `${column} = ${column} + excluded.${column}`).join(",\n         ");
+const SUM_COLUMNS = USAGE_SUMS.map(([column]) => column);
+const SUM_FIELDS = SUM_COLUMNS.map((column) => USAGE_SUM_FIELDS[column]);
+const ADD_USAGE_SUMS = SUM_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`)
+  .join(",\n         ");
+const PLACES = SUM_COLUMNS.map(() => "?").join(", ");
 
 /**
  * Writes usage deltas (what `UsageDeltas.take()` returns) into the usage tables.
@@ -44,16 +42,15 @@ export class UsageTables {
   constructor(db: SqliteDatabase) {
     this.addTotal = prepareLater(
       db,
-      `INSERT INTO usage_totals (model, extension_id, spans, input_tokens, output_tokens,
-         cost_usd, costed_spans, uncosted_input, uncosted_output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO usage_totals (model, extension_id, spans, ${SUM_COLUMNS.join(", ")})
+         VALUES (?, ?, ?, ${PLACES})
        ON CONFLICT (model, extension_id) DO UPDATE SET spans = spans + excluded.spans,
          ${ADD_USAGE_SUMS}`,
     );
     this.addScoped = prepareLater(
       db,
       `INSERT INTO usage_by (scope, has_key, key, model, extension_id, first_ms, last_ms, spans,
-         input_tokens, output_tokens, cost_usd, costed_spans, uncosted_input, uncosted_output)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ${SUM_COLUMNS.join(", ")}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${PLACES})
        ON CONFLICT (scope, has_key, key, model, extension_id) DO UPDATE SET
          first_ms = coalesce(min(first_ms, excluded.first_ms), first_ms, excluded.first_ms),
          last_ms = coalesce(max(last_ms, excluded.last_ms), last_ms, excluded.last_ms),
@@ -65,7 +62,7 @@ export class UsageTables {
   /** Adds the deltas: a statement per key. */
   add(deltas: readonly UsageDelta[]): void {
     for (const d of deltas) {
-      const sums = [d.input, d.output, d.cost, d.costed, d.uncostedInput, d.uncostedOutput];
+      const sums = SUM_FIELDS.map((field) => d[field]);
       if (d.scope === null) this.addTotal.run(d.model, d.extensionId, d.spans, ...sums);
       else {
         this.addScoped.run(

@@ -8,6 +8,7 @@
  */
 
 import { GEN_AI } from "./attributes.ts";
+import { inputTokensWithCache } from "./naming_styles.ts";
 import type { WireApi } from "./provider_request.ts";
 import { usageCount } from "./usage.ts";
 
@@ -257,7 +258,7 @@ export class ProviderResponseReader {
     const { input, cacheRead, cacheCreation } = this.anthropic;
     const t: Tokens = { ...this.tokens };
     if (input !== undefined || cacheRead !== undefined || cacheCreation !== undefined) {
-      t.input = (input ?? 0) + (cacheRead ?? 0) + (cacheCreation ?? 0);
+      t.input = inputTokensWithCache(input, cacheRead, cacheCreation);
     }
     if (cacheRead !== undefined) t.cacheRead = cacheRead;
     if (cacheCreation !== undefined) t.cacheCreation = cacheCreation;

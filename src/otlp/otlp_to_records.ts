@@ -9,6 +9,8 @@
  */
 
 import type { Level, Link, LogEntry, LogRecord, SpanClose, SpanOpen } from "../records.ts";
+import { claudeCodeModelCall, isClaudeCodeApiRequest } from "../genai/claude_code_events.ts";
+import { hashTraceId } from "../trace_id.ts";
 import { restoreJournalExport } from "./journal_marks.ts";
 import {
   JOURNAL_ATTRIBUTES as J,
@@ -605,7 +607,10 @@ export function* logRecordSlices(
           out.rejected++;
           continue;
         }
-        out.records.push(logEntry(log, reader, service, scope, now));
+        const entry = logEntry(log, reader, service, scope, now);
+        if (isClaudeCodeApiRequest(log.eventName, entry.msg, entry.attributes ?? {})) {
+          pushModelCall(out.records, entry);
+        } else out.records.push(entry);
         out.accepted++;
         yield;
       }
@@ -638,4 +643,52 @@ function logEntry(log: Obj, reader: Reader, service: string, scope: Obj, now: nu
   if (hasKeys(attrs)) entry.attributes = attrs;
   if (typeof body !== "string" && body !== null) entry.body = body;
   return entry;
+}
+
+/**
+ * A Claude Code `claude_code.api_request` event as the model call it reports: a `chat`
+ * span opened when the request started and closed (status ok) at the event, with the
+ * event's attributes and the GenAI names (`claudeCodeModelCall`); `session.id` is its
+ * conversation, `prompt.id` its turn, the span the event was logged in (if any) its
+ * parent. Its span id is derived from the event, so the same event sent twice is one span id.
+ */
+function pushModelCall(records: LogRecord[], entry: LogEntry): void {
+  const a = entry.attributes ?? {};
+  const call = claudeCodeModelCall(a, entry.timestamp);
+  const spanId = hashTraceId(
+    JSON.stringify([
+      "claude_code",
+      entry.extensionId,
+      call.conversationId ?? null,
+      a["event.sequence"] ?? null,
+      entry.timestamp,
+      a.input_tokens ?? null,
+      a.output_tokens ?? null,
+    ]),
+  ).slice(0, 16);
+  const where: Scope = { extensionId: entry.extensionId };
+  const conversationId = entry.conversationId ?? call.conversationId;
+  const turnId = entry.turnId ?? call.turnId;
+  if (conversationId !== undefined) where.conversationId = conversationId;
+  if (turnId !== undefined) where.turnId = turnId;
+  const open: SpanOpen = {
+    kind: "span-open",
+    spanId,
+    name: call.name,
+    timestamp: call.start,
+    ...where,
+    attributes: call.attributes,
+  };
+  const close: SpanClose = {
+    kind: "span-close",
+    spanId,
+    name: call.name,
+    timestamp: call.end,
+    durationMs: call.end - call.start,
+    status: "ok",
+    ...where,
+  };
+  if (entry.traceId !== undefined) open.traceId = close.traceId = entry.traceId;
+  if (entry.spanId !== undefined) open.parentSpanId = close.parentSpanId = entry.spanId;
+  records.push(open, close);
 }
