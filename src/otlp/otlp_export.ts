@@ -1,8 +1,9 @@
 /**
  * Exporting a journal to an OpenTelemetry endpoint over OTLP/HTTP: the loop that ties the
  * pieces together, as the SDK's batch processor ties a queue to an exporter. It tails the
- * journal like the collector (`tailPass`), maps each batch (`records_to_otlp.ts`), encodes
- * it per signal (`otlp_request_encoding.ts`), posts it with retry and backoff
+ * journal like the collector (`tailLoop`, the one follower), maps each batch
+ * (`records_to_otlp.ts`), encodes it per signal (`otlp_request_encoding.ts`), posts it with
+ * retry and backoff
  * (`otlp_http_transport.ts`) and records the read position after every acknowledged batch
  * (`export_positions.ts`) so a restarted exporter resumes where it stopped.
  *
@@ -12,8 +13,7 @@
 import { defaultFsOps } from "../adapters/default.ts";
 import type { FsOps } from "../fs_ops.ts";
 import { DEFAULT_CHUNK_SIZE } from "../reader/file_chunks.ts";
-import { tailPass } from "../reader/follow.ts";
-import { abortableSleep } from "../abortable_sleep.ts";
+import { tailLoop } from "../reader/tail_loop.ts";
 import { endpointKey, loadPositions, savePositions } from "./export_positions.ts";
 import { OtlpMapper, type OtlpOptions } from "./records_to_otlp.ts";
 import { encodeOtlpRequest, type OtlpSignal, rejectedInAnswer } from "./otlp_request_encoding.ts";
@@ -262,26 +262,26 @@ export async function exportOtlp(
   const key = endpointKey(config);
   const { positions, fromVersion1 } = loadPositions(fs, statePath, key);
   const resumed = positions.length > 0;
-  while (!options.signal?.aborted) {
-    let progressed = false;
-    for await (const batch of tailPass(path, positions, { fs, chunkSize, now: () => Date.now() })) {
-      for (const record of batch.records) mapper.add(record);
-      const logs = mapper.takeLogs();
-      const traces = mapper.takeTraces();
-      const logCount = logs.resourceLogs[0]?.scopeLogs[0].logRecords.length ?? 0;
-      const spanCount = traces.resourceSpans[0]?.scopeSpans[0].spans.length ?? 0;
-      if (logCount > 0 && config.logs.enabled) await send("logs", logs);
-      if (spanCount > 0 && config.traces.enabled) await send("traces", traces);
-      savePositions(fs, statePath, path, key, batch.positions);
-      stats.records += batch.records.length;
-      if (config.logs.enabled) stats.logRecords += logCount;
-      if (config.traces.enabled) stats.spans += spanCount;
-      stats.batches++;
-      if (batch.records.length > 0) progressed = true;
-      if (options.signal?.aborted) break;
-    }
-    if (options.once) break;
-    if (!progressed) await abortableSleep(options.pollMs ?? 1000, options.signal);
+  const reading = tailLoop(path, positions, {
+    fs,
+    chunkSize,
+    pollMs: options.pollMs ?? 1000,
+    once: options.once,
+    signal: options.signal,
+  });
+  for await (const batch of reading) {
+    for (const record of batch.records) mapper.add(record);
+    const logs = mapper.takeLogs();
+    const traces = mapper.takeTraces();
+    const logCount = logs.resourceLogs[0]?.scopeLogs[0].logRecords.length ?? 0;
+    const spanCount = traces.resourceSpans[0]?.scopeSpans[0].spans.length ?? 0;
+    if (logCount > 0 && config.logs.enabled) await send("logs", logs);
+    if (spanCount > 0 && config.traces.enabled) await send("traces", traces);
+    savePositions(fs, statePath, path, key, batch.positions);
+    stats.records += batch.records.length;
+    if (config.logs.enabled) stats.logRecords += logCount;
+    if (config.traces.enabled) stats.spans += spanCount;
+    stats.batches++;
   }
   if (
     options.once && options.includeOpenSpans && config.traces.enabled && !options.signal?.aborted
