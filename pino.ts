@@ -22,6 +22,23 @@
  * }
  * ```
  *
+ * @example pino.transport: the same journal, written from pino's worker thread
+ * ```ts
+ * import pino from "pino";
+ * import { once } from "node:events";
+ * import { readJournal } from "@dispatch/journal-sink";
+ * const path = `${await Deno.makeTempDir()}/app.jsonl`;
+ * const transport = pino.transport({
+ *   target: import.meta.resolve("@dispatch/journal-sink/pino"), // or the bare specifier
+ *   options: { path, extensionId: "api" },
+ * });
+ * pino(transport).info({ requestId: "r1" }, "listening");
+ * await once(transport, "ready"); // Deno needs the worker ready before an explicit end()
+ * transport.end(); // returns once the worker has written every line and closed the journal
+ * const [record] = await Array.fromAsync(readJournal(path));
+ * if (record?.kind !== "log" || record.msg !== "listening") throw new Error("not written");
+ * ```
+ *
  * @module
  */
 
@@ -34,3 +51,5 @@ export {
   type PinoPathOptions,
   type PinoSinkOptions,
 } from "./src/pino/pino_destination.ts";
+export { type PinoTransportOptions, type PinoTransportStream } from "./src/pino/pino_transport.ts";
+export { pinoTransport as default } from "./src/pino/pino_transport.ts";
