@@ -37,6 +37,12 @@ export {
 } from "./src/genai/spans.ts";
 export { readUsage, type SpanUsage, type TurnUsage, TurnUsageTally } from "./src/genai/usage.ts";
 export {
+  COST_ATTRIBUTES,
+  NAMING_STYLES,
+  type NamingStyle,
+  type NamingStyleName,
+} from "./src/genai/naming_styles.ts";
+export {
   type CapturedFetch,
   captureFetch,
   type CaptureFetchOptions,

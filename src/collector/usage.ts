@@ -464,25 +464,25 @@ export function queryTurnUsage(store: TraceStore, turnId: string): TurnUsage {
  * ```ts
  * import { formatUsageTable } from "@dispatch/journal-sink/collector";
  * const text = formatUsageTable(
- *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0,
- *     cacheWriteTokens: 0, costUsd: 0.003, unpricedSpans: 0 }],
+ *   [{ key: "m", spans: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.003, unpricedSpans: 0 }],
  *   "model",
  * );
  * if (!/^model\s+spans\s+input tokens\s+output tokens\s+cost USD\n/.test(text)) throw new Error(text);
  * if (!text.includes("0.003000") || !text.includes("total")) throw new Error(text);
  * ```
  */
-export function formatUsageTable(rows: readonly UsageRow[], by: UsageKey): string {
+export function formatUsageTable(
+  rows: readonly Omit<UsageRow, "cacheReadTokens" | "cacheWriteTokens">[],
+  by: UsageKey,
+): string {
   const fmt = (value: number) => value.toLocaleString("en-US");
   const cost = (row: Pick<UsageRow, "costUsd" | "unpricedSpans">) =>
     row.costUsd === null ? "-" : row.costUsd.toFixed(6) + (row.unpricedSpans > 0 ? "+" : "");
-  const total: UsageRow = {
+  const total: Omit<UsageRow, "cacheReadTokens" | "cacheWriteTokens"> = {
     key: "total",
     spans: 0,
     inputTokens: 0,
     outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
     costUsd: null,
     unpricedSpans: 0,
   };

@@ -24,7 +24,9 @@ export interface NamingStyle {
   style: NamingStyleName;
   /** Who writes it (for the docs). */
   writtenBy: string;
+  /** Input tokens, the cached ones inside. */
   inputTokens: readonly string[];
+  /** Output tokens, the reasoning ones inside. */
   outputTokens: readonly string[];
   /** Tokens read from a provider's cache (inside the input count). */
   cacheReadTokens: readonly string[];
@@ -32,6 +34,7 @@ export interface NamingStyle {
   cacheWriteTokens: readonly string[];
   /** The model that ran first, then the one asked for. */
   model: readonly string[];
+  /** The provider (the system, in older names). */
   provider: readonly string[];
   /**
    * When the style repeats a model call's usage on spans that are not the model call (the
