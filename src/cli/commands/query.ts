@@ -14,7 +14,7 @@ import type { CliIo } from "../io.ts";
 import { JSON_OPTION, parseTime, wholeNumber } from "../options.ts";
 import { printable, printableJson } from "../printable.ts";
 import { requireStore } from "../require_file.ts";
-import { builtinModule } from "../../runtime/runtime.ts";
+import { readPricesFile } from "../prices_file.ts";
 
 const QUESTIONS = ["turn", "conversation", "open", "errors", "slowest", "usage"];
 const USAGE_KEYS = ["model", "turn", "conversation", "extension"];
@@ -59,35 +59,14 @@ function requireFound(forest: TraceForest, what: string, db: string): void {
   }
 }
 
-/** The prices file of `--prices`: unreadable → exit 1, not a prices object → exit 2. */
-function readPrices<T>(path: string, parse: (value: unknown) => T): T {
-  let text: string;
-  try {
-    const fs = builtinModule<{ readFileSync(path: string, encoding: "utf8"): string }>("node:fs");
-    text = fs.readFileSync(path, "utf8");
-  } catch (error) {
-    throw new CommandFailure(
-      `cannot read the prices file ${path}: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  try {
-    return parse(JSON.parse(text));
-  } catch (error) {
-    throw new UsageError(`${path}: ${error instanceof Error ? error.message : error}`);
-  }
-}
-
 async function usage(
   store: TraceStore,
   o: Record<string, unknown>,
   io: CliIo,
 ): Promise<void> {
-  const [{ queryUsage, formatUsageTable }, { parsePrices }] = await Promise.all([
-    import("../../collector/usage.ts"),
-    import("../../collector/prices.ts"),
-  ]);
+  const { queryUsage, formatUsageTable } = await import("../../collector/usage.ts");
   const by = (o.by ?? "model") as "model" | "turn" | "conversation" | "extension";
-  const prices = o.prices === undefined ? undefined : readPrices(o.prices as string, parsePrices);
+  const prices = o.prices === undefined ? undefined : await readPricesFile(o.prices as string);
   const rows = queryUsage(store, { by, since: o.since as number | undefined, prices });
   if (o.json === true) {
     await io.write(JSON.stringify(rows) + "\n");
@@ -164,8 +143,9 @@ export const query: Command = {
   summary: "ask the trace store: a turn, a conversation, open, failed or slowest spans, usage",
   description: `Ask exactly one of --turn (scoped by --conversation when given), --conversation,
 --open, --errors, --slowest, --usage. The store is opened as it is: a missing store exits 1 and
-is never created. --usage sums gen_ai.usage.* tokens (and the cost, with --prices: a JSON
-object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<regexp>" } }).`,
+is never created. --usage sums the tokens of every GenAI naming style (and the cost, with
+--prices: a JSON object { "<model>": { "input": USD per 1M tokens, "output": …, "cacheRead"?: …,
+"cacheWrite"?: …, "match"?: "<regexp>" } }).`,
   positionals: [],
   options: [
     { name: "db", value: "<file>", help: "the SQLite store written by collect; required" },
@@ -183,7 +163,7 @@ object { "<model>": { "input": USD per 1M tokens, "output": …, "match"?: "<reg
       parse: wholeNumber("slowest", 1),
       help: "the N slowest closed spans",
     },
-    { name: "usage", help: "token totals (and cost) from gen_ai.usage.* span attributes" },
+    { name: "usage", help: "token totals (and cost) from the spans' GenAI usage attributes" },
     {
       name: "by",
       value: "<model|turn|conversation|extension>",
