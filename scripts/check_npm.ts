@@ -21,7 +21,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildNpmPackage, PACKAGE_NAME, ROOT } from "./build_npm.ts";
+import { buildNpmPackage, PACKAGE_NAME, ROOT, vendoredPath } from "./build_npm.ts";
 
 const NODE = join(ROOT, "node_modules", ".bin", "node");
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
@@ -38,6 +38,15 @@ for (const subpath of JSON.parse(subpathsJson)) {
   surface[subpath] = Object.keys(await import(specifier)).sort();
 }
 console.log(JSON.stringify(surface));
+`;
+
+/** The vendored protobufjs keeps a 64-bit integer exact (long is bundled with it). */
+const PROTOBUF_PROBE = (vendored: string) => `
+const { default: protobuf } = await import(${JSON.stringify(vendored)});
+const root = protobuf.Root.fromJSON({ nested: { M: { fields: { t: { type: "fixed64", id: 1 } } } } });
+const M = root.lookupType("M");
+const t = M.decode(M.encode({ t: { low: 1, high: 400000000, unsigned: true } }).finish()).t;
+console.log(String(t));
 `;
 
 /** Logs through pino.transport with the package name as target; pino ends it at exit. */
@@ -177,6 +186,15 @@ export function checkNpmPackage(): string[] {
       const version = run([...argv, bin, "--version"], project).trim();
       if (!version.includes(deno.version)) {
         failures.push(`journal-sink --version on ${argv[0]} printed ${version}`);
+      }
+    }
+
+    const vendored = join(project, "node_modules", PACKAGE_NAME, vendoredPath("protobufjs"));
+    writeFileSync(join(project, "protobuf.mjs"), PROTOBUF_PROBE(vendored));
+    for (const argv of [NODE_JS_ONLY, [BUN]]) {
+      const decoded = run([...argv, "protobuf.mjs"], project).trim();
+      if (decoded !== "1717986918400000001") {
+        failures.push(`the vendored protobufjs on ${argv[0]} decoded ${decoded}`);
       }
     }
 
