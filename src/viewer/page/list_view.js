@@ -12,6 +12,8 @@
 import { getJSON, now, setServerNow, view } from "./api.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatNumber, formatTime } from "./format.js";
+import { formatCost } from "./cost_format.js";
+import { conversationTotalsText } from "./conversation_model.js";
 import {
   groupByConversation,
   lineDuration,
@@ -22,6 +24,7 @@ import {
   pagerText,
   tokensText,
 } from "./list_model.js";
+import { turnSilence } from "./silence.js";
 
 /** The header row's labels; from the fourth on (but the status) right-aligned numbers. */
 const LIST_COLUMNS = [
@@ -32,6 +35,7 @@ const LIST_COLUMNS = [
   "Status",
   "Spans · errors",
   "Tokens in / out",
+  "Cost",
 ];
 
 /**
@@ -147,7 +151,10 @@ export function listView(shell, params) {
     row.dataset.turn = lineId(turn);
     row.dataset.kind = kind;
     row.appendChild(el("span", "id", lineId(turn)));
-    row.appendChild(el("span", "name", turn.name));
+    const name = el("span", "name", turn.name);
+    const silence = turnSilence(turn, now()); // an open turn whose writers went quiet
+    if (silence) name.appendChild(el("span", "silence", " · " + silence));
+    row.appendChild(name);
     row.appendChild(el("span", null, formatTime(turn.start)));
     row.appendChild(el("span", "num dur", formatDuration(lineDuration(turn, now()))));
     const status = el("span");
@@ -157,6 +164,7 @@ export function listView(shell, params) {
       el("span", "num", formatNumber(turn.spans) + " · " + formatNumber(turn.errors)),
     );
     row.appendChild(el("span", "num tokens", tokensText(turn)));
+    row.appendChild(el("span", "num cost", formatCost(turn.costUsd)));
     row.title = (kind === "trace" ? "trace without a turn; " : "") + turn.extensions.join(", ");
     return row;
   }
@@ -171,7 +179,11 @@ export function listView(shell, params) {
     const head = el("div", "turn head");
     LIST_COLUMNS.forEach(function (label, i) {
       head.appendChild(
-        el("span", i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : "") : null, label),
+        el(
+          "span",
+          i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : i === 7 ? " cost" : "") : null,
+          label,
+        ),
       );
     });
     list.appendChild(head);
@@ -192,6 +204,13 @@ export function listView(shell, params) {
           load();
         });
         h2.appendChild(pick);
+        const chat = el("a", "chat-link", "conversation view");
+        chat.href = "?conversation=" + encodeURIComponent(key);
+        h2.appendChild(chat);
+        const total = (page.conversations || []).find(function (c) {
+          return c.conversationId === key;
+        });
+        if (total) h2.appendChild(el("span", "totals", conversationTotalsText(total)));
       }
       group.appendChild(h2);
       turns.forEach(function (turn) {
