@@ -12,8 +12,6 @@
 import { getJSON, now, setServerNow, view } from "./api.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatNumber, formatTime } from "./format.js";
-import { formatCost } from "./cost_format.js";
-import { conversationTotalsText } from "./conversation_model.js";
 import {
   groupByConversation,
   lineDuration,
@@ -35,7 +33,6 @@ const LIST_COLUMNS = [
   "Status",
   "Spans · errors",
   "Tokens in / out",
-  "Cost",
 ];
 
 /**
@@ -164,7 +161,6 @@ export function listView(shell, params) {
       el("span", "num", formatNumber(turn.spans) + " · " + formatNumber(turn.errors)),
     );
     row.appendChild(el("span", "num tokens", tokensText(turn)));
-    row.appendChild(el("span", "num cost", formatCost(turn.costUsd)));
     row.title = (kind === "trace" ? "trace without a turn; " : "") + turn.extensions.join(", ");
     return row;
   }
@@ -179,11 +175,7 @@ export function listView(shell, params) {
     const head = el("div", "turn head");
     LIST_COLUMNS.forEach(function (label, i) {
       head.appendChild(
-        el(
-          "span",
-          i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : i === 7 ? " cost" : "") : null,
-          label,
-        ),
+        el("span", i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : "") : null, label),
       );
     });
     list.appendChild(head);
@@ -204,13 +196,6 @@ export function listView(shell, params) {
           load();
         });
         h2.appendChild(pick);
-        const chat = el("a", "chat-link", "conversation view");
-        chat.href = "?conversation=" + encodeURIComponent(key);
-        h2.appendChild(chat);
-        const total = (page.conversations || []).find(function (c) {
-          return c.conversationId === key;
-        });
-        if (total) h2.appendChild(el("span", "totals", conversationTotalsText(total)));
       }
       group.appendChild(h2);
       turns.forEach(function (turn) {
