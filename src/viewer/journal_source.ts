@@ -18,6 +18,10 @@ import { scopeInheritance } from "./scope_inheritance.ts";
 import { adoptOrphans } from "./orphan_adoption.ts";
 import { countRecord, evictRecords, mergeLine, newTurnLine, type TurnLine } from "./turn_line.ts";
 import { type ViewerRecord, viewerRecord } from "./viewer_record.ts";
+import type { ModelPrices } from "../collector/prices.ts";
+import { type CostOf, spanCostOf } from "./span_cost.ts";
+import { conversationTotals } from "./conversation_totals.ts";
+import { type ConversationView, conversationView } from "./conversation_view.ts";
 import {
   flattenForest,
   matchesQuery,
@@ -38,6 +42,8 @@ export interface JournalSourceOptions {
   pollMs?: number;
   /** The file system (a fake one in tests). */
   fs?: FsOps;
+  /** Prices for spans without a cost of their own (`serve --prices`). */
+  prices?: ModelPrices;
 }
 
 /** Spans whose turn and conversation are remembered for their children to inherit. */
@@ -64,7 +70,7 @@ function breathe(): Promise<void> {
 }
 
 /** The view of some records: their span trees flattened, each span with its trace id. */
-function view(records: ViewerRecord[]): TraceView {
+function view(records: ViewerRecord[], costOf: CostOf): TraceView {
   const traceIds = new Map<string, string>();
   for (const record of records) {
     const spanId = str(record.spanId);
@@ -73,7 +79,7 @@ function view(records: ViewerRecord[]): TraceView {
       traceIds.set(spanId, traceId);
     }
   }
-  const result = flattenForest(reconstructTraces(records));
+  const result = flattenForest(reconstructTraces(records), costOf);
   for (const span of result.spans) {
     const traceId = traceIds.get(span.spanId);
     if (traceId !== undefined) span.traceId = traceId;
@@ -111,6 +117,8 @@ export class JournalSource implements ViewerSource {
   private readonly fs: FsOps | undefined;
   private readonly maxTurns: number;
   private readonly maxRecords: number;
+  /** The cost rule over `serve --prices`. */
+  private readonly costOf: CostOf;
   /** Every line, least recently active first. */
   private readonly lines = new Map<string, TurnLine>();
   /** Lines whose records are kept, least recently active first. */
@@ -154,6 +162,7 @@ export class JournalSource implements ViewerSource {
     this.maxTurns = Math.max(1, options.maxTurns ?? 10_000);
     this.maxRecords = Math.max(0, options.maxRecords ?? 10_000);
     this.forgotten = new RecentMap(2 * this.maxTurns);
+    this.costOf = spanCostOf(options.prices);
     let begin!: () => void;
     let refuse!: (error: unknown) => void;
     this.started = new Promise<void>((resolve, reject) => {
@@ -189,9 +198,15 @@ export class JournalSource implements ViewerSource {
     }
     matching.sort((a, b) => b.start - a.start || (summaryId(a) < summaryId(b) ? -1 : 1));
     const page = matching.slice(query.offset, query.offset + query.limit);
+    const wanted = new Set<string>();
+    for (const turn of page) if (turn.conversationId !== undefined) wanted.add(turn.conversationId);
+    const members = function* (lines: Iterable<TurnLine>) {
+      for (const line of lines) yield line.summary;
+    };
     return {
       turns: page.map((turn) => ({ ...turn, extensions: [...turn.extensions] })),
       more: matching.length > query.offset + query.limit,
+      conversations: conversationTotals(wanted, members(this.lines.values())),
     };
   }
 
@@ -202,7 +217,7 @@ export class JournalSource implements ViewerSource {
     const records = line?.records
       ? line.records.filter((record) => record.turnId === id)
       : await this.readTurn(id, line?.traceIds);
-    return records.length === 0 ? undefined : view(records);
+    return records.length === 0 ? undefined : view(records, this.costOf);
   }
 
   /** One trace's spans: from memory when the lines that carry it are kept, else the journal. */
@@ -219,7 +234,37 @@ export class JournalSource implements ViewerSource {
     }
     const test = (record: ViewerRecord) => record.traceId === id;
     const records = kept ? kept.filter(test) : await this.readRecords(test);
-    return records.length === 0 ? undefined : view(adoptOrphans(records).records);
+    return records.length === 0 ? undefined : view(adoptOrphans(records).records, this.costOf);
+  }
+
+  /**
+   * A conversation's chat view: its turns the index lists (the last `maxTurns` active), from
+   * memory where their records are kept, the others in one read of the journal.
+   */
+  async conversation(id: string): Promise<ConversationView | undefined> {
+    if (this.failure) throw this.failure;
+    const byTurn = new Map<string, ViewerRecord[]>();
+    const missing = new Set<string>();
+    for (const line of this.lines.values()) {
+      const turnId = line.summary.turnId;
+      if (line.summary.conversationId !== id || turnId === undefined) continue;
+      if (line.records) byTurn.set(turnId, line.records.filter((r) => r.turnId === turnId));
+      else missing.add(turnId);
+    }
+    if (byTurn.size === 0 && missing.size === 0) return undefined;
+    if (missing.size > 0) {
+      for (const record of await this.readRecords((r) => missing.has(r.turnId as string))) {
+        const turnId = record.turnId as string;
+        let records = byTurn.get(turnId);
+        if (!records) byTurn.set(turnId, records = []);
+        records.push(record);
+      }
+    }
+    const views = new Map<string, TraceView>();
+    for (const [turnId, records] of byTurn) {
+      if (records.length > 0) views.set(turnId, view(records, this.costOf));
+    }
+    return conversationView(id, views);
   }
 
   /** Stops following. */
@@ -299,7 +344,7 @@ export class JournalSource implements ViewerSource {
         if (line.traceIds.length < 16) line.traceIds.push(traceId);
       }
     }
-    countRecord(line, record);
+    countRecord(line, record, this.costOf);
     if (line.records) {
       line.records.push(record);
       this.kept++;

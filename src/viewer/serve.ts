@@ -29,6 +29,7 @@ import {
 } from "./view_model.ts";
 import { modelCallPart, modelCallView, viewModelCalls } from "./model_call_view.ts";
 import type { ModelCallDiff } from "../genai/model_call_diffs.ts";
+import type { ModelPrices } from "../collector/prices.ts";
 import { VIEWER_CSS } from "./assets/viewer_css.ts";
 import { VIEWER_HTML } from "./assets/viewer_html.ts";
 import { VIEWER_JS } from "./assets/viewer_js.ts";
@@ -72,6 +73,11 @@ export interface ServeOptions {
   pollMs?: number;
   /** Called once the server listens, with its URL (the CLI prints it). */
   onListen?: (url: string) => void;
+  /**
+   * Model prices (`parsePrices` of the file `query --usage --prices` takes) for the spans
+   * without a cost attribute of their own: the list, the turn and `/stats` show costs by them.
+   */
+  prices?: ModelPrices;
 }
 
 /**
@@ -177,12 +183,13 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
   const requestedPort = options.port ?? 4319;
   let source: ViewerSource;
   if (options.db !== undefined) {
-    source = await openStoreSource(options.db);
+    source = await openStoreSource(options.db, { prices: options.prices });
   } else {
     const journal = openJournalSource(options.journal!, {
       maxTurns: options.maxTurns,
       maxRecords: options.maxRecords,
       pollMs: options.pollMs,
+      prices: options.prices,
     });
     try {
       await journal.started;
@@ -325,6 +332,14 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
           "x-viewer-now": String(Date.now()),
         });
         return void response.end(request.method === "HEAD" ? undefined : body);
+      }
+      case "/api/conversation": {
+        // A conversation's turns in order, chat-style (`conversation_view.ts`).
+        const id = params.get("id");
+        if (!id) return plain(request, response, 400, "missing id");
+        const chat = await source.conversation(id);
+        if (!chat) return plain(request, response, 404, "no such conversation");
+        return json(request, response, { ...chat, version: source.version(), now: Date.now() });
       }
       case "/api/diff": {
         // One model call of a turn (or trace): its before, after, difference and response, cut

@@ -21,7 +21,11 @@ import {
 } from "../collector/store_records.ts";
 import { openTraceStore } from "../collector/trace_store.ts";
 import type { ViewerSource } from "./viewer_source.ts";
+import { type ModelPrices, priceTokens } from "../collector/prices.ts";
+import { roundCost, spanCostOf } from "./span_cost.ts";
+import { type ConversationView, conversationView } from "./conversation_view.ts";
 import {
+  type ConversationSummary,
   flattenForest,
   type TraceView,
   type TurnPage,
@@ -174,6 +178,52 @@ export const TRACE_DETAIL_SQL: string = `SELECT count(*) AS spans,
      WHERE s.turn_key IS NULL AND s.start_ms >= ?1 - ${TRACE_SLACK_MS}
        AND s.start_ms <= ${windowEnd("?1", "?2")} AND s.trace_id = ?3`;
 
+/**
+ * The usage the collector keeps per turn or conversation (`usage_by`, by model) of the keys in
+ * the JSON array parameter: what their cost is priced from, as `query --usage` prices it.
+ */
+export const USAGE_OF_KEYS_SQL: string = `SELECT key, model, spans, input_tokens, output_tokens,
+       cost_usd, costed_spans, uncosted_input, uncosted_output, uncosted_cache_read,
+       uncosted_cache_write
+     FROM usage_by WHERE scope = ? AND has_key = 1 AND key IN (SELECT value FROM json_each(?))`;
+
+/** Conversations' turns and times, from the turns table (the JSON array parameter). */
+export const CONVERSATION_TURNS_SQL: string = `SELECT t.conversation_id AS id,
+       count(DISTINCT t.turn_id) AS turns, min(t.first_ms) AS start, max(t.last_ms) AS end,
+       count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM spans s WHERE s.turn_key = t.turn_key
+           AND s.status = 'error') AND NOT EXISTS (SELECT 1 FROM spans s
+           WHERE s.turn_key = t.turn_key AND s.status = 'open') THEN t.turn_id END) AS errors
+     FROM turns t WHERE t.conversation_id IN (SELECT value FROM json_each(?))
+       AND t.turn_id IS NOT NULL
+     GROUP BY t.conversation_id`;
+
+/**
+ * The known cost of each key's `usage_by` rows: the spans' own costs, and the tokens of the
+ * spans without one at their model's price (the rule of `priceTokens`).
+ */
+function costsOf(rows: Row[], prices: ModelPrices | undefined): Map<string, number> {
+  const costs = new Map<string, number>();
+  for (const row of rows) {
+    const key = String(row.key);
+    let cost = Number(row.cost_usd ?? 0);
+    let known = Number(row.costed_spans ?? 0) > 0;
+    const uncosted = Number(row.spans ?? 0) - Number(row.costed_spans ?? 0);
+    const model = String(row.model ?? "");
+    const price = uncosted > 0 && model !== "" ? prices?.priceOf(model) : undefined;
+    if (price !== undefined) {
+      known = true;
+      cost += priceTokens(price, {
+        input: Number(row.uncosted_input ?? 0),
+        output: Number(row.uncosted_output ?? 0),
+        cacheRead: Number(row.uncosted_cache_read ?? 0),
+        cacheWrite: Number(row.uncosted_cache_write ?? 0),
+      }).cost;
+    }
+    if (known) costs.set(key, roundCost((costs.get(key) ?? 0) + cost));
+  }
+  return costs;
+}
+
 /** `LIKE` pattern matching `text` anywhere, with `\` escaping the wildcards. */
 function contains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -183,10 +233,49 @@ function contains(text: string): string {
  * Opens a trace store as a viewer source.
  *
  * @param path The SQLite file `collect` fills.
+ * @param options `prices`: for spans without a cost of their own (`serve --prices`).
  * @returns The source; `close()` releases the connection.
  */
-export async function openStoreSource(path: string): Promise<ViewerSource> {
+export async function openStoreSource(
+  path: string,
+  options: { prices?: ModelPrices } = {},
+): Promise<ViewerSource> {
   const { db } = await openTraceStore(path, { readOnly: true });
+  const prices = options.prices;
+  const costOf = spanCostOf(prices);
+  const usageOfKeys = db.prepare(USAGE_OF_KEYS_SQL);
+  const conversationTurns = db.prepare(CONVERSATION_TURNS_SQL);
+  /** The conversations' totals of the ids given. */
+  const conversations = (ids: string[]): ConversationSummary[] => {
+    if (ids.length === 0) return [];
+    const list = JSON.stringify(ids);
+    const usage = usageOfKeys.all("conversation", list) as Row[];
+    const costs = costsOf(usage, prices);
+    const tokens = new Map<string, { input: number; output: number }>();
+    for (const row of usage) {
+      const t = tokens.get(String(row.key)) ?? { input: 0, output: 0 };
+      t.input += Number(row.input_tokens ?? 0);
+      t.output += Number(row.output_tokens ?? 0);
+      tokens.set(String(row.key), t);
+    }
+    const out: ConversationSummary[] = [];
+    for (const row of conversationTurns.all(list) as Row[]) {
+      const id = String(row.id);
+      const total: ConversationSummary = {
+        conversationId: id,
+        turns: Number(row.turns),
+        start: Number(row.start),
+        end: Number(row.end),
+        errors: Number(row.errors ?? 0),
+        inputTokens: tokens.get(id)?.input ?? 0,
+        outputTokens: tokens.get(id)?.output ?? 0,
+      };
+      const cost = costs.get(id);
+      if (cost !== undefined) total.costUsd = cost;
+      out.push(total);
+    }
+    return out;
+  };
   db.exec("PRAGMA busy_timeout = 2000;");
   const detail = db.prepare(turnDetailSql());
   const traceDetail = db.prepare(TRACE_DETAIL_SQL);
@@ -262,7 +351,7 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
     const records: StoredRecord[] = [];
     for (const row of spans) spanRowRecords(row, records);
     for (const row of logs) records.push(logRowRecord(row));
-    const view = flattenForest(reconstructTraces(records));
+    const view = flattenForest(reconstructTraces(records), costOf);
     const traces = new Map<string, string>();
     for (const row of spans) {
       if (typeof row.trace_id === "string") traces.set(String(row.span_id), row.trace_id);
@@ -274,7 +363,46 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
     return view;
   };
 
+  const CONVERSATION_KEYS = "turn_key IN (SELECT turn_key FROM turns WHERE conversation_id = ?)";
+  const conversationSpans = db.prepare(
+    `SELECT ${SPAN_COLUMNS} FROM spans WHERE ${CONVERSATION_KEYS} ORDER BY id`,
+  );
+  const conversationLogs = db.prepare(
+    `SELECT ${LOG_COLUMNS} FROM logs WHERE ${CONVERSATION_KEYS} ORDER BY id`,
+  );
+  /** A conversation's turns, each built as `turn()` builds it, in two queries for them all. */
+  const conversation = (id: string): ConversationView | undefined => {
+    const spans = conversationSpans.all(id) as Row[];
+    const logs = conversationLogs.all(id) as Row[];
+    const byTurn = new Map<string, StoredRecord[]>();
+    const traces = new Map<string, string>();
+    const recordsOf = (turnId: unknown) => {
+      const key = String(turnId ?? "");
+      let records = byTurn.get(key);
+      if (!records) byTurn.set(key, records = []);
+      return records;
+    };
+    for (const row of spans) {
+      spanRowRecords(row, recordsOf(row.turn_id));
+      if (typeof row.trace_id === "string") traces.set(String(row.span_id), row.trace_id);
+    }
+    for (const row of logs) recordsOf(row.turn_id).push(logRowRecord(row));
+    byTurn.delete("");
+    if (byTurn.size === 0) return undefined;
+    const views = new Map<string, TraceView>();
+    for (const [turnId, records] of byTurn) {
+      const view = flattenForest(reconstructTraces(records), costOf);
+      for (const span of view.spans) {
+        const traceId = traces.get(span.spanId);
+        if (traceId !== undefined) span.traceId = traceId;
+      }
+      views.set(turnId, view);
+    }
+    return conversationView(id, views);
+  };
+
   return {
+    conversation: (id: string) => Promise.resolve(conversation(id)),
     version: () => String((db.prepare("PRAGMA data_version").get() as Row).data_version),
     turns(query: TurnQuery): TurnPage {
       const params: Value[] = [];
@@ -301,6 +429,7 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
       for (const row of logTimes.all(list) as Row[]) {
         lastLog.set(String(row.turn_id), Number(row.last));
       }
+      const turnCosts = costsOf(usageOfKeys.all("turn", list) as Row[], prices);
       const turns: TurnSummary[] = [];
       for (const line of page) {
         if (line.trace) {
@@ -327,9 +456,13 @@ export async function openStoreSource(path: string): Promise<ViewerSource> {
           outputTokens: Number(row.output ?? 0),
         };
         if (typeof row.conversation_id === "string") turn.conversationId = row.conversation_id;
+        const cost = turnCosts.get(id);
+        if (cost !== undefined) turn.costUsd = cost;
         turns.push(turn);
       }
-      return { turns, more };
+      const shown = new Set<string>();
+      for (const turn of turns) if (turn.conversationId) shown.add(turn.conversationId);
+      return { turns, more, conversations: conversations([...shown]) };
     },
     turn: (turnId: string) => Promise.resolve(forest("turn_id", turnId)),
     trace: (traceId: string) => Promise.resolve(forest("trace_id", traceId)),

@@ -7,13 +7,27 @@
  */
 
 import type { ViewerRecord } from "./viewer_record.ts";
-import {
-  INPUT_TOKENS,
-  OUTPUT_TOKENS,
-  tokenCount,
-  turnStatus,
-  type TurnSummary,
-} from "./view_model.ts";
+import { turnStatus, type TurnSummary } from "./view_model.ts";
+import { readUsage, type SpanUsage } from "../genai/usage.ts";
+import { type CostOf, roundCost } from "./span_cost.ts";
+
+/** What a span's open counted, so its close can replace it. */
+interface OpenCount {
+  /** The open record's attributes: a close's are merged over them, as the store merges. */
+  attributes: Record<string, unknown>;
+  /** The open record's usage. */
+  usage: SpanUsage;
+  /** Its cost, as counted. */
+  cost: number | null;
+}
+
+/** A span the line finished counting (its close read): what `/stats` keeps of it. */
+export interface ClosedSpan {
+  /** The span's usage, its open and close merged. */
+  usage: SpanUsage;
+  /** Its known cost, USD. */
+  cost: number | null;
+}
 
 /** What the index keeps per turn (or trace without a turn). */
 export interface TurnLine {
@@ -22,7 +36,7 @@ export interface TurnLine {
   /** Distinct span names (for the text filter), at most a few dozen. */
   names: string[];
   /** Open spans: their token counts from the open record, so a close can replace them. */
-  openSpans: Map<string, { input: number; output: number }> | undefined;
+  openSpans: Map<string, OpenCount> | undefined;
   /** The turn's records, or undefined once evicted (then read from the journal). */
   records: ViewerRecord[] | undefined;
   /** The traces a turn's records carry (at most 16). */
@@ -105,6 +119,8 @@ export function newTurnLine(
  *
  * @param line The line.
  * @param record A record of it, as `viewerRecord` passed it.
+ * @param costOf The cost rule (`spanCostOf`); without it only spans' own costs count.
+ * @returns For a span's close, the span's usage and cost; else `undefined`.
  *
  * @example
  * ```ts
@@ -120,7 +136,12 @@ export function newTurnLine(
  * if (spans !== 1 || errors !== 1 || status !== "error" || inputTokens !== 5) throw new Error();
  * ```
  */
-export function countRecord(line: TurnLine, record: ViewerRecord): void {
+export function countRecord(
+  line: TurnLine,
+  record: ViewerRecord,
+  costOf: CostOf = ownCost,
+): ClosedSpan | undefined {
+  let closed: ClosedSpan | undefined;
   const turn = line.summary;
   const time = record.timestamp as number;
   const conversation = str(record.conversationId);
@@ -155,23 +176,29 @@ export function countRecord(line: TurnLine, record: ViewerRecord): void {
         turn.name = name;
       }
     }
+    // Usage by the one reading (`readUsage`, every naming style) of the open's attributes with
+    // the close's over them, as the store reads it at ingest.
+    const own = record.kind === "span-close" && opened
+      ? readUsage({ ...opened.attributes, ...attributes })
+      : readUsage(attributes);
     if (record.kind === "span-open") {
-      const input = tokenCount(attributes[INPUT_TOKENS]);
-      const output = tokenCount(attributes[OUTPUT_TOKENS]);
+      const cost = costOf(own);
       turn.spans++;
-      turn.inputTokens += input;
-      turn.outputTokens += output;
-      (line.openSpans ??= new Map()).set(spanId, { input, output });
+      turn.inputTokens += own.inputTokens ?? 0;
+      turn.outputTokens += own.outputTokens ?? 0;
+      addCost(turn, cost);
+      (line.openSpans ??= new Map()).set(spanId, { attributes, usage: own, cost });
     } else {
       if (opened) line.openSpans!.delete(spanId);
       else turn.spans++;
-      if (INPUT_TOKENS in attributes) {
-        turn.inputTokens += tokenCount(attributes[INPUT_TOKENS]) - (opened?.input ?? 0);
-      }
-      if (OUTPUT_TOKENS in attributes) {
-        turn.outputTokens += tokenCount(attributes[OUTPUT_TOKENS]) - (opened?.output ?? 0);
-      }
+      const usage = own;
+      const cost = costOf(usage);
+      turn.inputTokens += (usage.inputTokens ?? 0) - (opened?.usage.inputTokens ?? 0);
+      turn.outputTokens += (usage.outputTokens ?? 0) - (opened?.usage.outputTokens ?? 0);
+      if (opened?.cost != null) addCost(turn, -opened.cost);
+      addCost(turn, cost);
       if (record.status === "error") turn.errors++;
+      closed = { usage, cost };
     }
     turn.open = line.openSpans?.size ?? 0;
     // A finished turn keeps no map: most of the index is finished turns.
@@ -179,6 +206,14 @@ export function countRecord(line: TurnLine, record: ViewerRecord): void {
     turn.status = turnStatus(turn.open, turn.errors);
   }
   if (time > turn.end) turn.end = time;
+  return closed;
+}
+
+/** Without prices, a span's cost is its own cost attribute. */
+const ownCost: CostOf = (usage) => usage.costUsd;
+
+function addCost(turn: TurnSummary, cost: number | null): void {
+  if (cost !== null) turn.costUsd = roundCost((turn.costUsd ?? 0) + cost);
 }
 
 /**
@@ -257,6 +292,7 @@ export function mergeLine(into: TurnLine, from: TurnLine): void {
   turn.errors += trace.errors;
   turn.inputTokens += trace.inputTokens;
   turn.outputTokens += trace.outputTokens;
+  if (trace.costUsd !== undefined) addCost(turn, trace.costUsd);
   if (from.openSpans) {
     into.openSpans ??= new Map();
     for (const [spanId, tokens] of from.openSpans) into.openSpans.set(spanId, tokens);

@@ -8,6 +8,7 @@
 import type { LogEntry } from "../records.ts";
 import type { TraceForest, TraceSpan } from "../traces/traces.ts";
 import { readUsage, usageCount } from "../genai/usage.ts";
+import { type CostOf, roundCost } from "./span_cost.ts";
 
 /** The GenAI usage attributes the list totals (OpenTelemetry semantic conventions). */
 export const INPUT_TOKENS = "gen_ai.usage.input_tokens";
@@ -48,6 +49,31 @@ export interface TurnSummary {
   inputTokens: number;
   /** Sum of `gen_ai.usage.output_tokens` over its spans, counted by {@linkcode tokenCount}. */
   outputTokens: number;
+  /**
+   * Sum of its spans' known costs in USD (a span's own cost attribute, else its tokens at its
+   * model's price with `serve --prices`); absent when no span's cost is known.
+   */
+  costUsd?: number;
+}
+
+/** A conversation's totals over its turns, for the list's group headers. */
+export interface ConversationSummary {
+  /** The conversation. */
+  conversationId: string;
+  /** Its turns. */
+  turns: number;
+  /** Earliest start of its turns, ms since the epoch. */
+  start: number;
+  /** Latest end of its turns. */
+  end: number;
+  /** Turns that failed, and that are still open. */
+  errors: number;
+  /** Input tokens over its turns. */
+  inputTokens: number;
+  /** Output tokens over its turns. */
+  outputTokens: number;
+  /** Known cost over its turns, USD; absent when none is known. */
+  costUsd?: number;
 }
 
 /** The filters and page of a turn list request. */
@@ -72,6 +98,8 @@ export interface TurnPage {
   turns: TurnSummary[];
   /** Whether older turns follow. */
   more: boolean;
+  /** Totals of the conversations of the page's turns. */
+  conversations?: ConversationSummary[];
 }
 
 /** What `/api/turns` answers: a page of the list, and what the page keeps up to date with. */
@@ -115,6 +143,8 @@ export interface TraceView {
   inputTokens: number;
   /** Sum of `gen_ai.usage.output_tokens` over every span. */
   outputTokens: number;
+  /** Sum of the spans' known costs in USD; absent when none is known. */
+  costUsd?: number;
 }
 
 /**
@@ -144,6 +174,7 @@ export function viewPage(view: TraceView, offset: number): TraceViewPage {
     orphanLogs: offset === 0 ? view.orphanLogs : [],
     inputTokens: view.inputTokens,
     outputTokens: view.outputTokens,
+    ...(view.costUsd === undefined ? {} : { costUsd: view.costUsd }),
     total: view.spans.length,
     offset,
   };
@@ -174,10 +205,11 @@ export function turnStatus(open: number, errors: number): TurnStatus {
  * overflow the stack), each row knowing its depth and its parent row; with its token totals,
  * read by `readUsage` (the page shows them and counts nothing).
  */
-export function flattenForest(forest: TraceForest): TraceView {
+export function flattenForest(forest: TraceForest, costOf?: CostOf): TraceView {
   const spans: WaterfallSpan[] = [];
   let inputTokens = 0;
   let outputTokens = 0;
+  let cost: number | undefined;
   const stack: { span: TraceSpan; depth: number; parent: number }[] = [];
   for (let i = forest.roots.length - 1; i >= 0; i--) {
     stack.push({ span: forest.roots[i], depth: 0, parent: -1 });
@@ -208,11 +240,15 @@ export function flattenForest(forest: TraceForest): TraceView {
     const usage = readUsage(span.attributes);
     inputTokens += usage.inputTokens ?? 0;
     outputTokens += usage.outputTokens ?? 0;
+    const spanCost = costOf?.(usage) ?? usage.costUsd;
+    if (spanCost !== null) cost = (cost ?? 0) + spanCost;
     for (let i = span.children.length - 1; i >= 0; i--) {
       stack.push({ span: span.children[i], depth: depth + 1, parent: index });
     }
   }
-  return { spans, orphanLogs: forest.orphanLogs, inputTokens, outputTokens };
+  const view: TraceView = { spans, orphanLogs: forest.orphanLogs, inputTokens, outputTokens };
+  if (cost !== undefined) view.costUsd = roundCost(cost);
+  return view;
 }
 
 /** Whether a summary passes a query's filters (everything but the text, see below). */

@@ -6,6 +6,7 @@
  */
 
 import type { TraceView, TurnPage, TurnQuery } from "./view_model.ts";
+import type { ConversationView } from "./conversation_view.ts";
 
 /** A read-only source of turns and traces. */
 export interface ViewerSource {
@@ -25,6 +26,8 @@ export interface ViewerSource {
   turn(turnId: string): Promise<TraceView | undefined>;
   /** One trace's spans, or `undefined` when no record names it. */
   trace(traceId: string): Promise<TraceView | undefined>;
+  /** A conversation's turns in order, chat-style, or `undefined` when no turn names it. */
+  conversation(conversationId: string): Promise<ConversationView | undefined>;
   /** Stops following and releases files. */
   close(): Promise<void>;
 }

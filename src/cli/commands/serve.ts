@@ -1,5 +1,5 @@
 /**
- * `journal-sink serve [--db F] [--port 4319] [--host 127.0.0.1] [<journal>]`: the viewer.
+ * `journal-sink serve [--db F] [--port 4319] [--host 127.0.0.1] [--prices F] [<journal>]`: the viewer.
  *
  * @module
  */
@@ -8,6 +8,7 @@ import { type Command, UsageError } from "../command.ts";
 import { port } from "../options.ts";
 import { requireJournal, requireStore } from "../require_file.ts";
 import { absolutePath } from "../stop_signal.ts";
+import { readPricesFile } from "../prices_file.ts";
 import { serveUntilStopped } from "../until_stopped.ts";
 
 /** `journal-sink serve`. */
@@ -29,6 +30,11 @@ SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an -
     },
     { name: "host", value: "<address>", default: "127.0.0.1", help: "the address to bind" },
     {
+      name: "prices",
+      value: "<file>",
+      help: "model prices (JSON, as query --usage --prices) for spans that carry no cost",
+    },
+    {
       name: "allow-host",
       value: "<name>",
       repeatable: true,
@@ -49,6 +55,7 @@ SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an -
     const journal = shown === undefined ? undefined : absolutePath(shown);
     if (db !== undefined) await requireStore(db);
     else await requireJournal(shown, journal!, io.fs);
+    const prices = o.prices === undefined ? undefined : await readPricesFile(o.prices as string);
     const { serve } = await import("../../viewer/serve.ts");
     return await serveUntilStopped(io, `${host}:${o.port}`, () =>
       serve({
@@ -57,6 +64,7 @@ SIGINT/SIGTERM. On a loopback address the Host header must name loopback or an -
         port: o.port as number,
         host,
         allowedHosts: o["allow-host"] as string[] | undefined,
+        prices,
       }));
   },
 };

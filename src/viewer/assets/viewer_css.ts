@@ -369,6 +369,14 @@ button:disabled {
   border: 1px solid var(--open);
   border-right: 3px solid var(--open);
 }
+.row.silent .bar {
+  background: repeating-linear-gradient(135deg, var(--muted) 0 6px, transparent 6px 9px);
+  border: 1px dashed var(--open);
+  border-right: 3px double var(--open);
+}
+.row.silent .bar .dur {
+  color: var(--open);
+}
 .bar .dur {
   position: absolute;
   left: 100%;
@@ -697,6 +705,49 @@ p.tools {
 .caption {
   margin: 0 0 6px;
 }
+/* A span's error, once: its message, then its stack a line each */
+.errbox {
+  margin: 8px 0 4px;
+  padding: 6px 10px;
+  border: 1px solid var(--error);
+  border-radius: 4px;
+  background: var(--error-bg);
+}
+.errmsg {
+  margin: 0;
+  color: var(--error);
+  font-family: var(--mono);
+  white-space: pre-wrap;
+  word-break: break-word;
+}
+ol.stack {
+  list-style: none;
+  margin: 4px 0 0;
+  padding: 0;
+  font: 11px/1.5 var(--mono);
+  color: var(--fg);
+  max-height: 40vh;
+  overflow: auto;
+}
+ol.stack li {
+  white-space: pre;
+}
+ul.evals {
+  list-style: none;
+  margin: 0;
+  padding: 0;
+}
+ul.evals li {
+  padding: 3px 0;
+  border-bottom: 1px solid var(--line);
+}
+.kv .val.is-cut,
+pre.body.is-cut {
+  border-right: 3px dotted var(--muted);
+}
+.logs .kv {
+  margin: 2px 0 0 12px;
+}
 @media (max-width: 1000px) {
   .split {
     flex-direction: column;
@@ -715,5 +766,104 @@ p.tools {
   .turn .tokens {
     display: none;
   }
+}
+
+/* ---- Across turns (issue 24, I1): cost column, conversation totals, the chat view ---- */
+.turn {
+  grid-template-columns: minmax(140px, 1.2fr) minmax(120px, 1.6fr) 180px 80px 64px 90px 120px 80px;
+}
+.group .group-facts {
+  margin: 0 0 4px 12px;
+  font-size: 0.85em;
+}
+.group .group-facts .totals {
+  margin-left: 0.8em;
+  opacity: 0.8;
+}
+.chat {
+  max-width: 900px;
+  margin: 0 auto;
+  padding: 8px 12px 40px;
+}
+.chat-turn {
+  border: 1px solid rgba(128, 128, 128, 0.35);
+  border-radius: 8px;
+  margin: 12px 0;
+  padding: 8px 12px;
+}
+.chat-turn.error {
+  border-color: #d33;
+}
+.chat-turn header {
+  display: flex;
+  gap: 0.8em;
+  align-items: baseline;
+  flex-wrap: wrap;
+  font-size: 0.9em;
+}
+.chat-turn header .facts {
+  margin-left: auto;
+  font-variant-numeric: tabular-nums;
+}
+.bubble {
+  margin: 8px 0;
+  padding: 6px 10px;
+  border-radius: 8px;
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+}
+.bubble.user {
+  background: rgba(80, 140, 255, 0.12);
+  margin-right: 15%;
+}
+.bubble.assistant {
+  background: rgba(120, 200, 120, 0.14);
+  margin-left: 15%;
+}
+.bubble .who {
+  font-size: 0.75em;
+  opacity: 0.7;
+}
+.bubble .none {
+  opacity: 0.6;
+  font-style: italic;
+}
+.bubble .cut {
+  font-size: 0.75em;
+  opacity: 0.7;
+}
+.chat-turn .tools {
+  list-style: none;
+  margin: 4px 0 4px 1em;
+  padding: 0;
+  font-size: 0.9em;
+}
+@media (max-width: 1000px) {
+  .turn {
+    grid-template-columns: minmax(110px, 1fr) minmax(100px, 1fr) 170px 70px 60px 80px 70px;
+  }
+}
+.turn .silence {
+  color: var(--open);
+  font-size: 11px;
+}
+.bar.outside {
+  display: none;
+}
+.brush {
+  position: absolute;
+  top: 0;
+  bottom: 0;
+  background: var(--sel);
+  opacity: 0.5;
+  border-left: 1px solid var(--accent);
+  border-right: 1px solid var(--accent);
+  pointer-events: none;
+}
+.waterfall.zoomed .axis {
+  background: var(--sel);
+}
+.zoomnote {
+  color: var(--accent);
 }
 `;

@@ -263,6 +263,109 @@ function valueText(value) {
   }
 }
 
+// ---- cost_format.js
+/**
+ * How the page writes a cost in USD: pure, no DOM. The server sums and prices; the page only
+ * writes the number.
+ *
+ * @module
+ */
+
+
+/**
+ * A cost in USD: \`$12.34\` from a dollar up, \`$0.0123\` below (four decimals: a model call costs
+ * fractions of a cent), \`<$0.0001\` for less than that but more than nothing, \`–\` when unknown.
+ *
+ * @param {number | undefined | null} usd
+ * @returns {string}
+ */
+function formatCost(usd) {
+  if (usd === undefined || usd === null || !Number.isFinite(usd)) return "–";
+  if (usd === 0) return "$0";
+  if (usd < 0.0001) return "<$0.0001";
+  if (usd >= 1) {
+    const cents = Math.round(usd * 100);
+    return "$" + formatNumber(Math.floor(cents / 100)) + "." + String(cents % 100).padStart(2, "0");
+  }
+  return "$" + usd.toFixed(4);
+}
+
+/**
+ * Tokens and cost as one short text: \`1,200 / 300 tokens · $0.0123\`; parts without a value
+ * left out.
+ *
+ * @param {{ inputTokens: number, outputTokens: number, costUsd?: number }} usage
+ * @returns {string}
+ */
+function usageText(usage) {
+  const parts = [];
+  if (usage.inputTokens || usage.outputTokens) {
+    parts.push(
+      formatNumber(usage.inputTokens) + " / " + formatNumber(usage.outputTokens) + " tokens",
+    );
+  }
+  if (usage.costUsd !== undefined) parts.push(formatCost(usage.costUsd));
+  return parts.join(" · ");
+}
+
+// ---- conversation_model.js
+/**
+ * The conversation view's pure steps: the text of a turn's header and of a tool call. No DOM.
+ *
+ * @module
+ */
+
+/** @import { ChatTurn, ChatToolCall } from "../conversation_view.ts" */
+/** @import { ConversationSummary } from "../view_model.ts" */
+
+
+/**
+ * A turn's facts as the header of its chat card shows them: duration (an open turn's until
+ * \`now\`), tokens and cost.
+ *
+ * @param {ChatTurn} turn
+ * @param {number} now The server's clock.
+ * @returns {string}
+ */
+function chatTurnFacts(turn, now) {
+  const end = turn.status === "open" ? Math.max(turn.end, now) : turn.end;
+  const parts = [formatDuration(end - turn.start)];
+  const usage = usageText(turn);
+  if (usage) parts.push(usage);
+  if (turn.errors) {
+    parts.push(formatNumber(turn.errors) + (turn.errors === 1 ? " error" : " errors"));
+  }
+  return parts.join(" · ");
+}
+
+/**
+ * A tool call's line: \`weather · 150 ms\`.
+ *
+ * @param {ChatToolCall} tool
+ * @returns {string}
+ */
+function toolText(tool) {
+  return tool.name + (tool.durationMs === undefined ? "" : " · " + formatDuration(tool.durationMs));
+}
+
+/**
+ * A conversation's totals as one line: \`3 turns · 1 failed · 6,000 / 600 tokens · $0.5072\`.
+ *
+ * @param {ConversationSummary} totals
+ * @returns {string}
+ */
+function conversationTotalsText(totals) {
+  const parts = [formatNumber(totals.turns) + (totals.turns === 1 ? " turn" : " turns")];
+  if (totals.errors) parts.push(formatNumber(totals.errors) + " failed");
+  if (totals.inputTokens || totals.outputTokens) {
+    parts.push(
+      formatNumber(totals.inputTokens) + " / " + formatNumber(totals.outputTokens) + " tokens",
+    );
+  }
+  if (totals.costUsd !== undefined) parts.push(formatCost(totals.costUsd));
+  return parts.join(" · ");
+}
+
 // ---- list_model.js
 /**
  * The turn list's pure steps: the filters as a query, the lines grouped by conversation,
@@ -318,6 +421,8 @@ function listQuery(filters) {
   FILTER_KEYS.forEach(function (key) {
     if (filters[key]) q.set(key, filters[key]);
   });
+  // \`/?conversation=<id>\` alone is the conversation's chat view; the list filtered says so.
+  if (filters.conversation) q.set("view", "list");
   if (filters.offset) q.set("offset", String(filters.offset));
   return q;
 }
@@ -386,6 +491,62 @@ function pagerText(page, offset) {
     (page.skipped ? " · " + formatNumber(page.skipped) + " unreadable records skipped" : "");
 }
 
+// ---- silence.js
+/**
+ * When an open span or turn has gone silent: its writer wrote nothing to the turn for
+ * {@linkcode SILENT_MS} or more. The server sends, with each open span, its extension's last
+ * record in the turn (\`lastRecordAt\`); a silent span is drawn to that time with "no record
+ * since …" (as \`journal-sink spans\` prints \`OPEN ≥ …\`), not grown to "now", and the list says
+ * "open, silent for 2h 0m" of a turn whose last record is that old. Pure, no DOM.
+ *
+ * @module
+ */
+
+/** @import { ReadableSpan } from "../readable_page.ts" */
+/** @import { TurnSummary } from "../view_model.ts" */
+
+
+/** An open span or turn without a record for this long, ms, is silent. */
+const SILENT_MS = 60000;
+
+/**
+ * When an open span's writer last wrote to the turn, if that is {@linkcode SILENT_MS} or more
+ * before \`now\`; else (closed, still writing, or not known) \`undefined\`.
+ *
+ * @param {Pick<ReadableSpan, "status" | "start" | "lastRecordAt">} span
+ * @param {number} now The server's clock, ms since the epoch.
+ * @returns {number | undefined}
+ */
+function silentSince(span, now) {
+  if (span.status !== "open" || span.lastRecordAt === undefined) return undefined;
+  const last = Math.max(span.lastRecordAt, span.start);
+  return now - last >= SILENT_MS ? last : undefined;
+}
+
+/**
+ * The marker of a silent span: \`no record since 2025-01-31 14:05:09.042 (2h 3m ago)\`.
+ *
+ * @param {number} since Its writer's last record.
+ * @param {number} now
+ * @returns {string}
+ */
+function silenceNote(since, now) {
+  return "no record since " + formatTime(since) + " (" + formatDuration(now - since) + " ago)";
+}
+
+/**
+ * What the list says of an open turn whose last record is {@linkcode SILENT_MS} or more old:
+ * \`open, silent for 2h 0m\`; \`undefined\` for any other turn.
+ *
+ * @param {Pick<TurnSummary, "status" | "end">} turn
+ * @param {number} now
+ * @returns {string | undefined}
+ */
+function turnSilence(turn, now) {
+  if (turn.status !== "open" || now - turn.end < SILENT_MS) return undefined;
+  return "open, silent for " + formatDuration(now - turn.end);
+}
+
 // ---- list_view.js
 /**
  * The turn list (\`/\`): filters, the lines grouped by conversation, a pager, keyboard moves.
@@ -406,6 +567,7 @@ const LIST_COLUMNS = [
   "Status",
   "Spans · errors",
   "Tokens in / out",
+  "Cost",
 ];
 
 /**
@@ -521,7 +683,10 @@ function listView(shell, params) {
     row.dataset.turn = lineId(turn);
     row.dataset.kind = kind;
     row.appendChild(el("span", "id", lineId(turn)));
-    row.appendChild(el("span", "name", turn.name));
+    const name = el("span", "name", turn.name);
+    const silence = turnSilence(turn, now()); // an open turn whose writers went quiet
+    if (silence) name.appendChild(el("span", "silence", " · " + silence));
+    row.appendChild(name);
     row.appendChild(el("span", null, formatTime(turn.start)));
     row.appendChild(el("span", "num dur", formatDuration(lineDuration(turn, now()))));
     const status = el("span");
@@ -531,6 +696,7 @@ function listView(shell, params) {
       el("span", "num", formatNumber(turn.spans) + " · " + formatNumber(turn.errors)),
     );
     row.appendChild(el("span", "num tokens", tokensText(turn)));
+    row.appendChild(el("span", "num cost", formatCost(turn.costUsd)));
     row.title = (kind === "trace" ? "trace without a turn; " : "") + turn.extensions.join(", ");
     return row;
   }
@@ -545,7 +711,11 @@ function listView(shell, params) {
     const head = el("div", "turn head");
     LIST_COLUMNS.forEach(function (label, i) {
       head.appendChild(
-        el("span", i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : "") : null, label),
+        el(
+          "span",
+          i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : i === 7 ? " cost" : "") : null,
+          label,
+        ),
       );
     });
     list.appendChild(head);
@@ -568,6 +738,18 @@ function listView(shell, params) {
         h2.appendChild(pick);
       }
       group.appendChild(h2);
+      if (key !== "") {
+        // Beside the heading, not in it: the conversation's chat view and its totals.
+        const facts = el("p", "group-facts");
+        const chat = el("a", "chat-link", "conversation view");
+        chat.href = "?conversation=" + encodeURIComponent(key);
+        facts.appendChild(chat);
+        const total = (page.conversations || []).find(function (c) {
+          return c.conversationId === key;
+        });
+        if (total) facts.appendChild(el("span", "totals", conversationTotalsText(total)));
+        group.appendChild(facts);
+      }
       turns.forEach(function (turn) {
         group.appendChild(line(turn));
       });
@@ -635,6 +817,8 @@ function listView(shell, params) {
  */
 
 /** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
+/** @import { ValueSize } from "../value_cut.ts" */
 
 
 /** A body longer than this many characters is folded. */
@@ -689,6 +873,230 @@ function bodyFoldSummary(text) {
  */
 function linkText(link) {
   return link.spanId + (link.reason ? " (" + link.reason + ")" : "");
+}
+
+/** Where a failed span's stack is, the first present winning. */
+const STACK_KEYS = ["exception.stacktrace", "error.stack", "error.stacktrace", "stack"];
+/** Where its kind of error is. */
+const TYPE_KEYS = ["error.type", "exception.type"];
+
+/**
+ * A failed span's error, gathered once: its message, its type and its stack as lines, and the
+ * attribute keys it came from (the pane leaves them out of the attribute list, so the error is
+ * shown once). From the span's attributes, else from its first \`exception\` log entry (an
+ * OpenTelemetry exception event); \`index\` is that entry's, -1 when none.
+ *
+ * @typedef {object} ErrorDetails
+ * @property {string} message
+ * @property {string | undefined} type
+ * @property {string[]} stack The stack's lines; empty when there is none.
+ * @property {string[]} keys The attributes shown in it.
+ * @property {number} log The log entry it came from, or -1.
+ */
+
+/**
+ * A stack trace's lines: real line breaks, or, in a stack written as one line with its breaks
+ * escaped (\`\\n\` as two characters), those.
+ *
+ * @param {string} stack
+ * @returns {string[]}
+ */
+function stackLines(stack) {
+  const lines = stack.split(/\\r?\\n/);
+  if (lines.length === 1 && stack.indexOf("\\\\n") >= 0) return stack.split(/(?:\\\\r)?\\\\n/);
+  return lines;
+}
+
+/**
+ * The message and stack of an error kept as an object (\`{ message, stack }\`).
+ *
+ * @param {unknown} value
+ * @returns {{ message?: string, stack?: string, type?: string }}
+ */
+function errorObject(value) {
+  if (typeof value !== "object" || value === null) return {};
+  const o = /** @type {Record<string, unknown>} */ (value);
+  return {
+    message: typeof o.message === "string" ? o.message : undefined,
+    stack: typeof o.stack === "string" ? o.stack : undefined,
+    type: typeof o.name === "string" ? o.name : typeof o.type === "string" ? o.type : undefined,
+  };
+}
+
+/**
+ * The error of a span from one set of attributes, or \`undefined\` when they hold none.
+ *
+ * @param {Record<string, unknown>} attributes
+ * @returns {Omit<ErrorDetails, "log"> | undefined}
+ */
+function errorFrom(attributes) {
+  /** @type {string[]} */
+  const keys = [];
+  /** @type {string | undefined} */
+  let message;
+  /** @type {string | undefined} */
+  let stack;
+  /** @type {string | undefined} */
+  let type;
+  for (let i = 0; i < ERROR_KEYS.length && message === undefined; i++) {
+    const key = ERROR_KEYS[i];
+    if (TYPE_KEYS.indexOf(key) >= 0 || attributes[key] === undefined) continue;
+    const value = attributes[key];
+    const inside = errorObject(value);
+    message = inside.message !== undefined ? inside.message : valueText(value);
+    if (inside.stack !== undefined) stack = inside.stack;
+    if (inside.type !== undefined) type = inside.type;
+    keys.push(key);
+  }
+  for (let i = 0; i < STACK_KEYS.length && stack === undefined; i++) {
+    const value = attributes[STACK_KEYS[i]];
+    if (typeof value === "string") {
+      stack = value;
+      keys.push(STACK_KEYS[i]);
+    }
+  }
+  for (let i = 0; i < TYPE_KEYS.length && type === undefined; i++) {
+    const value = attributes[TYPE_KEYS[i]];
+    if (value !== undefined) {
+      type = valueText(value);
+      keys.push(TYPE_KEYS[i]);
+    }
+  }
+  if (message === undefined && stack === undefined && type === undefined) return undefined;
+  // The stack usually starts with the message: not shown twice.
+  let lines = stack === undefined ? [] : stackLines(stack);
+  if (message === undefined) message = lines.length ? lines[0] : /** @type {string} */ (type);
+  if (lines.length && (lines[0] === message || lines[0].endsWith(": " + message))) {
+    lines = lines.slice(1);
+  }
+  return { message: message, type: type, stack: lines, keys: keys };
+}
+
+/**
+ * What went wrong in a span, gathered once (see {@linkcode ErrorDetails}); \`undefined\` for a
+ * span that neither failed nor carries an error.
+ *
+ * @param {Pick<WaterfallSpan, "attributes" | "status" | "logs">} span
+ * @returns {ErrorDetails | undefined}
+ */
+function errorDetails(span) {
+  const own = errorFrom(span.attributes);
+  if (own) {
+    return { message: own.message, type: own.type, stack: own.stack, keys: own.keys, log: -1 };
+  }
+  for (let i = 0; i < span.logs.length; i++) {
+    const log = span.logs[i];
+    if (log.msg !== "exception" || !log.attributes) continue;
+    const found = errorFrom(log.attributes);
+    if (found) {
+      return {
+        message: found.message,
+        type: found.type,
+        stack: found.stack,
+        keys: found.keys,
+        log: i,
+      };
+    }
+  }
+  if (span.status !== "error") return undefined;
+  return { message: "(no error attribute)", type: undefined, stack: [], keys: [], log: -1 };
+}
+
+/**
+ * The whole size of a value the server sent cut, or \`undefined\` when it is whole.
+ *
+ * @param {ReadableSpan} span
+ * @param {string} path Where the value is (\`attributes/<key>\`, \`body\`, \`logs/<i>/body\` …).
+ * @returns {ValueSize | undefined}
+ */
+function cutOf(span, path) {
+  return span.cut && Object.prototype.hasOwnProperty.call(span.cut, path)
+    ? span.cut[path]
+    : undefined;
+}
+
+/**
+ * The note under a value sent cut: how much of it shows.
+ *
+ * @param {number} shown Characters shown.
+ * @param {ValueSize} size The whole value's.
+ * @returns {string}
+ */
+function valueCutNote(shown, size) {
+  return "Showing the first " + formatNumber(shown) + " of " + formatNumber(size.chars) +
+    " characters (" + formatNumber(size.lines) + (size.lines === 1 ? " line)." : " lines).");
+}
+
+/**
+ * Where the page asks for a value whole.
+ *
+ * @param {"turn" | "trace"} kind
+ * @param {string} id The turn's or trace's id.
+ * @param {string} spanId
+ * @param {string} path
+ * @returns {string}
+ */
+function valueUrl(kind, id, spanId, path) {
+  return "/api/value?" + kind + "=" + encodeURIComponent(id) + "&span=" +
+    encodeURIComponent(spanId) + "&path=" + encodeURIComponent(path);
+}
+
+/** The event an evaluation of a GenAI output is written as (OpenTelemetry GenAI conventions). */
+const EVALUATION_EVENT = "gen_ai.evaluation.result";
+
+/**
+ * One \`gen_ai.evaluation.result\` event: what was evaluated (\`gen_ai.evaluation.name\`), its
+ * score, label and explanation, and the error type when the evaluation failed.
+ *
+ * @typedef {object} Evaluation
+ * @property {string} name
+ * @property {number | undefined} score
+ * @property {string | undefined} label
+ * @property {string | undefined} explanation
+ * @property {string | undefined} error
+ */
+
+/**
+ * The evaluation results written on a span (log entries named \`gen_ai.evaluation.result\`, or
+ * with that \`event.name\`), in order.
+ *
+ * @param {Pick<WaterfallSpan, "logs">} span
+ * @returns {Evaluation[]}
+ */
+function evaluations(span) {
+  /** @type {Evaluation[]} */
+  const out = [];
+  span.logs.forEach(function (log) {
+    const a = log.attributes || {};
+    if (log.msg !== EVALUATION_EVENT && a["event.name"] !== EVALUATION_EVENT) return;
+    /** @param {string} key */
+    const text = function (key) {
+      return a[key] === undefined || a[key] === null ? undefined : valueText(a[key]);
+    };
+    const score = a["gen_ai.evaluation.score.value"];
+    out.push({
+      name: text("gen_ai.evaluation.name") || "evaluation",
+      score: typeof score === "number" && isFinite(score) ? score : undefined,
+      label: text("gen_ai.evaluation.score.label"),
+      explanation: text("gen_ai.evaluation.explanation"),
+      error: text("error.type"),
+    });
+  });
+  return out;
+}
+
+/**
+ * An evaluation in a few words: \`relevance 0.9 (relevant)\`.
+ *
+ * @param {Evaluation} e
+ * @returns {string}
+ */
+function evaluationText(e) {
+  const parts = [e.name];
+  if (e.score !== undefined) parts.push(String(e.score));
+  if (e.label !== undefined) parts.push(e.score !== undefined ? "(" + e.label + ")" : e.label);
+  if (e.error !== undefined) parts.push("failed: " + e.error);
+  return parts.join(" ");
 }
 
 // ---- model_call_model.js
@@ -1324,9 +1732,95 @@ function drawModelCall(section, span, source) {
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
+/** @import { ValueSize } from "../value_cut.ts" */
 /** @import { CallSource } from "./model_call.js" */
+/** @import { ErrorDetails } from "./detail_model.js" */
 
+
+/**
+ * Where the pane asks for a value the server sent cut: the span's, by its path.
+ *
+ * @typedef {(path: string) => Promise<string>} WholeValue
+ */
+
+/**
+ * A note under a value sent cut, with a "Show all" that fetches it whole into \`target\`.
+ *
+ * @param {HTMLElement} target Where the value's text is.
+ * @param {ValueSize} size The whole value's size.
+ * @param {() => Promise<string>} whole
+ * @returns {HTMLElement}
+ */
+function cutNoteOf(target, size, whole) {
+  target.classList.add("is-cut");
+  const note = el("p", "cutnote", valueCutNote((target.textContent || "").length, size) + " ");
+  const more = el("button", "showall", "Show all");
+  more.type = "button";
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    more.textContent = "Loading…";
+    whole().then(function (all) {
+      target.textContent = all;
+      target.classList.remove("is-cut");
+      note.remove();
+    }, function (error) {
+      more.disabled = false;
+      more.textContent = "Show all";
+      note.textContent = "Could not load the rest: " + error.message;
+    });
+  });
+  note.appendChild(more);
+  return note;
+}
+
+/**
+ * A \`dt\`/\`dd\` pair for a value the server may have sent cut.
+ *
+ * @param {HTMLElement} list
+ * @param {string} key
+ * @param {unknown} value
+ * @param {ValueSize | undefined} size Its whole size when it was sent cut.
+ * @param {WholeValue} whole
+ * @param {string} path
+ */
+function valueFact(list, key, value, size, whole, path) {
+  list.appendChild(el("dt", null, key));
+  const dd = el("dd");
+  const text = el("span", "val", valueText(value));
+  dd.appendChild(text);
+  if (size) {
+    dd.appendChild(cutNoteOf(text, size, function () {
+      return whole(path);
+    }));
+  }
+  list.appendChild(dd);
+}
+
+/**
+ * The error block: the message (with its type), then the stack one line each.
+ *
+ * @param {ErrorDetails} error
+ * @returns {HTMLElement}
+ */
+function errorBlock(error) {
+  const box = el("div", "errbox");
+  box.setAttribute("role", "alert");
+  const head = el("p", "errmsg");
+  if (error.type !== undefined && error.type !== error.message) {
+    head.appendChild(el("b", null, error.type + ": "));
+  }
+  head.appendChild(document.createTextNode(error.message));
+  box.appendChild(head);
+  if (error.stack.length) {
+    const stack = el("ol", "stack");
+    error.stack.forEach(function (line) {
+      stack.appendChild(el("li", null, line));
+    });
+    box.appendChild(stack);
+  }
+  return box;
+}
 
 /**
  * A \`dt\`/\`dd\` pair, left out when there is no value.
@@ -1342,19 +1836,25 @@ function fact(list, key, value) {
 }
 
 /**
- * A body as preformatted text, folded when it is long.
+ * A body as preformatted text, folded when it is long; when the server sent it cut, its first
+ * part, folded too, with a "Show all".
  *
  * @param {unknown} body
+ * @param {ValueSize | undefined} size Its whole size when it was sent cut.
+ * @param {() => Promise<string>} whole
  * @returns {HTMLElement}
  */
-function bodyBlock(body) {
+function bodyBlock(body, size, whole) {
   const text = valueText(body);
   const pre = el("pre", "body", text);
-  const summary = bodyFoldSummary(text);
+  const summary = size
+    ? "Show body (" + valueCutNote(text.length, size) + ")"
+    : bodyFoldSummary(text);
   if (summary === undefined) return pre;
   const fold = el("details", "fold");
   fold.appendChild(el("summary", null, summary));
   fold.appendChild(pre);
+  if (size) fold.appendChild(cutNoteOf(pre, size, whole));
   return fold;
 }
 
@@ -1374,7 +1874,7 @@ function anchor(text, href) {
 /**
  * The span's facts: ids, scope, times, status, error, anomalies.
  *
- * @param {WaterfallSpan} span
+ * @param {ReadableSpan} span
  * @returns {HTMLDListElement}
  */
 function spanFacts(span) {
@@ -1393,25 +1893,32 @@ function spanFacts(span) {
   fact(facts, "Conversation", span.conversationId);
   fact(facts, "Turn", span.turnId);
   fact(facts, "Start", formatTime(span.start));
-  if (span.status === "open") {
-    fact(facts, "Open for", formatDuration(now() - span.start) + " (no close record yet)");
+  const at = now();
+  const silent = silentSince(span, at);
+  if (silent !== undefined) {
+    fact(
+      facts,
+      "Open",
+      "≥ " + formatDuration(silent - span.start) + ", " + silenceNote(silent, at),
+    );
+  } else if (span.status === "open") {
+    fact(facts, "Open for", formatDuration(at - span.start) + " (no close record yet)");
   } else {
     fact(facts, "End", formatTime(/** @type {number} */ (span.end)));
     fact(facts, "Duration", formatDuration(/** @type {number} */ (span.durationMs)));
   }
   fact(facts, "Status", span.status);
-  fact(facts, "Error", errorText(span));
   if (span.anomalies.length) fact(facts, "Anomalies", span.anomalies.join(", "));
   return facts;
 }
 
 /**
- * Draws \`span\` into the pane, or a prompt to select one. A model call's before, after and
- * their difference come first, right under its name.
+ * Draws \`span\` into the pane, or a prompt to select one. Its error and evaluations come first,
+ * then a model call's before, after and their difference, right under its name.
  *
  * @param {HTMLElement} pane
- * @param {WaterfallSpan | undefined} span
- * @param {CallSource} source Where a model call's difference is asked for.
+ * @param {ReadableSpan | undefined} span
+ * @param {CallSource} source Where a model call's difference and a value whole are asked for.
  */
 function drawDetail(pane, span, source) {
   clear(pane);
@@ -1419,8 +1926,29 @@ function drawDetail(pane, span, source) {
     pane.appendChild(el("p", "empty", "Select a span."));
     return;
   }
+  const spanId = span.spanId;
+  /** @type {WholeValue} */
+  const whole = function (path) {
+    return getJSON(valueUrl(source.kind, source.id, spanId, path)).then(function (answer) {
+      return /** @type {{ text: string }} */ (answer).text;
+    });
+  };
   pane.appendChild(el("h3", null, span.name));
   pane.appendChild(badge(span.status));
+  const error = errorDetails(span);
+  if (error) pane.appendChild(errorBlock(error));
+  const scores = evaluations(span);
+  if (scores.length) {
+    pane.appendChild(el("h4", null, "Evaluations (" + scores.length + ")"));
+    const list = el("ul", "evals");
+    scores.forEach(function (e) {
+      const li = el("li", "eval");
+      li.appendChild(el("b", null, evaluationText(e)));
+      if (e.explanation !== undefined) li.appendChild(el("div", "muted", e.explanation));
+      list.appendChild(li);
+    });
+    pane.appendChild(list);
+  }
   if (isModelCall(span)) {
     const section = el("section");
     pane.appendChild(section);
@@ -1428,12 +1956,23 @@ function drawDetail(pane, span, source) {
   } else delete document.body.dataset.modelCall;
   pane.appendChild(spanFacts(span));
   const attributes = span.attributes;
-  const keys = Object.keys(attributes);
-  pane.appendChild(el("h4", null, "Attributes (" + keys.length + ")"));
+  const shownInError = error && error.log < 0 ? error.keys : [];
+  const keys = Object.keys(attributes).filter(function (key) {
+    return shownInError.indexOf(key) < 0;
+  });
+  pane.appendChild(
+    el(
+      "h4",
+      null,
+      "Attributes (" + keys.length + ")" +
+        (shownInError.length ? " and " + shownInError.length + " in the error above" : ""),
+    ),
+  );
   if (keys.length) {
     const list = el("dl", "kv attributes");
     keys.sort().forEach(function (key) {
-      fact(list, key, valueText(attributes[key]));
+      const path = "attributes/" + key;
+      valueFact(list, key, attributes[key], cutOf(span, path), whole, path);
     });
     pane.appendChild(list);
   }
@@ -1454,22 +1993,40 @@ function drawDetail(pane, span, source) {
   pane.appendChild(el("h4", null, "Logs (" + span.logs.length + ")"));
   if (span.logs.length) {
     const logs = el("ul", "logs");
-    span.logs.forEach(function (log) {
+    span.logs.forEach(function (log, i) {
       const li = el("li");
       li.appendChild(el("span", "at", "+" + formatDuration(log.timestamp - start) + " "));
       li.appendChild(el("span", "lvl " + log.level, log.level));
       li.appendChild(el("span", "msg", log.msg));
-      if (log.attributes && Object.keys(log.attributes).length) {
-        li.appendChild(el("div", "muted", valueText(log.attributes)));
+      const logAttributes = log.attributes || {};
+      const skip = error && error.log === i ? error.keys : [];
+      const own = Object.keys(logAttributes).filter(function (key) {
+        return skip.indexOf(key) < 0;
+      });
+      if (skip.length) li.appendChild(el("span", "muted", " (the error above)"));
+      if (own.length) {
+        const list = el("dl", "kv logattrs");
+        own.forEach(function (key) {
+          const path = "logs/" + i + "/attributes/" + key;
+          valueFact(list, key, logAttributes[key], cutOf(span, path), whole, path);
+        });
+        li.appendChild(list);
       }
-      if (log.body !== undefined) li.appendChild(bodyBlock(log.body));
+      if (log.body !== undefined) {
+        const path = "logs/" + i + "/body";
+        li.appendChild(bodyBlock(log.body, cutOf(span, path), function () {
+          return whole(path);
+        }));
+      }
       logs.appendChild(li);
     });
     pane.appendChild(logs);
   }
   if (span.body !== undefined) {
     pane.appendChild(el("h4", null, "Body"));
-    pane.appendChild(bodyBlock(span.body));
+    pane.appendChild(bodyBlock(span.body, cutOf(span, "body"), function () {
+      return whole("body");
+    }));
   }
 }
 
@@ -1482,7 +2039,8 @@ function drawDetail(pane, span, source) {
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
+
 
 /** A row's height in pixels (the stylesheet's \`.row\` height). */
 const ROW_HEIGHT = 24;
@@ -1492,29 +2050,47 @@ const MAX_MARKS = 40;
 const DURATION_ROOM = 84;
 
 /**
- * The time axis: from the earliest start to the latest end, an open span ending at \`now\`.
+ * The time axis: from the earliest start to the latest end, an open span ending at \`now\`
+ * (a silent one at its writer's last record).
  *
  * @typedef {object} TimeRange
  * @property {number} t0 Where the axis starts, ms since the epoch.
  * @property {number} total Its length, ms (at least 1).
  * @property {number} current The \`now\` it was computed for.
+ * @property {number} [origin] Where the tick labels count from, ms since the epoch: the
+ *   turn's start on a zoomed axis; \`t0\` when absent.
  */
 
 /**
- * Where a span's bar ends: its end, or \`now\` while it is open.
+ * A zoomed part of the time axis, ms since the epoch; \`null\` is the whole turn. Kept as times,
+ * not fractions, so it stays on the same spans while an open turn's axis grows.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">} span
+ * @typedef {{ from: number, to: number } | null} ZoomWindow
+ */
+
+/** The narrowest window zoom goes to, ms. */
+const MIN_WINDOW_MS = 0.01;
+/** A drag narrower than this many pixels is a click, not a zoom. */
+const MIN_DRAG_PX = 5;
+
+/**
+ * Where a span's bar ends: its end; while it is open, \`now\`, or, once its writer has been
+ * silent a while (\`silence.js\`), that writer's last record in the turn.
+ *
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">} span
  * @param {number} now
  * @returns {number}
  */
 function spanEnd(span, now) {
-  return span.status === "open" ? Math.max(now, span.start) : /** @type {number} */ (span.end);
+  if (span.status !== "open") return /** @type {number} */ (span.end);
+  const silent = silentSince(span, now);
+  return silent !== undefined ? silent : Math.max(now, span.start);
 }
 
 /**
  * The axis for \`spans\` at \`now\`; for no spans, a 1 ms axis at \`now\`.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">[]} spans
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">[]} spans
  * @param {number} now
  * @returns {TimeRange}
  */
@@ -1545,16 +2121,22 @@ function percentAt(range, time) {
 /**
  * A span's bar: left edge and width in percent of the track, and the duration it shows.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">} span
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">} span
  * @param {TimeRange} range
- * @returns {{ left: number, width: number, duration: number }}
+ * @returns {{ left: number, width: number, duration: number, outside: boolean }} \`outside\`:
+ *   the bar is wholly off a zoomed axis.
  */
 function barBox(span, range) {
   const end = spanEnd(span, range.current);
+  // Clipped to the axis: on a zoomed axis a bar may start before it or end after it.
+  const left = percentAt(range, span.start);
+  const right = percentAt(range, end);
+  const clippedLeft = Math.min(100, Math.max(0, left));
   return {
-    left: percentAt(range, span.start),
-    width: Math.max(0, ((end - span.start) / range.total) * 100),
+    left: clippedLeft,
+    width: Math.max(0, Math.min(100, right) - clippedLeft),
     duration: end - span.start,
+    outside: right < 0 || left > 100,
   };
 }
 
@@ -1579,7 +2161,7 @@ function labelIndent(depth) {
 }
 
 /**
- * The axis's five ticks: their offset from the left, px, and the time since the start.
+ * The axis's five ticks: their offset from the left, px, and the time since the turn's start.
  *
  * @param {TimeRange} range
  * @param {number} labels The label column's width, px.
@@ -1590,7 +2172,8 @@ function axisTicks(range, labels, axisWidth) {
   const width = Math.max(1, axisWidth - labels - DURATION_ROOM);
   const ticks = [];
   for (let i = 0; i < 5; i++) {
-    ticks.push({ left: labels + (width * i) / 4, ms: (range.total * i) / 4 });
+    const from = range.t0 - (range.origin === undefined ? range.t0 : range.origin);
+    ticks.push({ left: labels + (width * i) / 4, ms: from + (range.total * i) / 4 });
   }
   return ticks;
 }
@@ -1665,6 +2248,103 @@ function markCount(logs) {
   return logs > MAX_MARKS ? MAX_MARKS : logs;
 }
 
+/**
+ * The axis drawn for a zoom window: the window's part of \`full\`, its ticks still counted from
+ * the turn's start; \`full\` itself when not zoomed.
+ *
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom
+ * @returns {TimeRange}
+ */
+function zoomedRange(full, zoom) {
+  if (zoom === null) return full;
+  return { t0: zoom.from, total: zoom.to - zoom.from, current: full.current, origin: full.t0 };
+}
+
+/**
+ * Where a pixel of the waterfall falls on the track, 0 at its left end and 1 at its right.
+ *
+ * @param {number} x Pixels from the waterfall's left edge.
+ * @param {number} labels The label column's width, px.
+ * @param {number} axisWidth The waterfall's width, px.
+ * @returns {number} Clamped to 0–1.
+ */
+function trackFraction(x, labels, axisWidth) {
+  const width = Math.max(1, axisWidth - labels - DURATION_ROOM);
+  return Math.min(1, Math.max(0, (x - labels) / width));
+}
+
+/**
+ * A window kept inside the turn and no narrower than {@linkcode MIN_WINDOW_MS}; \`null\` when it
+ * covers the whole turn.
+ *
+ * @param {TimeRange} full
+ * @param {number} from
+ * @param {number} to
+ * @returns {ZoomWindow}
+ */
+function fitWindow(full, from, to) {
+  const end = full.t0 + full.total;
+  let width = Math.max(MIN_WINDOW_MS, to - from);
+  if (width >= full.total) return null;
+  let start = Math.min(Math.max(from, full.t0), end - width);
+  if (start < full.t0) start = full.t0;
+  width = Math.min(width, end - start);
+  return { from: start, to: start + width };
+}
+
+/**
+ * The window a drag across the track selects (from \`x0\` to \`x1\`, either way), on the axis as
+ * drawn; \`undefined\` for a drag under {@linkcode MIN_DRAG_PX} (a click).
+ *
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom The window drawn now.
+ * @param {number} x0 Where the drag started, px from the waterfall's left edge.
+ * @param {number} x1 Where it ended.
+ * @param {number} labels The label column's width, px.
+ * @param {number} axisWidth The waterfall's width, px.
+ * @returns {ZoomWindow | undefined}
+ */
+function dragWindow(full, zoom, x0, x1, labels, axisWidth) {
+  if (Math.abs(x1 - x0) < MIN_DRAG_PX) return undefined;
+  const shown = zoomedRange(full, zoom);
+  const a = trackFraction(Math.min(x0, x1), labels, axisWidth);
+  const b = trackFraction(Math.max(x0, x1), labels, axisWidth);
+  return fitWindow(full, shown.t0 + a * shown.total, shown.t0 + b * shown.total);
+}
+
+/**
+ * The window after a key, or \`undefined\` for a key that does not zoom or pan: \`0\` the whole
+ * turn, \`+\` (or \`=\`) half as wide around its middle, \`-\` twice as wide, \`←\` and \`→\` a quarter
+ * of its width earlier or later (only while zoomed).
+ *
+ * @param {string} key \`KeyboardEvent.key\`.
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom The window drawn now.
+ * @returns {ZoomWindow | undefined}
+ */
+function zoomKey(key, full, zoom) {
+  const shown = zoomedRange(full, zoom);
+  const middle = shown.t0 + shown.total / 2;
+  switch (key) {
+    case "0":
+      return null;
+    case "+":
+    case "=":
+      return fitWindow(full, middle - shown.total / 4, middle + shown.total / 4);
+    case "-":
+      return fitWindow(full, middle - shown.total, middle + shown.total);
+    case "ArrowLeft":
+    case "ArrowRight": {
+      if (zoom === null) return undefined;
+      const step = (key === "ArrowLeft" ? -1 : 1) * shown.total / 4;
+      return fitWindow(full, zoom.from + step, zoom.to + step);
+    }
+    default:
+      return undefined;
+  }
+}
+
 // ---- waterfall.js
 /**
  * The waterfall pane: a time axis over rows of bars, drawn for the rows in view only (a turn
@@ -1674,7 +2354,7 @@ function markCount(logs) {
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
 /** @import { TimeRange } from "./waterfall_layout.js" */
 
 
@@ -1684,18 +2364,21 @@ function markCount(logs) {
  * @typedef {object} Waterfall
  * @property {HTMLElement} element The pane.
  * @property {HTMLDivElement} rows The scrolled, focusable list of rows.
- * @property {(spans: WaterfallSpan[], range: TimeRange, selected: number) => void} draw
+ * @property {(spans: ReadableSpan[], range: TimeRange, selected: number) => void} draw
  *   Draws the axis and the rows in view.
  * @property {(index: number) => void} reveal Scrolls just enough to show row \`index\`.
  * @property {() => void} empty Removes every row.
+ * @property {(zoomed: string | null) => void} setZoomNote Says which part of the axis shows.
  */
 
 /**
- * A new, empty waterfall pane.
+ * A new, empty waterfall pane. A drag across the axis or the bars calls \`onDrag\` with where
+ * it started and ended (px from the pane's left edge) and the label and axis widths.
  *
+ * @param {(x0: number, x1: number, labels: number, axisWidth: number) => void} onDrag
  * @returns {Waterfall}
  */
-function createWaterfall() {
+function createWaterfall(onDrag) {
   const element = el("section", "waterfall");
   element.setAttribute("aria-label", "Waterfall");
   const axis = el("div", "axis");
@@ -1705,11 +2388,51 @@ function createWaterfall() {
   rows.setAttribute("aria-label", "Spans (arrow keys move, Escape returns to the list)");
   const inner = el("div", "rows-inner");
   rows.appendChild(inner);
-  element.append(
-    axis,
-    rows,
-    el("div", "hint", "↑ ↓ Home End PgUp PgDn: move · Esc: back to turns"),
+  const brush = el("div", "brush");
+  brush.hidden = true;
+  const zoomNote = el("span", "zoomnote");
+  const hint = el(
+    "div",
+    "hint",
+    "↑ ↓ Home End PgUp PgDn: move · drag: zoom · + −: zoom · ← →: pan · 0: whole turn · Esc: back to turns",
   );
+  hint.appendChild(zoomNote);
+  element.append(axis, rows, brush, hint);
+  element.style.position = "relative";
+
+  /** @type {{ x0: number, labels: number, width: number } | null} */
+  let drag = null;
+  /** @param {MouseEvent} event */
+  function xOf(event) {
+    return event.clientX - element.getBoundingClientRect().left;
+  }
+  element.addEventListener("mousedown", function (event) {
+    const target = /** @type {Element} */ (event.target);
+    if (
+      event.button !== 0 || !(target === axis || axis.contains(target) || rows.contains(target))
+    ) {
+      return;
+    }
+    const labels = labelWidth(rows.clientWidth);
+    const x0 = xOf(event);
+    if (x0 < labels) return;
+    drag = { x0: x0, labels: labels, width: axis.clientWidth };
+    event.preventDefault();
+  });
+  globalThis.addEventListener("mousemove", function (event) {
+    if (!drag) return;
+    const x = xOf(event);
+    brush.hidden = Math.abs(x - drag.x0) < 2;
+    brush.style.left = Math.min(x, drag.x0) + "px";
+    brush.style.width = Math.abs(x - drag.x0) + "px";
+  });
+  globalThis.addEventListener("mouseup", function (event) {
+    if (!drag) return;
+    const started = drag;
+    drag = null;
+    brush.hidden = true;
+    onDrag(started.x0, xOf(event), started.labels, started.width);
+  });
 
   /**
    * @param {TimeRange} range
@@ -1728,7 +2451,7 @@ function createWaterfall() {
   /**
    * One row: its label (indented by depth) and its bar with log marks.
    *
-   * @param {WaterfallSpan} span
+   * @param {ReadableSpan} span
    * @param {number} index
    * @param {boolean} selected
    * @param {TimeRange} range
@@ -1736,7 +2459,12 @@ function createWaterfall() {
    * @returns {HTMLDivElement}
    */
   function spanRow(span, index, selected, range, labels) {
-    const row = el("div", "row " + span.status + (selected ? " selected" : ""));
+    const silent = silentSince(span, range.current);
+    const row = el(
+      "div",
+      "row " + span.status + (silent !== undefined ? " silent" : "") +
+        (selected ? " selected" : ""),
+    );
     row.setAttribute("role", "option");
     row.setAttribute("aria-selected", selected ? "true" : "false");
     row.dataset.index = String(index);
@@ -1751,22 +2479,27 @@ function createWaterfall() {
     const track = el("div", "track");
     track.style.marginRight = DURATION_ROOM + "px";
     const box = barBox(span, range);
-    const bar = el("div", "bar");
+    const bar = el("div", box.outside ? "bar outside" : "bar");
     bar.style.left = box.left + "%";
     bar.style.width = box.width + "%";
     bar.appendChild(el(
       "span",
       "dur",
-      span.status === "open"
+      silent !== undefined
+        ? "open ≥ " + formatDuration(box.duration) + " · " + silenceNote(silent, range.current)
+        : span.status === "open"
         ? "open " + formatDuration(box.duration)
         : formatDuration(box.duration),
     ));
+    if (silent !== undefined) bar.title = silenceNote(silent, range.current);
     track.appendChild(bar);
     const marks = markCount(span.logs.length);
     for (let k = 0; k < marks; k++) {
       const log = span.logs[k];
+      const at = percentAt(range, log.timestamp);
+      if (at < 0 || at > 100) continue;
       const mark = el("div", "logmark " + log.level);
-      mark.style.left = percentAt(range, log.timestamp) + "%";
+      mark.style.left = at + "%";
       mark.title = log.level + ": " + log.msg;
       track.appendChild(mark);
     }
@@ -1804,6 +2537,10 @@ function createWaterfall() {
     empty: function () {
       clear(inner);
     },
+    setZoomNote: function (zoomed) {
+      zoomNote.textContent = zoomed === null ? "" : " · " + zoomed;
+      element.classList.toggle("zoomed", zoomed !== null);
+    },
   };
 }
 
@@ -1818,7 +2555,7 @@ function createWaterfall() {
 /** @import { TraceViewPage, WaterfallSpan } from "../view_model.ts" */
 /** @import { Shell } from "./main.js" */
 /** @import { CallSource } from "./model_call.js" */
-/** @import { TimeRange } from "./waterfall_layout.js" */
+/** @import { TimeRange, ZoomWindow } from "./waterfall_layout.js" */
 
 
 /** A turn's spans are fetched page by page up to this many; the rest are counted. */
@@ -1886,7 +2623,24 @@ function turnView(shell, kind, id, wanted) {
   const stats = el("span", "stat");
   bar.append(back, stats);
   const split = el("div", "split");
-  const fall = createWaterfall();
+  /** The part of the axis shown: \`null\`, the whole turn. */
+  /** @type {ZoomWindow} */
+  let zoom = null;
+  /** @param {ZoomWindow} next */
+  function setZoom(next) {
+    zoom = next;
+    fall.setZoomNote(
+      zoom === null || !data ? null : "showing " +
+        formatDuration(zoom.from - range(data).t0) + " – " +
+        formatDuration(zoom.to - range(data).t0) + " of " + formatDuration(range(data).total),
+    );
+    drawRows();
+  }
+  const fall = createWaterfall(function (x0, x1, labels, axisWidth) {
+    if (!data) return;
+    const next = dragWindow(range(data), zoom, x0, x1, labels, axisWidth);
+    if (next !== undefined) setZoom(next);
+  });
   const rows = fall.rows;
   const detail = el("aside", "detail");
   detail.id = "detail";
@@ -1903,7 +2657,7 @@ function turnView(shell, kind, id, wanted) {
   }
   function drawRows() {
     if (!data) return;
-    fall.draw(data.spans, range(data), selected);
+    fall.draw(data.spans, zoomedRange(range(data), zoom), selected);
   }
   /**
    * Selects row \`index\` (clamped), keeps it in the address, and redraws.
@@ -1966,6 +2720,14 @@ function turnView(shell, kind, id, wanted) {
       stat("tokens in / out", formatNumber(input) + " / " + formatNumber(output));
     }
     if (count) stat("started", formatTime(r.t0));
+    /** @type {string[]} */
+    const scores = [];
+    shown.spans.forEach(function (span) {
+      evaluations(span).forEach(function (e) {
+        scores.push(evaluationText(e));
+      });
+    });
+    if (scores.length) stat("evaluations", scores.join("; "));
   }
   /** @type {string | null} */
   let tag = null;
@@ -2028,6 +2790,12 @@ function turnView(shell, kind, id, wanted) {
       return;
     }
     if (!data || target === detail || detail.contains(target)) return;
+    const zoomed = zoomKey(event.key, range(data), zoom);
+    if (zoomed !== undefined) {
+      event.preventDefault();
+      setZoom(zoomed);
+      return;
+    }
     const next = keyTarget(event.key, selected, data.spans.length, rows.clientHeight);
     if (next !== undefined) {
       event.preventDefault();
@@ -2051,6 +2819,138 @@ function turnView(shell, kind, id, wanted) {
   load().then(function () {
     rows.focus();
   });
+}
+
+// ---- conversation_view.js
+/**
+ * A conversation (\`/?conversation=<id>\`): its turns in order, chat-style: what was asked, the
+ * tool calls with their status, the answer, and each turn's duration, tokens and cost; each
+ * turn links into its waterfall.
+ *
+ * @module
+ */
+
+/** @import { ConversationView, ChatTurn } from "../conversation_view.ts" */
+/** @import { Shell } from "./main.js" */
+
+
+/**
+ * Draws a conversation into the shell and keeps it current.
+ *
+ * @param {Shell} shell
+ * @param {string} id The conversation.
+ */
+function conversationView(shell, id) {
+  const app = shell.app;
+  shell.crumb.textContent = "conversation " + id;
+  document.title = "journal-sink: conversation " + id;
+  clear(app);
+  const head = el("div", "turnbar chat-head");
+  const back = el("a", null, "← turns");
+  back.href = "/";
+  const asList = el("a", null, "as a list");
+  asList.href = "?conversation=" + encodeURIComponent(id) + "&view=list";
+  const totals = el("span", "stat chat-totals");
+  head.append(back, document.createTextNode("  "), asList, document.createTextNode("  "), totals);
+  const turns = el("div", "chat");
+  turns.id = "chat";
+  app.append(head, turns);
+  /** @type {string | null} */
+  let lastText = null;
+  /** @type {ConversationView | null} */
+  let shown = null;
+
+  /**
+   * A message bubble: who, and the text (cut by the server, with its whole size).
+   *
+   * @param {string} who
+   * @param {ChatTurn["prompt"]} text
+   * @param {string} missing What to say when there is none.
+   * @returns {HTMLElement}
+   */
+  function bubble(who, text, missing) {
+    const box = el("div", "bubble " + who);
+    box.appendChild(el("div", "who", who));
+    const body = el("div", "said", text ? text.text : missing);
+    if (!text) body.classList.add("none");
+    box.appendChild(body);
+    if (text && text.cut) {
+      box.appendChild(
+        el("div", "cut", "… cut: " + text.chars + " characters in all; the turn has it whole"),
+      );
+    }
+    return box;
+  }
+
+  /**
+   * @param {ChatTurn} turn
+   * @returns {HTMLElement}
+   */
+  function card(turn) {
+    const article = el("article", "chat-turn " + turn.status);
+    article.dataset.turn = turn.turnId;
+    const header = el("header");
+    const link = el("a", "id", turn.turnId);
+    link.href = "?turn=" + encodeURIComponent(turn.turnId);
+    header.append(link, document.createTextNode(" "), badge(turn.status));
+    header.appendChild(el("span", "when", formatTime(turn.start)));
+    header.appendChild(el("span", "facts", chatTurnFacts(turn, now())));
+    article.appendChild(header);
+    const asked = bubble("user", turn.prompt, "no prompt recorded");
+    if (turn.promptFrom === "model call") asked.title = "from the first model call's input";
+    article.appendChild(asked);
+    if (turn.tools.length) {
+      const tools = el("ul", "tools");
+      turn.tools.forEach(function (tool) {
+        const item = el("li", "tool " + tool.status);
+        const a = el("a", null, toolText(tool));
+        a.href = "?turn=" + encodeURIComponent(turn.turnId) + "&span=" +
+          encodeURIComponent(tool.spanId);
+        item.append(badge(tool.status), document.createTextNode(" "), a);
+        tools.appendChild(item);
+      });
+      article.appendChild(tools);
+    }
+    article.appendChild(bubble("assistant", turn.answer, "no answer recorded"));
+    return article;
+  }
+
+  function load() {
+    return getJSON("/api/conversation?id=" + encodeURIComponent(id)).then(function (got) {
+      const answer = /** @type {ConversationView & { version: string, now: number }} */ (got);
+      view.version = answer.version;
+      setServerNow(answer.now);
+      const text = JSON.stringify(answer.turns);
+      if (text === lastText) return;
+      lastText = text;
+      shown = answer;
+      totals.textContent = conversationTotalsText(answer.totals);
+      clear(turns);
+      answer.turns.forEach(function (turn) {
+        turns.appendChild(card(turn));
+      });
+      performance.mark("viewer:conversation-drawn");
+      document.body.dataset.ready = "conversation";
+    }, function (error) {
+      clear(turns);
+      turns.appendChild(el("p", "empty error-text", "Could not load: " + error.message));
+      document.body.dataset.ready = "conversation";
+    });
+  }
+  view.refresh = load;
+  view.tick = function () {
+    if (!shown) return;
+    const got = shown;
+    turns.querySelectorAll("article.chat-turn.open").forEach(function (node) {
+      const article = /** @type {HTMLElement} */ (node);
+      const turn = got.turns.find(function (t) {
+        return t.turnId === article.dataset.turn;
+      });
+      const facts = article.querySelector(".facts");
+      if (turn && facts) facts.textContent = chatTurnFacts(turn, now());
+    });
+  };
+  load();
 }
 
 // ---- main.js
@@ -2089,7 +2989,9 @@ function startViewer(params) {
   const trace = params.get("trace");
   if (turn) turnView(shell, "turn", turn, params.get("span"));
   else if (trace) turnView(shell, "trace", trace, params.get("span"));
-  else listView(shell, params);
+  else if (params.get("conversation") && params.get("view") !== "list") {
+    conversationView(shell, /** @type {string} */ (params.get("conversation")));
+  } else listView(shell, params);
 }
 
 startViewer(new URLSearchParams(location.search));

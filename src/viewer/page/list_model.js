@@ -54,6 +54,8 @@ export function listQuery(filters) {
   FILTER_KEYS.forEach(function (key) {
     if (filters[key]) q.set(key, filters[key]);
   });
+  // `/?conversation=<id>` alone is the conversation's chat view; the list filtered says so.
+  if (filters.conversation) q.set("view", "list");
   if (filters.offset) q.set("offset", String(filters.offset));
   return q;
 }

@@ -12,6 +12,8 @@
 import { getJSON, now, setServerNow, view } from "./api.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatNumber, formatTime } from "./format.js";
+import { formatCost } from "./cost_format.js";
+import { conversationTotalsText } from "./conversation_model.js";
 import {
   groupByConversation,
   lineDuration,
@@ -33,6 +35,7 @@ const LIST_COLUMNS = [
   "Status",
   "Spans · errors",
   "Tokens in / out",
+  "Cost",
 ];
 
 /**
@@ -161,6 +164,7 @@ export function listView(shell, params) {
       el("span", "num", formatNumber(turn.spans) + " · " + formatNumber(turn.errors)),
     );
     row.appendChild(el("span", "num tokens", tokensText(turn)));
+    row.appendChild(el("span", "num cost", formatCost(turn.costUsd)));
     row.title = (kind === "trace" ? "trace without a turn; " : "") + turn.extensions.join(", ");
     return row;
   }
@@ -175,7 +179,11 @@ export function listView(shell, params) {
     const head = el("div", "turn head");
     LIST_COLUMNS.forEach(function (label, i) {
       head.appendChild(
-        el("span", i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : "") : null, label),
+        el(
+          "span",
+          i >= 3 && i !== 4 ? "num" + (i === 6 ? " tokens" : i === 7 ? " cost" : "") : null,
+          label,
+        ),
       );
     });
     list.appendChild(head);
@@ -198,6 +206,18 @@ export function listView(shell, params) {
         h2.appendChild(pick);
       }
       group.appendChild(h2);
+      if (key !== "") {
+        // Beside the heading, not in it: the conversation's chat view and its totals.
+        const facts = el("p", "group-facts");
+        const chat = el("a", "chat-link", "conversation view");
+        chat.href = "?conversation=" + encodeURIComponent(key);
+        facts.appendChild(chat);
+        const total = (page.conversations || []).find(function (c) {
+          return c.conversationId === key;
+        });
+        if (total) facts.appendChild(el("span", "totals", conversationTotalsText(total)));
+        group.appendChild(facts);
+      }
       turns.forEach(function (turn) {
         group.appendChild(line(turn));
       });

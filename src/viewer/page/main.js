@@ -11,6 +11,7 @@
 import { startPolling } from "./api.js";
 import { listView } from "./list_view.js";
 import { turnView } from "./turn_view.js";
+import { conversationView } from "./conversation_view.js";
 
 /**
  * The page's fixed parts (see `../assets/viewer_html.ts`).
@@ -38,5 +39,7 @@ export function startViewer(params) {
   const trace = params.get("trace");
   if (turn) turnView(shell, "turn", turn, params.get("span"));
   else if (trace) turnView(shell, "trace", trace, params.get("span"));
-  else listView(shell, params);
+  else if (params.get("conversation") && params.get("view") !== "list") {
+    conversationView(shell, /** @type {string} */ (params.get("conversation")));
+  } else listView(shell, params);
 }
