@@ -175,11 +175,7 @@ test("the waterfall marks the error span, and the detail pane shows the body and
   await page.waitForFunction(() =>
     document.querySelector("#detail h3")?.textContent === "tool weather"
   );
-  const facts = await page.$$eval(
-    "#detail dl.kv:first-of-type dt, #detail dl.kv:first-of-type dd",
-    (nodes: Element[]) => nodes.map((node) => node.textContent),
-  );
-  const error = facts[facts.indexOf("Error") + 1];
+  const error = await page.$eval("#detail .errbox .errmsg", (node: Element) => node.textContent);
   assert.equal(error, "weather API: 503 Service Unavailable");
   const logs = await page.$$eval(
     "#detail .logs .msg",

@@ -20,13 +20,14 @@ import {
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
-import {
-  type ModelCallPart,
-  type TraceView,
-  type TurnQuery,
-  type TurnStatus,
-  viewPage,
+import type {
+  ModelCallPart,
+  TraceView,
+  TurnQuery,
+  TurnStatus,
 } from "./view_model.ts";
+import { readablePage } from "./readable_page.ts";
+import { valueAnswer, valueAt } from "./value_cut.ts";
 import { modelCallPart, modelCallView, viewModelCalls } from "./model_call_view.ts";
 import type { ModelCallDiff } from "../genai/model_call_diffs.ts";
 import type { ModelPrices } from "../collector/prices.ts";
@@ -305,7 +306,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         if (answer?.key !== pageKey) {
           const view = await viewOf(url.pathname, id, key);
           if (!view) return plain(request, response, 404, "no such turn or trace");
-          const text = JSON.stringify(viewPage(view, offset));
+          const text = JSON.stringify(readablePage(view, offset));
           // Without a version of its own, the tag is the content's: still no redraw when
           // nothing in it changed.
           const tag = ownTag ?? `"h${createHash("sha1").update(text).digest("base64url")}"`;
@@ -368,6 +369,24 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         const text = modelCallPart(call, part as ModelCallPart);
         if (text === undefined) return plain(request, response, 404, `no ${part} captured`);
         return json(request, response, { part, text });
+      }
+      case "/api/value": {
+        // One value of a span, whole (up to 16 Mi characters): what the page sent cut
+        // (`value_cut.ts`) and the reader asked to see all of.
+        const turn = params.get("turn");
+        const id = turn ?? params.get("trace");
+        const spanId = params.get("span");
+        const at = params.get("path");
+        if (!id || !spanId || !at) {
+          return plain(request, response, 400, "missing turn, span or path");
+        }
+        const path = turn !== null ? "/api/turn" : "/api/trace";
+        const view = await viewOf(path, id, viewKey(path, id).key);
+        if (!view) return plain(request, response, 404, "no such turn or trace");
+        const span = view.spans.find((s) => s.spanId === spanId);
+        const value = span === undefined ? undefined : valueAt(span, at);
+        if (value === undefined) return plain(request, response, 404, "no such value");
+        return json(request, response, { path: at, ...valueAnswer(value) });
       }
       default:
         return plain(request, response, 404, "not found");

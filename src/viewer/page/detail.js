@@ -8,15 +8,111 @@
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
+/** @import { ValueSize } from "../value_cut.ts" */
 /** @import { CallSource } from "./model_call.js" */
+/** @import { ErrorDetails } from "./detail_model.js" */
 
-import { now } from "./api.js";
+import { getJSON, now } from "./api.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatTime, valueText } from "./format.js";
-import { bodyFoldSummary, errorText, linkText } from "./detail_model.js";
+import {
+  bodyFoldSummary,
+  cutOf,
+  errorDetails,
+  evaluations,
+  evaluationText,
+  linkText,
+  valueCutNote,
+  valueUrl,
+} from "./detail_model.js";
 import { drawModelCall } from "./model_call.js";
 import { isModelCall } from "./model_call_model.js";
+import { silenceNote, silentSince } from "./silence.js";
+
+/**
+ * Where the pane asks for a value the server sent cut: the span's, by its path.
+ *
+ * @typedef {(path: string) => Promise<string>} WholeValue
+ */
+
+/**
+ * A note under a value sent cut, with a "Show all" that fetches it whole into `target`.
+ *
+ * @param {HTMLElement} target Where the value's text is.
+ * @param {ValueSize} size The whole value's size.
+ * @param {() => Promise<string>} whole
+ * @returns {HTMLElement}
+ */
+function cutNoteOf(target, size, whole) {
+  target.classList.add("is-cut");
+  const note = el("p", "cutnote", valueCutNote((target.textContent || "").length, size) + " ");
+  const more = el("button", "showall", "Show all");
+  more.type = "button";
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    more.textContent = "Loading…";
+    whole().then(function (all) {
+      target.textContent = all;
+      target.classList.remove("is-cut");
+      note.remove();
+    }, function (error) {
+      more.disabled = false;
+      more.textContent = "Show all";
+      note.textContent = "Could not load the rest: " + error.message;
+    });
+  });
+  note.appendChild(more);
+  return note;
+}
+
+/**
+ * A `dt`/`dd` pair for a value the server may have sent cut.
+ *
+ * @param {HTMLElement} list
+ * @param {string} key
+ * @param {unknown} value
+ * @param {ValueSize | undefined} size Its whole size when it was sent cut.
+ * @param {WholeValue} whole
+ * @param {string} path
+ */
+function valueFact(list, key, value, size, whole, path) {
+  list.appendChild(el("dt", null, key));
+  const dd = el("dd");
+  const text = el("span", "val", valueText(value));
+  dd.appendChild(text);
+  if (size) {
+    dd.appendChild(cutNoteOf(text, size, function () {
+      return whole(path);
+    }));
+  }
+  list.appendChild(dd);
+}
+
+/**
+ * The error block: the message (with its type), then the stack one line each.
+ *
+ * @param {ErrorDetails} error
+ * @returns {HTMLElement}
+ */
+function errorBlock(error) {
+  const box = el("div", "errbox");
+  box.setAttribute("role", "alert");
+  const head = el("p", "errmsg");
+  if (error.type !== undefined && error.type !== error.message) {
+    head.appendChild(el("b", null, error.type + ": "));
+  }
+  head.appendChild(document.createTextNode(error.message));
+  box.appendChild(head);
+  if (error.stack.length) {
+    const stack = el("ol", "stack");
+    error.stack.forEach(function (line) {
+      stack.appendChild(el("li", null, line));
+    });
+    box.appendChild(stack);
+  }
+  return box;
+}
 
 /**
  * A `dt`/`dd` pair, left out when there is no value.
@@ -32,19 +128,25 @@ function fact(list, key, value) {
 }
 
 /**
- * A body as preformatted text, folded when it is long.
+ * A body as preformatted text, folded when it is long; when the server sent it cut, its first
+ * part, folded too, with a "Show all".
  *
  * @param {unknown} body
+ * @param {ValueSize | undefined} size Its whole size when it was sent cut.
+ * @param {() => Promise<string>} whole
  * @returns {HTMLElement}
  */
-function bodyBlock(body) {
+function bodyBlock(body, size, whole) {
   const text = valueText(body);
   const pre = el("pre", "body", text);
-  const summary = bodyFoldSummary(text);
+  const summary = size
+    ? "Show body (" + valueCutNote(text.length, size) + ")"
+    : bodyFoldSummary(text);
   if (summary === undefined) return pre;
   const fold = el("details", "fold");
   fold.appendChild(el("summary", null, summary));
   fold.appendChild(pre);
+  if (size) fold.appendChild(cutNoteOf(pre, size, whole));
   return fold;
 }
 
@@ -64,7 +166,7 @@ function anchor(text, href) {
 /**
  * The span's facts: ids, scope, times, status, error, anomalies.
  *
- * @param {WaterfallSpan} span
+ * @param {ReadableSpan} span
  * @returns {HTMLDListElement}
  */
 function spanFacts(span) {
@@ -83,25 +185,32 @@ function spanFacts(span) {
   fact(facts, "Conversation", span.conversationId);
   fact(facts, "Turn", span.turnId);
   fact(facts, "Start", formatTime(span.start));
-  if (span.status === "open") {
-    fact(facts, "Open for", formatDuration(now() - span.start) + " (no close record yet)");
+  const at = now();
+  const silent = silentSince(span, at);
+  if (silent !== undefined) {
+    fact(
+      facts,
+      "Open",
+      "≥ " + formatDuration(silent - span.start) + ", " + silenceNote(silent, at),
+    );
+  } else if (span.status === "open") {
+    fact(facts, "Open for", formatDuration(at - span.start) + " (no close record yet)");
   } else {
     fact(facts, "End", formatTime(/** @type {number} */ (span.end)));
     fact(facts, "Duration", formatDuration(/** @type {number} */ (span.durationMs)));
   }
   fact(facts, "Status", span.status);
-  fact(facts, "Error", errorText(span));
   if (span.anomalies.length) fact(facts, "Anomalies", span.anomalies.join(", "));
   return facts;
 }
 
 /**
- * Draws `span` into the pane, or a prompt to select one. A model call's before, after and
- * their difference come first, right under its name.
+ * Draws `span` into the pane, or a prompt to select one. Its error and evaluations come first,
+ * then a model call's before, after and their difference, right under its name.
  *
  * @param {HTMLElement} pane
- * @param {WaterfallSpan | undefined} span
- * @param {CallSource} source Where a model call's difference is asked for.
+ * @param {ReadableSpan | undefined} span
+ * @param {CallSource} source Where a model call's difference and a value whole are asked for.
  */
 export function drawDetail(pane, span, source) {
   clear(pane);
@@ -109,8 +218,29 @@ export function drawDetail(pane, span, source) {
     pane.appendChild(el("p", "empty", "Select a span."));
     return;
   }
+  const spanId = span.spanId;
+  /** @type {WholeValue} */
+  const whole = function (path) {
+    return getJSON(valueUrl(source.kind, source.id, spanId, path)).then(function (answer) {
+      return /** @type {{ text: string }} */ (answer).text;
+    });
+  };
   pane.appendChild(el("h3", null, span.name));
   pane.appendChild(badge(span.status));
+  const error = errorDetails(span);
+  if (error) pane.appendChild(errorBlock(error));
+  const scores = evaluations(span);
+  if (scores.length) {
+    pane.appendChild(el("h4", null, "Evaluations (" + scores.length + ")"));
+    const list = el("ul", "evals");
+    scores.forEach(function (e) {
+      const li = el("li", "eval");
+      li.appendChild(el("b", null, evaluationText(e)));
+      if (e.explanation !== undefined) li.appendChild(el("div", "muted", e.explanation));
+      list.appendChild(li);
+    });
+    pane.appendChild(list);
+  }
   if (isModelCall(span)) {
     const section = el("section");
     pane.appendChild(section);
@@ -118,12 +248,23 @@ export function drawDetail(pane, span, source) {
   } else delete document.body.dataset.modelCall;
   pane.appendChild(spanFacts(span));
   const attributes = span.attributes;
-  const keys = Object.keys(attributes);
-  pane.appendChild(el("h4", null, "Attributes (" + keys.length + ")"));
+  const shownInError = error && error.log < 0 ? error.keys : [];
+  const keys = Object.keys(attributes).filter(function (key) {
+    return shownInError.indexOf(key) < 0;
+  });
+  pane.appendChild(
+    el(
+      "h4",
+      null,
+      "Attributes (" + keys.length + ")" +
+        (shownInError.length ? " and " + shownInError.length + " in the error above" : ""),
+    ),
+  );
   if (keys.length) {
     const list = el("dl", "kv attributes");
     keys.sort().forEach(function (key) {
-      fact(list, key, valueText(attributes[key]));
+      const path = "attributes/" + key;
+      valueFact(list, key, attributes[key], cutOf(span, path), whole, path);
     });
     pane.appendChild(list);
   }
@@ -144,21 +285,39 @@ export function drawDetail(pane, span, source) {
   pane.appendChild(el("h4", null, "Logs (" + span.logs.length + ")"));
   if (span.logs.length) {
     const logs = el("ul", "logs");
-    span.logs.forEach(function (log) {
+    span.logs.forEach(function (log, i) {
       const li = el("li");
       li.appendChild(el("span", "at", "+" + formatDuration(log.timestamp - start) + " "));
       li.appendChild(el("span", "lvl " + log.level, log.level));
       li.appendChild(el("span", "msg", log.msg));
-      if (log.attributes && Object.keys(log.attributes).length) {
-        li.appendChild(el("div", "muted", valueText(log.attributes)));
+      const logAttributes = log.attributes || {};
+      const skip = error && error.log === i ? error.keys : [];
+      const own = Object.keys(logAttributes).filter(function (key) {
+        return skip.indexOf(key) < 0;
+      });
+      if (skip.length) li.appendChild(el("span", "muted", " (the error above)"));
+      if (own.length) {
+        const list = el("dl", "kv logattrs");
+        own.forEach(function (key) {
+          const path = "logs/" + i + "/attributes/" + key;
+          valueFact(list, key, logAttributes[key], cutOf(span, path), whole, path);
+        });
+        li.appendChild(list);
       }
-      if (log.body !== undefined) li.appendChild(bodyBlock(log.body));
+      if (log.body !== undefined) {
+        const path = "logs/" + i + "/body";
+        li.appendChild(bodyBlock(log.body, cutOf(span, path), function () {
+          return whole(path);
+        }));
+      }
       logs.appendChild(li);
     });
     pane.appendChild(logs);
   }
   if (span.body !== undefined) {
     pane.appendChild(el("h4", null, "Body"));
-    pane.appendChild(bodyBlock(span.body));
+    pane.appendChild(bodyBlock(span.body, cutOf(span, "body"), function () {
+      return whole("body");
+    }));
   }
 }

@@ -10,14 +10,15 @@
 /** @import { TraceViewPage, WaterfallSpan } from "../view_model.ts" */
 /** @import { Shell } from "./main.js" */
 /** @import { CallSource } from "./model_call.js" */
-/** @import { TimeRange } from "./waterfall_layout.js" */
+/** @import { TimeRange, ZoomWindow } from "./waterfall_layout.js" */
 
 import { getJSON, getTagged, now, view } from "./api.js";
 import { drawDetail } from "./detail.js";
+import { evaluations, evaluationText } from "./detail_model.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatNumber, formatTime } from "./format.js";
 import { createWaterfall } from "./waterfall.js";
-import { keyTarget, timeRange } from "./waterfall_layout.js";
+import { dragWindow, keyTarget, timeRange, zoomedRange, zoomKey } from "./waterfall_layout.js";
 
 /** A turn's spans are fetched page by page up to this many; the rest are counted. */
 export const MAX_SPANS = 50000;
@@ -84,7 +85,24 @@ export function turnView(shell, kind, id, wanted) {
   const stats = el("span", "stat");
   bar.append(back, stats);
   const split = el("div", "split");
-  const fall = createWaterfall();
+  /** The part of the axis shown: `null`, the whole turn. */
+  /** @type {ZoomWindow} */
+  let zoom = null;
+  /** @param {ZoomWindow} next */
+  function setZoom(next) {
+    zoom = next;
+    fall.setZoomNote(
+      zoom === null || !data ? null : "showing " +
+        formatDuration(zoom.from - range(data).t0) + " – " +
+        formatDuration(zoom.to - range(data).t0) + " of " + formatDuration(range(data).total),
+    );
+    drawRows();
+  }
+  const fall = createWaterfall(function (x0, x1, labels, axisWidth) {
+    if (!data) return;
+    const next = dragWindow(range(data), zoom, x0, x1, labels, axisWidth);
+    if (next !== undefined) setZoom(next);
+  });
   const rows = fall.rows;
   const detail = el("aside", "detail");
   detail.id = "detail";
@@ -101,7 +119,7 @@ export function turnView(shell, kind, id, wanted) {
   }
   function drawRows() {
     if (!data) return;
-    fall.draw(data.spans, range(data), selected);
+    fall.draw(data.spans, zoomedRange(range(data), zoom), selected);
   }
   /**
    * Selects row `index` (clamped), keeps it in the address, and redraws.
@@ -164,6 +182,14 @@ export function turnView(shell, kind, id, wanted) {
       stat("tokens in / out", formatNumber(input) + " / " + formatNumber(output));
     }
     if (count) stat("started", formatTime(r.t0));
+    /** @type {string[]} */
+    const scores = [];
+    shown.spans.forEach(function (span) {
+      evaluations(span).forEach(function (e) {
+        scores.push(evaluationText(e));
+      });
+    });
+    if (scores.length) stat("evaluations", scores.join("; "));
   }
   /** @type {string | null} */
   let tag = null;
@@ -226,6 +252,12 @@ export function turnView(shell, kind, id, wanted) {
       return;
     }
     if (!data || target === detail || detail.contains(target)) return;
+    const zoomed = zoomKey(event.key, range(data), zoom);
+    if (zoomed !== undefined) {
+      event.preventDefault();
+      setZoom(zoomed);
+      return;
+    }
     const next = keyTarget(event.key, selected, data.spans.length, rows.clientHeight);
     if (next !== undefined) {
       event.preventDefault();

@@ -8,11 +8,12 @@
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
 /** @import { TimeRange } from "./waterfall_layout.js" */
 
 import { clear, el } from "./dom.js";
 import { formatDuration } from "./format.js";
+import { silenceNote, silentSince } from "./silence.js";
 import {
   axisTicks,
   barBox,
@@ -32,18 +33,21 @@ import {
  * @typedef {object} Waterfall
  * @property {HTMLElement} element The pane.
  * @property {HTMLDivElement} rows The scrolled, focusable list of rows.
- * @property {(spans: WaterfallSpan[], range: TimeRange, selected: number) => void} draw
+ * @property {(spans: ReadableSpan[], range: TimeRange, selected: number) => void} draw
  *   Draws the axis and the rows in view.
  * @property {(index: number) => void} reveal Scrolls just enough to show row `index`.
  * @property {() => void} empty Removes every row.
+ * @property {(zoomed: string | null) => void} setZoomNote Says which part of the axis shows.
  */
 
 /**
- * A new, empty waterfall pane.
+ * A new, empty waterfall pane. A drag across the axis or the bars calls `onDrag` with where
+ * it started and ended (px from the pane's left edge) and the label and axis widths.
  *
+ * @param {(x0: number, x1: number, labels: number, axisWidth: number) => void} onDrag
  * @returns {Waterfall}
  */
-export function createWaterfall() {
+export function createWaterfall(onDrag) {
   const element = el("section", "waterfall");
   element.setAttribute("aria-label", "Waterfall");
   const axis = el("div", "axis");
@@ -53,11 +57,51 @@ export function createWaterfall() {
   rows.setAttribute("aria-label", "Spans (arrow keys move, Escape returns to the list)");
   const inner = el("div", "rows-inner");
   rows.appendChild(inner);
-  element.append(
-    axis,
-    rows,
-    el("div", "hint", "↑ ↓ Home End PgUp PgDn: move · Esc: back to turns"),
+  const brush = el("div", "brush");
+  brush.hidden = true;
+  const zoomNote = el("span", "zoomnote");
+  const hint = el(
+    "div",
+    "hint",
+    "↑ ↓ Home End PgUp PgDn: move · drag: zoom · + −: zoom · ← →: pan · 0: whole turn · Esc: back to turns",
   );
+  hint.appendChild(zoomNote);
+  element.append(axis, rows, brush, hint);
+  element.style.position = "relative";
+
+  /** @type {{ x0: number, labels: number, width: number } | null} */
+  let drag = null;
+  /** @param {MouseEvent} event */
+  function xOf(event) {
+    return event.clientX - element.getBoundingClientRect().left;
+  }
+  element.addEventListener("mousedown", function (event) {
+    const target = /** @type {Element} */ (event.target);
+    if (
+      event.button !== 0 || !(target === axis || axis.contains(target) || rows.contains(target))
+    ) {
+      return;
+    }
+    const labels = labelWidth(rows.clientWidth);
+    const x0 = xOf(event);
+    if (x0 < labels) return;
+    drag = { x0: x0, labels: labels, width: axis.clientWidth };
+    event.preventDefault();
+  });
+  globalThis.addEventListener("mousemove", function (event) {
+    if (!drag) return;
+    const x = xOf(event);
+    brush.hidden = Math.abs(x - drag.x0) < 2;
+    brush.style.left = Math.min(x, drag.x0) + "px";
+    brush.style.width = Math.abs(x - drag.x0) + "px";
+  });
+  globalThis.addEventListener("mouseup", function (event) {
+    if (!drag) return;
+    const started = drag;
+    drag = null;
+    brush.hidden = true;
+    onDrag(started.x0, xOf(event), started.labels, started.width);
+  });
 
   /**
    * @param {TimeRange} range
@@ -76,7 +120,7 @@ export function createWaterfall() {
   /**
    * One row: its label (indented by depth) and its bar with log marks.
    *
-   * @param {WaterfallSpan} span
+   * @param {ReadableSpan} span
    * @param {number} index
    * @param {boolean} selected
    * @param {TimeRange} range
@@ -84,7 +128,12 @@ export function createWaterfall() {
    * @returns {HTMLDivElement}
    */
   function spanRow(span, index, selected, range, labels) {
-    const row = el("div", "row " + span.status + (selected ? " selected" : ""));
+    const silent = silentSince(span, range.current);
+    const row = el(
+      "div",
+      "row " + span.status + (silent !== undefined ? " silent" : "") +
+        (selected ? " selected" : ""),
+    );
     row.setAttribute("role", "option");
     row.setAttribute("aria-selected", selected ? "true" : "false");
     row.dataset.index = String(index);
@@ -99,22 +148,27 @@ export function createWaterfall() {
     const track = el("div", "track");
     track.style.marginRight = DURATION_ROOM + "px";
     const box = barBox(span, range);
-    const bar = el("div", "bar");
+    const bar = el("div", box.outside ? "bar outside" : "bar");
     bar.style.left = box.left + "%";
     bar.style.width = box.width + "%";
     bar.appendChild(el(
       "span",
       "dur",
-      span.status === "open"
+      silent !== undefined
+        ? "open ≥ " + formatDuration(box.duration) + " · " + silenceNote(silent, range.current)
+        : span.status === "open"
         ? "open " + formatDuration(box.duration)
         : formatDuration(box.duration),
     ));
+    if (silent !== undefined) bar.title = silenceNote(silent, range.current);
     track.appendChild(bar);
     const marks = markCount(span.logs.length);
     for (let k = 0; k < marks; k++) {
       const log = span.logs[k];
+      const at = percentAt(range, log.timestamp);
+      if (at < 0 || at > 100) continue;
       const mark = el("div", "logmark " + log.level);
-      mark.style.left = percentAt(range, log.timestamp) + "%";
+      mark.style.left = at + "%";
       mark.title = log.level + ": " + log.msg;
       track.appendChild(mark);
     }
@@ -151,6 +205,10 @@ export function createWaterfall() {
     reveal: reveal,
     empty: function () {
       clear(inner);
+    },
+    setZoomNote: function (zoomed) {
+      zoomNote.textContent = zoomed === null ? "" : " · " + zoomed;
+      element.classList.toggle("zoomed", zoomed !== null);
     },
   };
 }

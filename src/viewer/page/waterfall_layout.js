@@ -7,7 +7,9 @@
  * @module
  */
 
-/** @import { WaterfallSpan } from "../view_model.ts" */
+/** @import { ReadableSpan } from "../readable_page.ts" */
+
+import { silentSince } from "./silence.js";
 
 /** A row's height in pixels (the stylesheet's `.row` height). */
 export const ROW_HEIGHT = 24;
@@ -17,29 +19,47 @@ export const MAX_MARKS = 40;
 export const DURATION_ROOM = 84;
 
 /**
- * The time axis: from the earliest start to the latest end, an open span ending at `now`.
+ * The time axis: from the earliest start to the latest end, an open span ending at `now`
+ * (a silent one at its writer's last record).
  *
  * @typedef {object} TimeRange
  * @property {number} t0 Where the axis starts, ms since the epoch.
  * @property {number} total Its length, ms (at least 1).
  * @property {number} current The `now` it was computed for.
+ * @property {number} [origin] Where the tick labels count from, ms since the epoch: the
+ *   turn's start on a zoomed axis; `t0` when absent.
  */
 
 /**
- * Where a span's bar ends: its end, or `now` while it is open.
+ * A zoomed part of the time axis, ms since the epoch; `null` is the whole turn. Kept as times,
+ * not fractions, so it stays on the same spans while an open turn's axis grows.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">} span
+ * @typedef {{ from: number, to: number } | null} ZoomWindow
+ */
+
+/** The narrowest window zoom goes to, ms. */
+export const MIN_WINDOW_MS = 0.01;
+/** A drag narrower than this many pixels is a click, not a zoom. */
+export const MIN_DRAG_PX = 5;
+
+/**
+ * Where a span's bar ends: its end; while it is open, `now`, or, once its writer has been
+ * silent a while (`silence.js`), that writer's last record in the turn.
+ *
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">} span
  * @param {number} now
  * @returns {number}
  */
 export function spanEnd(span, now) {
-  return span.status === "open" ? Math.max(now, span.start) : /** @type {number} */ (span.end);
+  if (span.status !== "open") return /** @type {number} */ (span.end);
+  const silent = silentSince(span, now);
+  return silent !== undefined ? silent : Math.max(now, span.start);
 }
 
 /**
  * The axis for `spans` at `now`; for no spans, a 1 ms axis at `now`.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">[]} spans
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">[]} spans
  * @param {number} now
  * @returns {TimeRange}
  */
@@ -70,16 +90,22 @@ export function percentAt(range, time) {
 /**
  * A span's bar: left edge and width in percent of the track, and the duration it shows.
  *
- * @param {Pick<WaterfallSpan, "status" | "start" | "end">} span
+ * @param {Pick<ReadableSpan, "status" | "start" | "end" | "lastRecordAt">} span
  * @param {TimeRange} range
- * @returns {{ left: number, width: number, duration: number }}
+ * @returns {{ left: number, width: number, duration: number, outside: boolean }} `outside`:
+ *   the bar is wholly off a zoomed axis.
  */
 export function barBox(span, range) {
   const end = spanEnd(span, range.current);
+  // Clipped to the axis: on a zoomed axis a bar may start before it or end after it.
+  const left = percentAt(range, span.start);
+  const right = percentAt(range, end);
+  const clippedLeft = Math.min(100, Math.max(0, left));
   return {
-    left: percentAt(range, span.start),
-    width: Math.max(0, ((end - span.start) / range.total) * 100),
+    left: clippedLeft,
+    width: Math.max(0, Math.min(100, right) - clippedLeft),
     duration: end - span.start,
+    outside: right < 0 || left > 100,
   };
 }
 
@@ -104,7 +130,7 @@ export function labelIndent(depth) {
 }
 
 /**
- * The axis's five ticks: their offset from the left, px, and the time since the start.
+ * The axis's five ticks: their offset from the left, px, and the time since the turn's start.
  *
  * @param {TimeRange} range
  * @param {number} labels The label column's width, px.
@@ -115,7 +141,8 @@ export function axisTicks(range, labels, axisWidth) {
   const width = Math.max(1, axisWidth - labels - DURATION_ROOM);
   const ticks = [];
   for (let i = 0; i < 5; i++) {
-    ticks.push({ left: labels + (width * i) / 4, ms: (range.total * i) / 4 });
+    const from = range.t0 - (range.origin === undefined ? range.t0 : range.origin);
+    ticks.push({ left: labels + (width * i) / 4, ms: from + (range.total * i) / 4 });
   }
   return ticks;
 }
@@ -188,4 +215,101 @@ export function keyTarget(key, selected, count, height) {
  */
 export function markCount(logs) {
   return logs > MAX_MARKS ? MAX_MARKS : logs;
+}
+
+/**
+ * The axis drawn for a zoom window: the window's part of `full`, its ticks still counted from
+ * the turn's start; `full` itself when not zoomed.
+ *
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom
+ * @returns {TimeRange}
+ */
+export function zoomedRange(full, zoom) {
+  if (zoom === null) return full;
+  return { t0: zoom.from, total: zoom.to - zoom.from, current: full.current, origin: full.t0 };
+}
+
+/**
+ * Where a pixel of the waterfall falls on the track, 0 at its left end and 1 at its right.
+ *
+ * @param {number} x Pixels from the waterfall's left edge.
+ * @param {number} labels The label column's width, px.
+ * @param {number} axisWidth The waterfall's width, px.
+ * @returns {number} Clamped to 0–1.
+ */
+export function trackFraction(x, labels, axisWidth) {
+  const width = Math.max(1, axisWidth - labels - DURATION_ROOM);
+  return Math.min(1, Math.max(0, (x - labels) / width));
+}
+
+/**
+ * A window kept inside the turn and no narrower than {@linkcode MIN_WINDOW_MS}; `null` when it
+ * covers the whole turn.
+ *
+ * @param {TimeRange} full
+ * @param {number} from
+ * @param {number} to
+ * @returns {ZoomWindow}
+ */
+function fitWindow(full, from, to) {
+  const end = full.t0 + full.total;
+  let width = Math.max(MIN_WINDOW_MS, to - from);
+  if (width >= full.total) return null;
+  let start = Math.min(Math.max(from, full.t0), end - width);
+  if (start < full.t0) start = full.t0;
+  width = Math.min(width, end - start);
+  return { from: start, to: start + width };
+}
+
+/**
+ * The window a drag across the track selects (from `x0` to `x1`, either way), on the axis as
+ * drawn; `undefined` for a drag under {@linkcode MIN_DRAG_PX} (a click).
+ *
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom The window drawn now.
+ * @param {number} x0 Where the drag started, px from the waterfall's left edge.
+ * @param {number} x1 Where it ended.
+ * @param {number} labels The label column's width, px.
+ * @param {number} axisWidth The waterfall's width, px.
+ * @returns {ZoomWindow | undefined}
+ */
+export function dragWindow(full, zoom, x0, x1, labels, axisWidth) {
+  if (Math.abs(x1 - x0) < MIN_DRAG_PX) return undefined;
+  const shown = zoomedRange(full, zoom);
+  const a = trackFraction(Math.min(x0, x1), labels, axisWidth);
+  const b = trackFraction(Math.max(x0, x1), labels, axisWidth);
+  return fitWindow(full, shown.t0 + a * shown.total, shown.t0 + b * shown.total);
+}
+
+/**
+ * The window after a key, or `undefined` for a key that does not zoom or pan: `0` the whole
+ * turn, `+` (or `=`) half as wide around its middle, `-` twice as wide, `←` and `→` a quarter
+ * of its width earlier or later (only while zoomed).
+ *
+ * @param {string} key `KeyboardEvent.key`.
+ * @param {TimeRange} full The whole turn's axis.
+ * @param {ZoomWindow} zoom The window drawn now.
+ * @returns {ZoomWindow | undefined}
+ */
+export function zoomKey(key, full, zoom) {
+  const shown = zoomedRange(full, zoom);
+  const middle = shown.t0 + shown.total / 2;
+  switch (key) {
+    case "0":
+      return null;
+    case "+":
+    case "=":
+      return fitWindow(full, middle - shown.total / 4, middle + shown.total / 4);
+    case "-":
+      return fitWindow(full, middle - shown.total, middle + shown.total);
+    case "ArrowLeft":
+    case "ArrowRight": {
+      if (zoom === null) return undefined;
+      const step = (key === "ArrowLeft" ? -1 : 1) * shown.total / 4;
+      return fitWindow(full, zoom.from + step, zoom.to + step);
+    }
+    default:
+      return undefined;
+  }
 }

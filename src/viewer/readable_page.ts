@@ -1,0 +1,58 @@
+/**
+ * What `/api/turn` and `/api/trace` send of a view's page: its spans with their long values
+ * cut (`value_cut.ts`) and, on each open span, when its extension last wrote to the turn
+ * (`extension_silence.ts`), so the page can draw a silent writer's hung span to that time.
+ * Pure.
+ *
+ * @module
+ */
+
+import { type TraceView, type TraceViewPage, viewPage } from "./view_model.ts";
+import { type CutSpan, cutSpanValues } from "./value_cut.ts";
+import { lastRecordByExtension } from "./extension_silence.ts";
+
+/** A span as the page gets it. */
+export interface ReadableSpan extends CutSpan {
+  /** An open span only: its extension's last record in the turn, ms since the epoch. */
+  lastRecordAt?: number;
+}
+
+/** A page of a view as the page gets it. */
+export interface ReadablePage extends TraceViewPage {
+  /** The page's spans. */
+  spans: ReadableSpan[];
+}
+
+/**
+ * One page of `view` (as `viewPage`), its spans made readable.
+ *
+ * @param view A turn's or trace's view.
+ * @param offset The page's first span.
+ * @returns The page to send.
+ *
+ * @example
+ * ```ts
+ * import { readablePage } from "./readable_page.ts";
+ * const span = (spanId: string, status: "open" | "ok", start: number, end?: number) => ({
+ *   spanId, name: spanId, extensionId: "tools", start, end, status, depth: 0, parent: -1,
+ *   attributes: {}, links: [], logs: [], anomalies: [],
+ * });
+ * const page = readablePage({
+ *   spans: [span("hung", "open", 10), span("done", "ok", 12, 30)], orphanLogs: [],
+ *   inputTokens: 0, outputTokens: 0,
+ * }, 0);
+ * if (page.spans[0].lastRecordAt !== 30 || "lastRecordAt" in page.spans[1]) throw new Error("open only");
+ * ```
+ */
+export function readablePage(view: TraceView, offset: number): ReadablePage {
+  const page = viewPage(view, offset);
+  const hasOpen = view.spans.some((span) => span.status === "open");
+  const last = hasOpen ? lastRecordByExtension(view) : undefined;
+  const spans = page.spans.map((span): ReadableSpan => {
+    const sent: ReadableSpan = cutSpanValues(span);
+    if (span.status !== "open" || last === undefined) return sent;
+    const at = last.get(span.extensionId);
+    return at === undefined ? sent : { ...sent, lastRecordAt: at };
+  });
+  return { ...page, spans };
+}
