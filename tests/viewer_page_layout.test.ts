@@ -46,12 +46,18 @@ test("no spans give a 1 ms axis at now; a single instant gives 1 ms, not a divis
 
 test("a bar's left edge and width are percentages of the axis; an open bar ends at now", () => {
   const range = timeRange([span(0, 200), span(50, 100)], T + 1000);
-  assert.deepEqual(barBox(span(50, 100), range), { left: 25, width: 25, duration: 50 });
+  assert.deepEqual(barBox(span(50, 100), range), {
+    left: 25,
+    width: 25,
+    duration: 50,
+    outside: false,
+  });
   const open = timeRange([span(0, 100), span(100, undefined, "open")], T + 400);
   assert.deepEqual(barBox(span(100, undefined, "open"), open), {
     left: 25,
     width: 75,
     duration: 300,
+    outside: false,
   });
   assert.equal(percentAt(range, T + 200), 100);
 });
