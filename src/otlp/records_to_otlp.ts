@@ -19,6 +19,7 @@ import {
   STATUS_ERROR,
   STATUS_OK,
 } from "./otlp_conventions.ts";
+import { RecentMap } from "../collector/recent_map.ts";
 import { otlpSpanId, otlpTraceId, validOtlpTraceId } from "./trace_ids.ts";
 import {
   attributesOf,
@@ -235,6 +236,11 @@ const MAX_EVENTS = OTEL_DEFAULT_COUNT_LIMIT;
 /** How many span ids (trace lookups, pending opens) a mapper remembers. */
 const MEMORY = 100_000;
 
+/**
+ * Sets `key` as the newest entry of the opens, dropping the oldest past {@linkcode MEMORY}. The
+ * opens stay a Map (the export counts, lists and clears them); every other memory of the mapper
+ * is a {@linkcode RecentMap}.
+ */
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
@@ -266,9 +272,11 @@ export class OtlpMapper {
   private logs: Record<string, unknown>[] = [];
   private spans: Record<string, unknown>[] = [];
   private opens = new Map<string, Loose>();
-  private events = new Map<string, { events: Record<string, unknown>[]; dropped: number }>();
-  private bodies = new Map<string, CapturedBodies>();
-  private traces = new Map<string, string>();
+  private events = new RecentMap<string, { events: Record<string, unknown>[]; dropped: number }>(
+    MEMORY / 2,
+  );
+  private bodies = new RecentMap<string, CapturedBodies>(MEMORY / 2);
+  private traces = new RecentMap<string, string>(MEMORY / 2);
   private latest = -Infinity;
   private logsAsEvents: boolean;
   private eventsAreCopies: boolean;
@@ -319,7 +327,7 @@ export class OtlpMapper {
     if (typeof record.spanId !== "string") return;
     if (record.kind === "span-open") {
       const trace = otlpTraceId(record, this.lookup);
-      if (trace) remember(this.traces, record.spanId, trace);
+      if (trace) this.traces.set(record.spanId, trace);
       remember(this.opens, record.spanId, record);
     } else if (record.kind === "span-close") {
       const open = this.opens.get(record.spanId);
@@ -354,7 +362,7 @@ export class OtlpMapper {
     let held = this.events.get(spanId);
     if (!held) {
       held = { events: [], dropped: 0 };
-      remember(this.events, spanId, held);
+      this.events.set(spanId, held);
     }
     if (held.events.length >= MAX_EVENTS) {
       held.dropped++;
@@ -404,7 +412,7 @@ export class OtlpMapper {
     let held = this.bodies.get(spanId);
     if (held === undefined) {
       held = {};
-      remember(this.bodies, spanId, held);
+      this.bodies.set(spanId, held);
     }
     held[which] ??= record.body;
   }
@@ -483,7 +491,7 @@ export class OtlpMapper {
     const parentSpanId = keptText(first.parentSpanId, close.parentSpanId);
     const scoped = { ...close, ...withoutUndefined(open), parentSpanId } as Loose;
     const traceId = this.traces.get(spanId) ?? otlpTraceId(scoped, this.lookup) as string;
-    remember(this.traces, spanId, traceId);
+    this.traces.set(spanId, traceId);
     // A copy: the kind and the status message are taken out of it below.
     const merged: Record<string, unknown> = {
       ...mergeAttributes(attributesOf(open?.attributes), closed?.attributes),
