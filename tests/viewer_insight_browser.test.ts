@@ -103,8 +103,32 @@ for (const from of ["journal", "store"] as const) {
             nodes.map((n) => [n.dataset.turn, n.querySelector(".cost")!.textContent]),
         );
         assert.deepEqual(rows, [["t-3", "$0.5000"], ["t-2", "$0.0042"], ["t-1", "$0.0030"]]);
-        const totals = await page.$eval(".group .group-facts .totals", (n: HTMLElement) => n.textContent);
+        const totals = await page.$eval(
+          ".group .group-facts .totals",
+          (n: HTMLElement) => n.textContent,
+        );
         assert.equal(totals, "3 turns · 1 failed · 6,000 / 600 tokens · $0.5072");
+        assert.deepEqual(page.errors, []);
+        await page.close();
+      },
+    );
+
+    test(
+      "filters from the address narrow the list and stay in their fields",
+      { timeout: 60_000 },
+      async () => {
+        const page = await open(viewer, "/?model=gpt-test&minMs=1500", "list");
+        const rows = await page.$$eval(
+          "a.turn",
+          (nodes: HTMLElement[]) => nodes.map((n) => n.dataset.turn),
+        );
+        assert.deepEqual(rows, ["t-2"]);
+        const fields = await page.$$eval(
+          "form.filters input",
+          (nodes: HTMLInputElement[]) => Object.fromEntries(nodes.map((n) => [n.name, n.value])),
+        );
+        assert.equal(fields.model, "gpt-test");
+        assert.equal(fields.minMs, "1500");
         assert.deepEqual(page.errors, []);
         await page.close();
       },

@@ -84,3 +84,23 @@ test("a conversation's totals read as one line", () => {
     "1 turn",
   );
 });
+
+test("the list's filters live in the address (shareable, reloadable); the API gets times in ms", async () => {
+  const { apiQuery, listFilters, listQuery } = await import("../src/viewer/page/list_model.js");
+  const address = "model=gpt-test&attr=gen_ai.tool.name%3Dweather&minMs=1500&maxMs=2500" +
+    "&from=2026-01-05T12%3A00&status=error";
+  const filters = listFilters(new URLSearchParams(address));
+  assert.equal(filters.model, "gpt-test");
+  assert.equal(filters.attr, "gen_ai.tool.name=weather");
+  assert.equal(
+    listQuery(filters).toString(),
+    "status=error&model=gpt-test&attr=gen_ai.tool.name%3Dweather&minMs=1500&maxMs=2500" +
+      "&from=2026-01-05T12%3A00",
+  );
+  assert.equal(
+    apiQuery(filters).get("from"),
+    String(new Date("2026-01-05T12:00").getTime()),
+  );
+  assert.equal(listQuery({ ...filters, conversation: "c" }).get("view"), "list");
+  assert.equal(apiQuery({ ...filters, conversation: "c" }).get("view"), null);
+});

@@ -152,3 +152,28 @@ test("without prices only the spans' own costs count", async () => {
     await viewer.close();
   }
 });
+
+for (const from of ["journal", "store"] as const) {
+  test(`over a ${from}, the list filters by model, attribute, duration, time and log text`, async () => {
+    const viewer = await serve(
+      from === "journal" ? { journal, port: 0, pollMs: 20 } : { db, port: 0 },
+    );
+    try {
+      await list(viewer);
+      const ids = async (query: string) =>
+        (await json<TurnListAnswer>(viewer, `/api/turns?${query}`)).turns.map((t) => t.turnId);
+      assert.deepEqual(await ids("model=claude-test"), ["t-3"]);
+      assert.deepEqual(await ids("model=gpt-test"), ["t-2", "t-1"]);
+      assert.deepEqual(await ids("attr=gen_ai.tool.name%3Dweather"), ["t-3", "t-2", "t-1"]);
+      assert.deepEqual(await ids("attr=gen_ai.request.model%3Dclaude-test"), ["t-3"]);
+      assert.deepEqual(await ids("minMs=1500"), ["t-3", "t-2"]);
+      assert.deepEqual(await ids("minMs=1500&maxMs=2500"), ["t-2"]);
+      assert.deepEqual(await ids(`from=${T0 + 5000}&to=${T0 + 15_000}`), ["t-2"]);
+      assert.deepEqual(await ids("q=unreachable"), ["t-3"]);
+      assert.deepEqual(await ids("q=unreachable&status=ok"), []);
+      assert.deepEqual(await ids("status=error&extension=ext-b"), ["t-3"]);
+    } finally {
+      await viewer.close();
+    }
+  });
+}

@@ -194,7 +194,7 @@ export class JournalSource implements ViewerSource {
     if (this.failure) throw this.failure;
     const matching: TurnSummary[] = [];
     for (const line of this.lines.values()) {
-      if (matchesQuery(line.summary, query, () => line.names)) matching.push(line.summary);
+      if (matchesQuery(line.summary, query, () => line.names, line)) matching.push(line.summary);
     }
     matching.sort((a, b) => b.start - a.start || (summaryId(a) < summaryId(b) ? -1 : 1));
     const page = matching.slice(query.offset, query.offset + query.limit);

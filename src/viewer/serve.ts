@@ -20,13 +20,9 @@ import {
 import { openJournalSource } from "./journal_source.ts";
 import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
-import type {
-  ModelCallPart,
-  TraceView,
-  TurnQuery,
-  TurnStatus,
-} from "./view_model.ts";
+import type { ModelCallPart, TraceView, TurnQuery, TurnStatus } from "./view_model.ts";
 import { readablePage } from "./readable_page.ts";
+import { spanCostOf } from "./span_cost.ts";
 import { valueAnswer, valueAt } from "./value_cut.ts";
 import { modelCallPart, modelCallView, viewModelCalls } from "./model_call_view.ts";
 import type { ModelCallDiff } from "../genai/model_call_diffs.ts";
@@ -226,6 +222,8 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
     if (view) last = { key, view };
     return view;
   };
+  /** A span's cost for the model-call pane: the rule the list and the turn total use. */
+  const costOf = spanCostOf(options.prices);
   const encoder = new TextEncoder();
   const notModified = (response: ServerResponse, tag: string) => {
     response.writeHead(304, { ...SECURITY_HEADERS, etag: tag });
@@ -306,7 +304,7 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         if (answer?.key !== pageKey) {
           const view = await viewOf(url.pathname, id, key);
           if (!view) return plain(request, response, 404, "no such turn or trace");
-          const text = JSON.stringify(readablePage(view, offset));
+          const text = JSON.stringify(readablePage(view, offset, costOf));
           // Without a version of its own, the tag is the content's: still no redraw when
           // nothing in it changed.
           const tag = ownTag ?? `"h${createHash("sha1").update(text).digest("base64url")}"`;

@@ -98,12 +98,23 @@ export function turnPageSql(query: TurnQuery): string {
   if (query.text) {
     where.push(
       `(t.turn_id LIKE ? ESCAPE '\\' OR t.conversation_id LIKE ? ESCAPE '\\'
-        OR EXISTS (${spansOf} AND s.name LIKE ? ESCAPE '\\'))`,
+        OR EXISTS (${spansOf} AND s.name LIKE ? ESCAPE '\\')
+        OR EXISTS (SELECT 1 FROM logs l WHERE l.turn_key = t.turn_key AND l.msg LIKE ? ESCAPE '\\'))`,
     );
   }
+  if (query.model !== undefined) where.push(`EXISTS (${spansOf} AND s.model = ?)`);
+  if (query.attribute !== undefined) {
+    where.push(`EXISTS (${spansOf} AND CAST(json_extract(s.attributes, ?) AS TEXT) = ?)`);
+  }
+  if (query.from !== undefined) where.push("t.first_ms >= ?");
+  if (query.to !== undefined) where.push("t.first_ms < ?");
+  const having: string[] = [];
+  if (query.minMs !== undefined) having.push("max(t.last_ms) - min(t.first_ms) >= ?");
+  if (query.maxMs !== undefined) having.push("max(t.last_ms) - min(t.first_ms) <= ?");
   return `SELECT t.turn_id AS turn_id, min(t.first_ms) AS start FROM turns t
     WHERE ${where.join(" AND ")} AND EXISTS (${spansOf})
-    GROUP BY t.turn_id ORDER BY start DESC, t.turn_id LIMIT ? OFFSET ?`;
+    GROUP BY t.turn_id ${having.length ? `HAVING ${having.join(" AND ")}` : ""}
+    ORDER BY start DESC, t.turn_id LIMIT ? OFFSET ?`;
 }
 
 /**
@@ -292,7 +303,12 @@ export async function openStoreSource(
   const rootEnds = new WeakMap<TurnSummary, number | null>();
   /** The newest `count` unscoped traces that pass the filters, one line each. */
   const traceLines = (query: TurnQuery, count: number): TurnSummary[] => {
-    if (query.conversation !== undefined) return [];
+    // The new filters (model, attribute, times, durations) ask turns only.
+    if (
+      query.conversation !== undefined || query.model !== undefined ||
+      query.attribute !== undefined || query.from !== undefined || query.to !== undefined ||
+      query.minMs !== undefined || query.maxMs !== undefined
+    ) return [];
     const params: Value[] = [];
     if (query.extension !== undefined) params.push(query.extension);
     if (query.text) params.push(contains(query.text), contains(query.text));
@@ -408,7 +424,18 @@ export async function openStoreSource(
       const params: Value[] = [];
       if (query.conversation !== undefined) params.push(query.conversation);
       if (query.extension !== undefined) params.push(query.extension);
-      if (query.text) params.push(contains(query.text), contains(query.text), contains(query.text));
+      if (query.text) {
+        const like = contains(query.text);
+        params.push(like, like, like, like);
+      }
+      if (query.model !== undefined) params.push(query.model);
+      if (query.attribute !== undefined) {
+        params.push(`$."${query.attribute.key.replace(/"/g, '\\"')}"`, query.attribute.value);
+      }
+      if (query.from !== undefined) params.push(query.from);
+      if (query.to !== undefined) params.push(query.to);
+      if (query.minMs !== undefined) params.push(query.minMs);
+      if (query.maxMs !== undefined) params.push(query.maxMs);
       // Turns and unscoped traces, merged newest first: the first offset + limit + 1 of each.
       const wanted = query.offset + query.limit + 1;
       params.push(wanted, 0);

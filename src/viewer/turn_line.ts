@@ -35,6 +35,15 @@ export interface TurnLine {
   summary: TurnSummary;
   /** Distinct span names (for the text filter), at most a few dozen. */
   names: string[];
+  /** Distinct models of its spans (the model filter), at most {@linkcode MAX_MODELS}. */
+  models: string[];
+  /**
+   * Distinct `key=value` of its spans' short scalar attributes (the attribute filter), at most
+   * {@linkcode MAX_FACTS}.
+   */
+  facts: string[];
+  /** Distinct log messages, cut, at most {@linkcode MAX_MESSAGES} (the text filter). */
+  messages: string[];
   /** Open spans: their token counts from the open record, so a close can replace them. */
   openSpans: Map<string, OpenCount> | undefined;
   /** The turn's records, or undefined once evicted (then read from the journal). */
@@ -54,6 +63,20 @@ export interface TurnLine {
 
 /** Span names kept per line for the text filter. */
 const MAX_NAMES = 32;
+
+/** Models kept per line for the model filter. */
+const MAX_MODELS = 8;
+/** `key=value` pairs kept per line for the attribute filter, and the longest value kept. */
+const MAX_FACTS = 64;
+const MAX_FACT_VALUE = 100;
+/** Log messages kept per line for the text filter, and the characters kept of each. */
+const MAX_MESSAGES = 32;
+const MAX_MESSAGE = 200;
+
+/** Keeps `value` in `list` once, while the list is shorter than `max`. */
+function keep(list: string[], value: string, max: number): void {
+  if (list.length < max && !list.includes(value)) list.push(value);
+}
 
 /** Extensions listed per line. */
 const MAX_EXTENSIONS = 16;
@@ -104,6 +127,9 @@ export function newTurnLine(
   return {
     summary,
     names: [],
+    models: [],
+    facts: [],
+    messages: [],
     openSpans: undefined,
     records: keepRecords ? [] : undefined,
     traceIds: undefined,
@@ -158,6 +184,9 @@ export function countRecord(
       line.waiting.add(parent ?? spanId);
     }
   }
+  if (record.kind === "log" && typeof record.msg === "string") {
+    keep(line.messages, record.msg.slice(0, MAX_MESSAGE), MAX_MESSAGES);
+  }
   if ((record.kind === "span-open" || record.kind === "span-close") && spanId !== undefined) {
     const name = record.name as string;
     const extension = record.extensionId as string;
@@ -178,9 +207,19 @@ export function countRecord(
     }
     // Usage by the one reading (`readUsage`, every naming style) of the open's attributes with
     // the close's over them, as the store reads it at ingest.
+    if (line.facts.length < MAX_FACTS) {
+      for (const key in attributes) {
+        const value = attributes[key];
+        if (
+          (typeof value === "string" && value.length <= MAX_FACT_VALUE) ||
+          typeof value === "number" || typeof value === "boolean"
+        ) keep(line.facts, `${key}=${value}`, MAX_FACTS);
+      }
+    }
     const own = record.kind === "span-close" && opened
       ? readUsage({ ...opened.attributes, ...attributes })
       : readUsage(attributes);
+    if (own.model !== null) keep(line.models, own.model, MAX_MODELS);
     if (record.kind === "span-open") {
       const cost = costOf(own);
       turn.spans++;
@@ -283,6 +322,9 @@ export function mergeLine(into: TurnLine, from: TurnLine): void {
   for (const name of from.names) {
     if (into.names.length < MAX_NAMES && !into.names.includes(name)) into.names.push(name);
   }
+  for (const model of from.models) keep(into.models, model, MAX_MODELS);
+  for (const fact of from.facts) keep(into.facts, fact, MAX_FACTS);
+  for (const msg of from.messages) keep(into.messages, msg, MAX_MESSAGES);
   if (trace.spans > 0 && (turn.spans === 0 || trace.start < turn.start)) {
     turn.start = trace.start;
     turn.name = trace.name;

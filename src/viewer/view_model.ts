@@ -84,8 +84,20 @@ export interface TurnQuery {
   extension?: string;
   /** Only turns in this state. */
   status?: TurnStatus;
-  /** Only turns whose id, conversation or a span name contains this text. */
+  /** Only turns whose id, conversation, a span name or a log message contains this text. */
   text?: string;
+  /** Only turns with a span of this model (`readUsage`'s model). */
+  model?: string;
+  /** Only turns that ran at least this long, ms. */
+  minMs?: number;
+  /** Only turns that ran at most this long, ms. */
+  maxMs?: number;
+  /** Only turns that started at or after this time, ms since the epoch. */
+  from?: number;
+  /** Only turns that started before this time. */
+  to?: number;
+  /** Only turns with a span whose attribute `key` is `value` (as text): `key=value`. */
+  attribute?: { key: string; value: string };
   /** Turns to skip, newest first. */
   offset: number;
   /** Turns to return. */
@@ -256,8 +268,19 @@ export function matchesQuery(
   turn: TurnSummary,
   query: TurnQuery,
   names: () => Iterable<string>,
+  kept?: { models: readonly string[]; facts: readonly string[]; messages: readonly string[] },
 ): boolean {
   if (query.conversation !== undefined && turn.conversationId !== query.conversation) return false;
+  if (query.from !== undefined && turn.start < query.from) return false;
+  if (query.to !== undefined && turn.start >= query.to) return false;
+  const ran = turn.end - turn.start;
+  if (query.minMs !== undefined && ran < query.minMs) return false;
+  if (query.maxMs !== undefined && ran > query.maxMs) return false;
+  if (query.model !== undefined && !kept?.models.includes(query.model)) return false;
+  if (
+    query.attribute !== undefined &&
+    !kept?.facts.includes(`${query.attribute.key}=${query.attribute.value}`)
+  ) return false;
   if (query.extension !== undefined && !turn.extensions.includes(query.extension)) return false;
   if (query.status !== undefined && turn.status !== query.status) return false;
   if (query.text !== undefined && query.text !== "") {
@@ -265,6 +288,7 @@ export function matchesQuery(
     if (summaryId(turn).toLowerCase().includes(needle)) return true;
     if (turn.conversationId?.toLowerCase().includes(needle)) return true;
     for (const name of names()) if (name.toLowerCase().includes(needle)) return true;
+    for (const msg of kept?.messages ?? []) if (msg.toLowerCase().includes(needle)) return true;
     return false;
   }
   return true;

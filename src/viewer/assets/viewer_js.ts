@@ -385,14 +385,37 @@ function conversationTotalsText(totals) {
  * @property {string} extension
  * @property {string} status
  * @property {string} q
+ * @property {string} [model]
+ * @property {string} [attr] \`key=value\`
+ * @property {string} [minMs]
+ * @property {string} [maxMs]
+ * @property {string} [from] A local time as \`datetime-local\` writes it.
+ * @property {string} [to]
  * @property {number} offset
  */
 
 /** Lines a page of the list asks for. */
 const LIST_LIMIT = 100;
 
-/** @type {readonly ("conversation" | "extension" | "status" | "q")[]} */
-const FILTER_KEYS = ["conversation", "extension", "status", "q"];
+/**
+ * @type {readonly ("conversation" | "extension" | "status" | "q" | "model" | "attr" | "minMs" |
+ *   "maxMs" | "from" | "to")[]}
+ */
+const FILTER_KEYS = [
+  "conversation",
+  "extension",
+  "status",
+  "q",
+  "model",
+  "attr",
+  "minMs",
+  "maxMs",
+  "from",
+  "to",
+];
+
+/** The filters only set when the address has them (the list's older ones are always there). */
+const MORE_KEYS = /** @type {const} */ (["model", "attr", "minMs", "maxMs", "from", "to"]);
 
 /**
  * The filters an address's query asks for; a bad offset is 0.
@@ -401,13 +424,39 @@ const FILTER_KEYS = ["conversation", "extension", "status", "q"];
  * @returns {ListFilters}
  */
 function listFilters(params) {
-  return {
+  /** @type {ListFilters} */
+  const filters = {
     conversation: params.get("conversation") || "",
     extension: params.get("extension") || "",
     status: params.get("status") || "",
     q: params.get("q") || "",
     offset: Math.max(0, Number(params.get("offset")) || 0),
   };
+  MORE_KEYS.forEach(function (key) {
+    const value = params.get(key);
+    if (value) filters[key] = value;
+  });
+  return filters;
+}
+
+/**
+ * The API's query for the filters: times as ms since the epoch (the address keeps them as the
+ * page's time fields write them).
+ *
+ * @param {ListFilters} filters
+ * @returns {URLSearchParams}
+ */
+function apiQuery(filters) {
+  const q = listQuery(filters);
+  q.delete("view");
+  ["from", "to"].forEach(function (key) {
+    const value = q.get(key);
+    if (value === null) return;
+    const ms = new Date(value).getTime();
+    if (isNaN(ms)) q.delete(key);
+    else q.set(key, String(ms));
+  });
+  return q;
 }
 
 /**
@@ -419,7 +468,8 @@ function listFilters(params) {
 function listQuery(filters) {
   const q = new URLSearchParams();
   FILTER_KEYS.forEach(function (key) {
-    if (filters[key]) q.set(key, filters[key]);
+    const value = filters[key];
+    if (value) q.set(key, value);
   });
   // \`/?conversation=<id>\` alone is the conversation's chat view; the list filtered says so.
   if (filters.conversation) q.set("view", "list");
@@ -592,8 +642,9 @@ function listView(shell, params) {
    * A labelled filter field, bound to \`state[name]\`.
    *
    * @param {string} label
-   * @param {"q" | "conversation" | "extension" | "status"} name
-   * @param {"select"} [kind] A select of statuses; else a search box.
+   * @param {"q" | "conversation" | "extension" | "status" | "model" | "attr" | "minMs" | "maxMs" | "from" | "to"} name
+   * @param {"select" | "number" | "datetime-local"} [kind] A select of statuses, a number or a
+   *   time; else a search box.
    * @returns {HTMLInputElement | HTMLSelectElement}
    */
   function field(label, name, kind) {
@@ -609,11 +660,11 @@ function listView(shell, params) {
       });
     } else {
       const box = input = el("input");
-      box.type = "search";
+      box.type = kind || "search";
       box.autocomplete = "off";
     }
     input.name = name;
-    input.value = state[name];
+    input.value = state[name] || "";
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
     input.addEventListener(kind === "select" ? "change" : "input", function () {
@@ -630,6 +681,12 @@ function listView(shell, params) {
   const conversation = field("Conversation", "conversation");
   field("Extension", "extension");
   field("Status", "status", "select");
+  field("Model", "model");
+  field("Attribute (key=value)", "attr");
+  field("Min ms", "minMs", "number");
+  field("Max ms", "maxMs", "number");
+  field("From", "from", "datetime-local");
+  field("To", "to", "datetime-local");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     load();
@@ -653,8 +710,9 @@ function listView(shell, params) {
   app.append(form, list, pager);
 
   function load() {
-    const q = listQuery(state);
-    history.replaceState(null, "", q.toString() ? "?" + q.toString() : "/");
+    const shown = listQuery(state);
+    history.replaceState(null, "", shown.toString() ? "?" + shown.toString() : "/");
+    const q = apiQuery(state);
     q.set("limit", String(LIST_LIMIT));
     return getJSON("/api/turns?" + q.toString()).then(function (got) {
       const answer = /** @type {TurnListAnswer} */ (got);
@@ -1908,6 +1966,17 @@ function spanFacts(span) {
     fact(facts, "Duration", formatDuration(/** @type {number} */ (span.durationMs)));
   }
   fact(facts, "Status", span.status);
+  if (span.costUsd !== undefined) fact(facts, "Cost", formatCost(span.costUsd));
+  const tokensIn = span.attributes["gen_ai.usage.input_tokens"];
+  const tokensOut = span.attributes["gen_ai.usage.output_tokens"];
+  if (typeof tokensIn === "number" || typeof tokensOut === "number") {
+    fact(
+      facts,
+      "Tokens in / out",
+      formatNumber(typeof tokensIn === "number" ? tokensIn : 0) + " / " +
+        formatNumber(typeof tokensOut === "number" ? tokensOut : 0),
+    );
+  }
   if (span.anomalies.length) fact(facts, "Anomalies", span.anomalies.join(", "));
   return facts;
 }
@@ -2719,6 +2788,7 @@ function turnView(shell, kind, id, wanted) {
     if (input || output) {
       stat("tokens in / out", formatNumber(input) + " / " + formatNumber(output));
     }
+    if (shown.costUsd !== undefined) stat("cost", formatCost(shown.costUsd));
     if (count) stat("started", formatTime(r.t0));
     /** @type {string[]} */
     const scores = [];

@@ -18,14 +18,37 @@ import { formatNumber } from "./format.js";
  * @property {string} extension
  * @property {string} status
  * @property {string} q
+ * @property {string} [model]
+ * @property {string} [attr] `key=value`
+ * @property {string} [minMs]
+ * @property {string} [maxMs]
+ * @property {string} [from] A local time as `datetime-local` writes it.
+ * @property {string} [to]
  * @property {number} offset
  */
 
 /** Lines a page of the list asks for. */
 export const LIST_LIMIT = 100;
 
-/** @type {readonly ("conversation" | "extension" | "status" | "q")[]} */
-const FILTER_KEYS = ["conversation", "extension", "status", "q"];
+/**
+ * @type {readonly ("conversation" | "extension" | "status" | "q" | "model" | "attr" | "minMs" |
+ *   "maxMs" | "from" | "to")[]}
+ */
+const FILTER_KEYS = [
+  "conversation",
+  "extension",
+  "status",
+  "q",
+  "model",
+  "attr",
+  "minMs",
+  "maxMs",
+  "from",
+  "to",
+];
+
+/** The filters only set when the address has them (the list's older ones are always there). */
+const MORE_KEYS = /** @type {const} */ (["model", "attr", "minMs", "maxMs", "from", "to"]);
 
 /**
  * The filters an address's query asks for; a bad offset is 0.
@@ -34,13 +57,39 @@ const FILTER_KEYS = ["conversation", "extension", "status", "q"];
  * @returns {ListFilters}
  */
 export function listFilters(params) {
-  return {
+  /** @type {ListFilters} */
+  const filters = {
     conversation: params.get("conversation") || "",
     extension: params.get("extension") || "",
     status: params.get("status") || "",
     q: params.get("q") || "",
     offset: Math.max(0, Number(params.get("offset")) || 0),
   };
+  MORE_KEYS.forEach(function (key) {
+    const value = params.get(key);
+    if (value) filters[key] = value;
+  });
+  return filters;
+}
+
+/**
+ * The API's query for the filters: times as ms since the epoch (the address keeps them as the
+ * page's time fields write them).
+ *
+ * @param {ListFilters} filters
+ * @returns {URLSearchParams}
+ */
+export function apiQuery(filters) {
+  const q = listQuery(filters);
+  q.delete("view");
+  ["from", "to"].forEach(function (key) {
+    const value = q.get(key);
+    if (value === null) return;
+    const ms = new Date(value).getTime();
+    if (isNaN(ms)) q.delete(key);
+    else q.set(key, String(ms));
+  });
+  return q;
 }
 
 /**
@@ -52,7 +101,8 @@ export function listFilters(params) {
 export function listQuery(filters) {
   const q = new URLSearchParams();
   FILTER_KEYS.forEach(function (key) {
-    if (filters[key]) q.set(key, filters[key]);
+    const value = filters[key];
+    if (value) q.set(key, value);
   });
   // `/?conversation=<id>` alone is the conversation's chat view; the list filtered says so.
   if (filters.conversation) q.set("view", "list");

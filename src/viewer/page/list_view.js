@@ -15,6 +15,7 @@ import { formatDuration, formatNumber, formatTime } from "./format.js";
 import { formatCost } from "./cost_format.js";
 import { conversationTotalsText } from "./conversation_model.js";
 import {
+  apiQuery,
   groupByConversation,
   lineDuration,
   lineId,
@@ -60,8 +61,9 @@ export function listView(shell, params) {
    * A labelled filter field, bound to `state[name]`.
    *
    * @param {string} label
-   * @param {"q" | "conversation" | "extension" | "status"} name
-   * @param {"select"} [kind] A select of statuses; else a search box.
+   * @param {"q" | "conversation" | "extension" | "status" | "model" | "attr" | "minMs" | "maxMs" | "from" | "to"} name
+   * @param {"select" | "number" | "datetime-local"} [kind] A select of statuses, a number or a
+   *   time; else a search box.
    * @returns {HTMLInputElement | HTMLSelectElement}
    */
   function field(label, name, kind) {
@@ -77,11 +79,11 @@ export function listView(shell, params) {
       });
     } else {
       const box = input = el("input");
-      box.type = "search";
+      box.type = kind || "search";
       box.autocomplete = "off";
     }
     input.name = name;
-    input.value = state[name];
+    input.value = state[name] || "";
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
     input.addEventListener(kind === "select" ? "change" : "input", function () {
@@ -98,6 +100,12 @@ export function listView(shell, params) {
   const conversation = field("Conversation", "conversation");
   field("Extension", "extension");
   field("Status", "status", "select");
+  field("Model", "model");
+  field("Attribute (key=value)", "attr");
+  field("Min ms", "minMs", "number");
+  field("Max ms", "maxMs", "number");
+  field("From", "from", "datetime-local");
+  field("To", "to", "datetime-local");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     load();
@@ -121,8 +129,9 @@ export function listView(shell, params) {
   app.append(form, list, pager);
 
   function load() {
-    const q = listQuery(state);
-    history.replaceState(null, "", q.toString() ? "?" + q.toString() : "/");
+    const shown = listQuery(state);
+    history.replaceState(null, "", shown.toString() ? "?" + shown.toString() : "/");
+    const q = apiQuery(state);
     q.set("limit", String(LIST_LIMIT));
     return getJSON("/api/turns?" + q.toString()).then(function (got) {
       const answer = /** @type {TurnListAnswer} */ (got);
