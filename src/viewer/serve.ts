@@ -140,6 +140,17 @@ function turnQuery(params: URLSearchParams): TurnQuery {
   if (status !== undefined && STATUSES.has(status)) query.status = status as TurnStatus;
   const q = text("q");
   if (q !== undefined) query.text = q;
+  const model = text("model");
+  if (model !== undefined) query.model = model;
+  const attr = text("attr");
+  const eq = attr?.indexOf("=") ?? -1;
+  if (attr !== undefined && eq > 0) {
+    query.attribute = { key: attr.slice(0, eq), value: attr.slice(eq + 1) };
+  }
+  for (const key of ["minMs", "maxMs", "from", "to"] as const) {
+    const value = Number(text(key));
+    if (text(key) !== undefined && Number.isFinite(value)) query[key] = value;
+  }
   return query;
 }
 
