@@ -89,7 +89,7 @@ for (const source of ["journal", "store"] as const) {
         label: row.querySelector(".dur")?.textContent ?? "",
       }));
       assert.equal(hung.silent, true);
-      assert.match(hung.label, /^open ≥ 500 ms · no record since .+ \(1h 59m ago\)$/);
+      assert.match(hung.label, /^open ≥ 500 ms · no record since .+ \((1h 59m|2h 0m) ago\)$/);
       // The turn runs 10 s (the root's close): the model call's 2 s is a fifth of the axis.
       const chat = await bar(page, "chat");
       assert.ok(
@@ -182,6 +182,14 @@ for (const source of ["journal", "store"] as const) {
         }));
         assert.deepEqual(shown.span, ["relevance 0.9 (relevant)Answers the question asked."]);
         assert.match(shown.header, /evaluations relevance 0\.9 \(relevant\)/);
+        // The model call's cost (its gen_ai.usage.cost) in the pane, the turn's in the header.
+        const facts = await page.$$eval(
+          "#detail dl.kv:not(.attributes) dt, #detail dl.kv:not(.attributes) dd",
+          (nodes: Element[]) => nodes.map((n) => n.textContent),
+        );
+        assert.equal(facts[facts.indexOf("Cost") + 1], "$0.0123");
+        assert.equal(facts[facts.indexOf("Tokens in / out") + 1], "1,000 / 200");
+        assert.match(shown.header, /cost \$0\.0123/);
         await page.close();
       },
     );
@@ -194,7 +202,8 @@ for (const source of ["journal", "store"] as const) {
         'a.turn[data-turn="t-read"] .silence',
         (n: Element) => n.textContent,
       );
-      assert.equal(text, " · open, silent for 1h 59m");
+      // Two hours less the turn's 10 s, give or take the test's own seconds.
+      assert.match(text, /^ · open, silent for (1h 59m|2h 0m)$/);
       await page.close();
     });
   });

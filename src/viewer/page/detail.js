@@ -15,7 +15,8 @@
 
 import { getJSON, now } from "./api.js";
 import { badge, clear, el } from "./dom.js";
-import { formatDuration, formatTime, valueText } from "./format.js";
+import { formatDuration, formatNumber, formatTime, valueText } from "./format.js";
+import { formatCost } from "./cost_format.js";
 import {
   bodyFoldSummary,
   cutOf,
@@ -200,6 +201,17 @@ function spanFacts(span) {
     fact(facts, "Duration", formatDuration(/** @type {number} */ (span.durationMs)));
   }
   fact(facts, "Status", span.status);
+  if (span.costUsd !== undefined) fact(facts, "Cost", formatCost(span.costUsd));
+  const tokensIn = span.attributes["gen_ai.usage.input_tokens"];
+  const tokensOut = span.attributes["gen_ai.usage.output_tokens"];
+  if (typeof tokensIn === "number" || typeof tokensOut === "number") {
+    fact(
+      facts,
+      "Tokens in / out",
+      formatNumber(typeof tokensIn === "number" ? tokensIn : 0) + " / " +
+        formatNumber(typeof tokensOut === "number" ? tokensOut : 0),
+    );
+  }
   if (span.anomalies.length) fact(facts, "Anomalies", span.anomalies.join(", "));
   return facts;
 }

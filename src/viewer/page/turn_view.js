@@ -17,6 +17,7 @@ import { drawDetail } from "./detail.js";
 import { evaluations, evaluationText } from "./detail_model.js";
 import { badge, clear, el } from "./dom.js";
 import { formatDuration, formatNumber, formatTime } from "./format.js";
+import { formatCost } from "./cost_format.js";
 import { createWaterfall } from "./waterfall.js";
 import { dragWindow, keyTarget, timeRange, zoomedRange, zoomKey } from "./waterfall_layout.js";
 
@@ -181,6 +182,7 @@ export function turnView(shell, kind, id, wanted) {
     if (input || output) {
       stat("tokens in / out", formatNumber(input) + " / " + formatNumber(output));
     }
+    if (shown.costUsd !== undefined) stat("cost", formatCost(shown.costUsd));
     if (count) stat("started", formatTime(r.t0));
     /** @type {string[]} */
     const scores = [];
