@@ -21,10 +21,11 @@ import type { TraceView } from "./view_model.ts";
  * @example
  * ```ts
  * import { lastRecordByExtension } from "./extension_silence.ts";
+ * const log = { kind: "log", level: "info", msg: "working", timestamp: 25, extensionId: "tools" } as const;
  * const last = lastRecordByExtension({
  *   spans: [
- *     { extensionId: "tools", start: 10, status: "open", logs: [{ timestamp: 25, extensionId: "tools" }] },
- *     { extensionId: "host", start: 5, end: 40, status: "ok", logs: [] },
+ *     { extensionId: "tools", start: 10, logs: [log] },
+ *     { extensionId: "host", start: 5, end: 40, logs: [] },
  *   ],
  *   orphanLogs: [],
  * });
