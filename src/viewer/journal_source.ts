@@ -21,6 +21,8 @@ import { type ViewerRecord, viewerRecord } from "./viewer_record.ts";
 import type { ModelPrices } from "../collector/prices.ts";
 import { type CostOf, spanCostOf } from "./span_cost.ts";
 import { conversationTotals } from "./conversation_totals.ts";
+import { JournalStats } from "./journal_stats.ts";
+import type { StatsAnswer, StatsQuery, StatsTurn } from "./stats_view.ts";
 import { type ConversationView, conversationView } from "./conversation_view.ts";
 import {
   flattenForest,
@@ -149,6 +151,8 @@ export class JournalSource implements ViewerSource {
   private traceLines = 0;
   /** The most recently active line: the last entry of `lines`. */
   private newest: string | undefined;
+  /** Every finished span followed, counted for `/stats` in bounded time buckets. */
+  private readonly spanStats = new JournalStats();
 
   /**
    * Opens the journal at `path` and starts following it.
@@ -267,6 +271,29 @@ export class JournalSource implements ViewerSource {
     return conversationView(id, views);
   }
 
+  /**
+   * `/stats` over the spans followed: exact counts and sums, percentiles from a histogram
+   * (within `HISTOGRAM_ERROR`), the range widened to whole time buckets; the slowest and
+   * costliest turns among those the index lists (the last `maxTurns` active).
+   */
+  stats(query: StatsQuery): Promise<StatsAnswer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const lines = this.lines;
+    const turns = function* (): Generator<StatsTurn> {
+      for (const { summary } of lines.values()) {
+        if (summary.turnId === undefined || summary.status === "open") continue;
+        const turn: StatsTurn = {
+          turnId: summary.turnId,
+          start: summary.start,
+          durationMs: summary.end - summary.start,
+        };
+        if (summary.costUsd !== undefined) turn.costUsd = summary.costUsd;
+        yield turn;
+      }
+    };
+    return Promise.resolve(this.spanStats.answer(query, turns()));
+  }
+
   /** Stops following. */
   async close(): Promise<void> {
     this.controller.abort();
@@ -344,7 +371,21 @@ export class JournalSource implements ViewerSource {
         if (line.traceIds.length < 16) line.traceIds.push(traceId);
       }
     }
-    countRecord(line, record, this.costOf);
+    const closed = countRecord(line, record, this.costOf);
+    if (closed) {
+      const durationMs = record.durationMs as number;
+      this.spanStats.add({
+        name: record.name as string,
+        model: closed.usage.model,
+        tool: closed.tool,
+        start: (record.timestamp as number) - durationMs,
+        durationMs,
+        failed: record.status === "error",
+        inputTokens: closed.usage.inputTokens ?? 0,
+        outputTokens: closed.usage.outputTokens ?? 0,
+        cost: closed.cost,
+      });
+    }
     if (line.records) {
       line.records.push(record);
       this.kept++;

@@ -22,6 +22,7 @@ import { openStoreSource } from "./store_source.ts";
 import type { ViewerSource } from "./viewer_source.ts";
 import type { ModelCallPart, TraceView, TurnQuery, TurnStatus } from "./view_model.ts";
 import { readablePage } from "./readable_page.ts";
+import type { StatsQuery } from "./stats_view.ts";
 import { spanCostOf } from "./span_cost.ts";
 import { valueAnswer, valueAt } from "./value_cut.ts";
 import { modelCallPart, modelCallView, viewModelCalls } from "./model_call_view.ts";
@@ -113,6 +114,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const ASSETS = new Map<string, { type: string; text: string }>([
   ["/", { type: "text/html; charset=utf-8", text: VIEWER_HTML }],
+  // The same shell: the page draws `/stats` from `/api/stats`.
+  ["/stats", { type: "text/html; charset=utf-8", text: VIEWER_HTML }],
   ["/viewer.css", { type: "text/css; charset=utf-8", text: VIEWER_CSS }],
   ["/viewer.js", { type: "text/javascript; charset=utf-8", text: VIEWER_JS }],
 ]);
@@ -350,6 +353,21 @@ export async function serve(options: ServeOptions): Promise<ViewerServer> {
         const chat = await source.conversation(id);
         if (!chat) return plain(request, response, 404, "no such conversation");
         return json(request, response, { ...chat, version: source.version(), now: Date.now() });
+      }
+      case "/api/stats": {
+        // Per span name, model and tool over `?from=&to=` (ms since the epoch; absent: all).
+        const range: StatsQuery = {};
+        for (const key of ["from", "to"] as const) {
+          const text = params.get(key);
+          if (text === null || text === "") continue;
+          const value = Number(text);
+          if (!Number.isFinite(value)) {
+            return plain(request, response, 400, `${key}: ms since the epoch`);
+          }
+          range[key] = value;
+        }
+        const stats = await source.stats(range);
+        return json(request, response, { ...stats, version: source.version(), now: Date.now() });
       }
       case "/api/diff": {
         // One model call of a turn (or trace): its before, after, difference and response, cut

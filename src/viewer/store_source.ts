@@ -24,6 +24,7 @@ import type { ViewerSource } from "./viewer_source.ts";
 import { type ModelPrices, priceTokens } from "../collector/prices.ts";
 import { roundCost, spanCostOf } from "./span_cost.ts";
 import { type ConversationView, conversationView } from "./conversation_view.ts";
+import { storeStats } from "./store_stats.ts";
 import {
   type ConversationSummary,
   flattenForest,
@@ -288,6 +289,7 @@ export async function openStoreSource(
     return out;
   };
   db.exec("PRAGMA busy_timeout = 2000;");
+  const stats = storeStats(db, costOf);
   const detail = db.prepare(turnDetailSql());
   const traceDetail = db.prepare(TRACE_DETAIL_SQL);
   const logTimes = db.prepare(TURN_LOG_TIMES_SQL);
@@ -491,6 +493,7 @@ export async function openStoreSource(
       for (const turn of turns) if (turn.conversationId) shown.add(turn.conversationId);
       return { turns, more, conversations: conversations([...shown]) };
     },
+    stats: (query) => Promise.resolve(stats(query)),
     turn: (turnId: string) => Promise.resolve(forest("turn_id", turnId)),
     trace: (traceId: string) => Promise.resolve(forest("trace_id", traceId)),
     close(): Promise<void> {

@@ -27,6 +27,8 @@ export interface ClosedSpan {
   usage: SpanUsage;
   /** Its known cost, USD. */
   cost: number | null;
+  /** Its `gen_ai.tool.name` (open and close merged), if a string. */
+  tool: string | null;
 }
 
 /** What the index keeps per turn (or trace without a turn). */
@@ -216,9 +218,10 @@ export function countRecord(
         ) keep(line.facts, `${key}=${value}`, MAX_FACTS);
       }
     }
-    const own = record.kind === "span-close" && opened
-      ? readUsage({ ...opened.attributes, ...attributes })
-      : readUsage(attributes);
+    const merged = record.kind === "span-close" && opened
+      ? { ...opened.attributes, ...attributes }
+      : attributes;
+    const own = readUsage(merged);
     if (own.model !== null) keep(line.models, own.model, MAX_MODELS);
     if (record.kind === "span-open") {
       const cost = costOf(own);
@@ -237,7 +240,8 @@ export function countRecord(
       if (opened?.cost != null) addCost(turn, -opened.cost);
       addCost(turn, cost);
       if (record.status === "error") turn.errors++;
-      closed = { usage, cost };
+      const tool = merged["gen_ai.tool.name"];
+      closed = { usage, cost, tool: typeof tool === "string" ? tool : null };
     }
     turn.open = line.openSpans?.size ?? 0;
     // A finished turn keeps no map: most of the index is finished turns.

@@ -7,6 +7,7 @@
 
 import type { TraceView, TurnPage, TurnQuery } from "./view_model.ts";
 import type { ConversationView } from "./conversation_view.ts";
+import type { StatsAnswer, StatsQuery } from "./stats_view.ts";
 
 /** A read-only source of turns and traces. */
 export interface ViewerSource {
@@ -28,6 +29,8 @@ export interface ViewerSource {
   trace(traceId: string): Promise<TraceView | undefined>;
   /** A conversation's turns in order, chat-style, or `undefined` when no turn names it. */
   conversation(conversationId: string): Promise<ConversationView | undefined>;
+  /** `/stats`: per span name, model and tool over a time range; the slowest, costliest turns. */
+  stats(query: StatsQuery): Promise<StatsAnswer>;
   /** Stops following and releases files. */
   close(): Promise<void>;
 }
