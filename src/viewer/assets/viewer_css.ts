@@ -866,4 +866,89 @@ pre.body.is-cut {
 .zoomnote {
   color: var(--accent);
 }
+
+/* /stats: the chart, the slowest and costliest turns, the tables. */
+.stats-summary {
+  margin: 0.5rem 1rem;
+  color: var(--muted);
+}
+.stats-chart {
+  margin: 0.5rem 1rem;
+}
+.stats-chart svg {
+  width: 100%;
+  max-width: 720px;
+  height: 90px;
+  display: block;
+  border-bottom: 1px solid var(--line);
+}
+.stats-chart rect.calls {
+  fill: var(--ok-bar);
+}
+.stats-chart rect.errors {
+  fill: var(--error);
+}
+.stats-chart figcaption {
+  color: var(--muted);
+  font-size: 0.85em;
+  margin-top: 0.25rem;
+}
+.stats-turns {
+  display: flex;
+  gap: 2rem;
+  margin: 0 1rem;
+}
+.stats-turns ol {
+  margin: 0.25rem 0;
+  padding-left: 1.5rem;
+}
+.stats-turns .num {
+  color: var(--muted);
+  font-variant-numeric: tabular-nums;
+}
+.stats-tables {
+  margin: 0 1rem 1rem;
+}
+.stats-table h2,
+.stats-top h2 {
+  font-size: 1rem;
+  margin: 1rem 0 0.25rem;
+}
+table.stats {
+  border-collapse: collapse;
+  font-variant-numeric: tabular-nums;
+}
+table.stats th,
+table.stats td {
+  padding: 0.2rem 0.6rem;
+  border-bottom: 1px solid var(--line);
+  text-align: left;
+}
+table.stats .num {
+  text-align: right;
+}
+table.stats td.key {
+  font-family: var(--mono);
+}
+table.stats tr.failing td:nth-child(3),
+table.stats tr.failing td:nth-child(4) {
+  color: var(--error);
+}
+table.stats button.sort {
+  font: inherit;
+  font-weight: 600;
+  background: none;
+  border: 0;
+  padding: 0;
+  color: var(--fg);
+  cursor: pointer;
+}
+table.stats th[aria-sort="ascending"] button.sort,
+table.stats th[aria-sort="descending"] button.sort {
+  color: var(--accent);
+}
+.filters .stats-link {
+  align-self: end;
+  margin-left: auto;
+}
 `;

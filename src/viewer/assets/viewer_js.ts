@@ -707,6 +707,10 @@ function listView(shell, params) {
     load();
   });
   pager.append(newer, older, where);
+  // Across turns: calls, errors, latency and cost per span name, model and tool.
+  const stats = el("a", "chat-link stats-link", "Stats →");
+  stats.href = "/stats";
+  form.appendChild(stats);
   app.append(form, list, pager);
 
   function load() {
@@ -3023,6 +3027,500 @@ function conversationView(shell, id) {
   load();
 }
 
+// ---- stats_model.js
+/**
+ * \`/stats\`'s pure steps: what the address holds, the rows' order for any column, and the
+ * chart's geometry. \`tests/viewer_stats_page.test.ts\` tests them without a browser.
+ *
+ * @module
+ */
+
+/** @import { StatsAnswer, StatsChart, StatsRow } from "../stats_view.ts" */
+
+
+/**
+ * A column of the tables: its key in the address, its label, and how a row shows and sorts.
+ *
+ * @typedef {object} StatsColumn
+ * @property {string} id
+ * @property {string} label
+ * @property {(row: StatsRow) => string | number | undefined} value What it sorts by.
+ * @property {(row: StatsRow) => string} text What it shows.
+ */
+
+/** @type {StatsColumn[]} */
+const STATS_COLUMNS = [
+  { id: "key", label: "Name", value: (r) => r.key, text: (r) => r.key },
+  { id: "calls", label: "Calls", value: (r) => r.calls, text: (r) => formatNumber(r.calls) },
+  { id: "errors", label: "Errors", value: (r) => r.errors, text: (r) => formatNumber(r.errors) },
+  {
+    id: "rate",
+    label: "Error rate",
+    value: (r) => r.errorRate,
+    text: (r) => errorRateText(r.errorRate),
+  },
+  { id: "p50", label: "p50", value: (r) => r.p50Ms, text: (r) => formatDuration(r.p50Ms) },
+  { id: "p95", label: "p95", value: (r) => r.p95Ms, text: (r) => formatDuration(r.p95Ms) },
+  { id: "p99", label: "p99", value: (r) => r.p99Ms, text: (r) => formatDuration(r.p99Ms) },
+  {
+    id: "in",
+    label: "Tokens in",
+    value: (r) => r.inputTokens,
+    text: (r) => formatNumber(r.inputTokens),
+  },
+  {
+    id: "out",
+    label: "Tokens out",
+    value: (r) => r.outputTokens,
+    text: (r) => formatNumber(r.outputTokens),
+  },
+  { id: "cost", label: "Cost", value: (r) => r.costUsd, text: (r) => formatCost(r.costUsd) },
+];
+
+/**
+ * What \`/stats\`'s address holds: the range (as the page's time fields write it, or ms since
+ * the epoch) and the sort.
+ *
+ * @typedef {object} StatsState
+ * @property {string} from
+ * @property {string} to
+ * @property {string} sort A column id of {@linkcode STATS_COLUMNS}.
+ * @property {boolean} descending
+ */
+
+/**
+ * The state in an address's query; by default every span, most calls first.
+ *
+ * @param {URLSearchParams} params
+ * @returns {StatsState}
+ */
+function statsState(params) {
+  const sort = params.get("sort") || "calls";
+  const known = STATS_COLUMNS.some(function (c) {
+    return c.id === sort;
+  });
+  return {
+    from: params.get("from") || "",
+    to: params.get("to") || "",
+    sort: known ? sort : "calls",
+    descending: params.get("dir") !== "asc",
+  };
+}
+
+/**
+ * The address's query for a state: only what is not the default.
+ *
+ * @param {StatsState} state
+ * @returns {URLSearchParams}
+ */
+function statsAddress(state) {
+  const q = new URLSearchParams();
+  if (state.from) q.set("from", state.from);
+  if (state.to) q.set("to", state.to);
+  if (state.sort !== "calls") q.set("sort", state.sort);
+  if (!state.descending) q.set("dir", "asc");
+  return q;
+}
+
+/**
+ * A time of the address as ms since the epoch: a number as it is, else a local time.
+ *
+ * @param {string} value
+ * @returns {number | null} \`null\` when empty or not a time.
+ */
+function rangeMs(value) {
+  if (!value) return null;
+  const ms = /^\\d+$/.test(value) ? Number(value) : new Date(value).getTime();
+  return isNaN(ms) ? null : ms;
+}
+
+/**
+ * \`/api/stats\`'s query for a state.
+ *
+ * @param {StatsState} state
+ * @returns {string}
+ */
+function statsApiUrl(state) {
+  const q = new URLSearchParams();
+  const from = rangeMs(state.from);
+  const to = rangeMs(state.to);
+  if (from !== null) q.set("from", String(from));
+  if (to !== null) q.set("to", String(to));
+  const query = q.toString();
+  return "/api/stats" + (query ? "?" + query : "");
+}
+
+/**
+ * The next state when a column's header is clicked: that column, descending first (the
+ * name ascending first); the same column again flips the order.
+ *
+ * @param {StatsState} state
+ * @param {string} column
+ * @returns {StatsState}
+ */
+function sortBy(state, column) {
+  if (state.sort === column) return { ...state, descending: !state.descending };
+  return { ...state, sort: column, descending: column !== "key" };
+}
+
+/**
+ * Rows ordered by a column. Ties keep the name's order; a row without the value (no cost
+ * known) comes last either way.
+ *
+ * @param {StatsRow[]} rows
+ * @param {string} column A column id.
+ * @param {boolean} descending
+ * @returns {StatsRow[]} A sorted copy.
+ */
+function sortRows(rows, column, descending) {
+  const by = STATS_COLUMNS.find(function (c) {
+    return c.id === column;
+  }) || STATS_COLUMNS[1];
+  return rows.slice().sort(function (a, b) {
+    const x = by.value(a);
+    const y = by.value(b);
+    if (x === undefined || y === undefined) {
+      if (x !== y) return x === undefined ? 1 : -1;
+    } else if (x !== y) {
+      const order = x < y ? -1 : 1;
+      return descending ? -order : order;
+    }
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+}
+
+/**
+ * An error rate as a percentage with one decimal ("33.3 %"), "0 %" for none.
+ *
+ * @param {number} rate 0 to 1.
+ * @returns {string}
+ */
+function errorRateText(rate) {
+  if (!(rate > 0)) return "0 %";
+  return (Math.round(rate * 1000) / 10).toFixed(1) + " %";
+}
+
+/**
+ * What the answer says of its percentiles and range: exact, or within the histogram's bound;
+ * the range widened to whole buckets.
+ *
+ * @param {StatsAnswer} answer
+ * @returns {string}
+ */
+function precisionText(answer) {
+  if (answer.percentileError === 0) return "Percentiles exact.";
+  const pct = (Math.ceil(answer.percentileError * 1000) / 10).toFixed(1);
+  return "Percentiles within ±" + pct + " % (a histogram: the server follows a journal).";
+}
+
+/**
+ * One bar of the chart: a bucket's calls, with its errors drawn over it from the bottom.
+ *
+ * @typedef {object} ChartBar
+ * @property {number} x
+ * @property {number} width
+ * @property {number} callsY
+ * @property {number} callsHeight
+ * @property {number} errorsY
+ * @property {number} errorsHeight
+ * @property {number} start The bucket's start, ms since the epoch.
+ * @property {number} calls
+ * @property {number} errors
+ */
+
+/**
+ * The chart's bars in a \`width\` × \`height\` box (the axis labels are the view's): one bar a
+ * bucket, heights to the largest bucket's calls, at least 1 px for a bucket with any.
+ *
+ * @param {StatsChart} chart
+ * @param {number} width
+ * @param {number} height
+ * @returns {{ bars: ChartBar[], max: number }}
+ */
+function chartBars(chart, width, height) {
+  const n = chart.calls.length;
+  const max = chart.calls.reduce(function (a, b) {
+    return Math.max(a, b);
+  }, 0);
+  /** @type {ChartBar[]} */
+  const bars = [];
+  if (n === 0 || max === 0) return { bars: bars, max: max };
+  const step = width / n;
+  const gap = step > 4 ? 1 : 0;
+  /** @param {number} count */
+  const tall = function (count) {
+    return count === 0 ? 0 : Math.max(1, count / max * height);
+  };
+  for (let i = 0; i < n; i++) {
+    const callsHeight = tall(chart.calls[i]);
+    const errorsHeight = Math.min(callsHeight, tall(chart.errors[i]));
+    bars.push({
+      x: i * step,
+      width: Math.max(1, step - gap),
+      callsY: height - callsHeight,
+      callsHeight: callsHeight,
+      errorsY: height - errorsHeight,
+      errorsHeight: errorsHeight,
+      start: chart.start + i * chart.bucketMs,
+      calls: chart.calls[i],
+      errors: chart.errors[i],
+    });
+  }
+  return { bars: bars, max: max };
+}
+
+// ---- stats_view.js
+/**
+ * \`/stats\`: for a time range, one table each of span names, models and tools (calls, errors,
+ * percentiles, tokens, cost; sortable by any column), a chart of calls and errors over time
+ * (inline SVG), and links to the slowest and the most expensive turns.
+ *
+ * @module
+ */
+
+/** @import { StatsAnswer, StatsRow, StatsTurn } from "../stats_view.ts" */
+/** @import { Shell } from "./main.js" */
+/** @import { StatsState } from "./stats_model.js" */
+
+
+const SVG = "http://www.w3.org/2000/svg";
+const CHART_WIDTH = 720;
+const CHART_HEIGHT = 90;
+
+/** The tables, by the kind of their rows. */
+const TABLES = /** @type {const} */ ([
+  ["name", "Span names"],
+  ["model", "Models"],
+  ["tool", "Tools (gen_ai.tool.name)"],
+]);
+
+/**
+ * Draws \`/stats\` into the shell and keeps it current.
+ *
+ * @param {Shell} shell
+ * @param {URLSearchParams} params The page's query.
+ */
+function statsView(shell, params) {
+  const app = shell.app;
+  /** @type {StatsState} */
+  let state = statsState(params);
+  /** @type {StatsAnswer | null} */
+  let answer = null;
+  shell.crumb.textContent = "stats";
+  document.title = "journal-sink: stats";
+  clear(app);
+  const form = el("form", "filters");
+  /**
+   * @param {string} label
+   * @param {"from" | "to"} name
+   */
+  function field(label, name) {
+    const wrap = el("label", null, label);
+    const input = el("input");
+    input.type = /^\\d+$/.test(state[name]) ? "text" : "datetime-local";
+    input.name = name;
+    input.value = state[name];
+    input.addEventListener("change", function () {
+      state = { ...state, [name]: input.value };
+      load();
+    });
+    wrap.appendChild(input);
+    form.appendChild(wrap);
+  }
+  field("From", "from");
+  field("To", "to");
+  const back = el("a", "chat-link", "← turns");
+  back.href = "/";
+  form.appendChild(back);
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    load();
+  });
+  const summary = el("p", "stats-summary");
+  const chart = el("figure", "stats-chart");
+  const tables = el("div", "stats-tables");
+  const turns = el("div", "stats-turns");
+  app.append(form, summary, chart, turns, tables);
+
+  function load() {
+    const shown = statsAddress(state).toString();
+    history.replaceState(null, "", "/stats" + (shown ? "?" + shown : ""));
+    return getJSON(statsApiUrl(state)).then(function (got) {
+      const next = /** @type {StatsAnswer & { version: string, now: number }} */ (got);
+      view.version = next.version;
+      setServerNow(next.now);
+      answer = next;
+      draw();
+    }, function (error) {
+      clear(tables);
+      tables.appendChild(el("p", "empty error-text", "Could not load stats: " + error.message));
+    });
+  }
+
+  function draw() {
+    if (!answer) return;
+    const calls = answer.rows.filter(function (r) {
+      return r.kind === "name";
+    }).reduce(function (sum, r) {
+      return sum + r.calls;
+    }, 0);
+    summary.textContent = formatNumber(calls) + " finished spans" +
+      (answer.from !== null || answer.to !== null
+        ? " from " + (answer.from !== null ? formatTime(answer.from) : "the first") + " to " +
+          (answer.to !== null ? formatTime(answer.to) : "the last")
+        : "") +
+      ". " + precisionText(answer);
+    drawChart();
+    drawTurns();
+    clear(tables);
+    TABLES.forEach(function ([kind, title]) {
+      const rows = answer
+        ? answer.rows.filter(function (r) {
+          return r.kind === kind;
+        })
+        : [];
+      const section = el("section", "stats-table");
+      section.dataset.kind = kind;
+      section.appendChild(el("h2", null, title));
+      if (rows.length === 0) section.appendChild(el("p", "empty", "None in this range."));
+      else section.appendChild(table(sortRows(rows, state.sort, state.descending)));
+      tables.appendChild(section);
+    });
+    performance.mark("viewer:stats-drawn");
+    document.body.dataset.ready = "stats";
+  }
+
+  /**
+   * @param {StatsRow[]} rows
+   * @returns {HTMLTableElement}
+   */
+  function table(rows) {
+    const t = el("table", "stats");
+    const head = el("tr");
+    STATS_COLUMNS.forEach(function (column, i) {
+      const th = el("th", i > 0 ? "num" : null);
+      const sorted = state.sort === column.id;
+      th.setAttribute(
+        "aria-sort",
+        sorted ? (state.descending ? "descending" : "ascending") : "none",
+      );
+      const button = el(
+        "button",
+        "sort",
+        column.label + (sorted ? (state.descending ? " ▼" : " ▲") : ""),
+      );
+      button.type = "button";
+      button.dataset.sort = column.id;
+      button.addEventListener("click", function () {
+        state = sortBy(state, column.id);
+        history.replaceState(null, "", "/stats?" + statsAddress(state).toString());
+        draw();
+      });
+      th.appendChild(button);
+      head.appendChild(th);
+    });
+    t.createTHead().appendChild(head);
+    const body = t.createTBody();
+    rows.forEach(function (row) {
+      const tr = el("tr", row.errors > 0 ? "failing" : null);
+      STATS_COLUMNS.forEach(function (column, i) {
+        tr.appendChild(el("td", i > 0 ? "num" : "key", column.text(row)));
+      });
+      body.appendChild(tr);
+    });
+    return t;
+  }
+
+  function drawChart() {
+    clear(chart);
+    if (!answer) return;
+    const { bars, max } = chartBars(answer.chart, CHART_WIDTH, CHART_HEIGHT);
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 " + CHART_WIDTH + " " + CHART_HEIGHT);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Calls and errors over time");
+    bars.forEach(function (bar) {
+      const g = document.createElementNS(SVG, "g");
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = formatTime(bar.start) + ": " + formatNumber(bar.calls) + " calls, " +
+        formatNumber(bar.errors) + " errors";
+      g.appendChild(title);
+      /**
+       * @param {string} kind
+       * @param {number} y
+       * @param {number} height
+       */
+      const rect = function (kind, y, height) {
+        if (height <= 0) return;
+        const r = document.createElementNS(SVG, "rect");
+        r.setAttribute("class", kind);
+        r.setAttribute("x", String(bar.x));
+        r.setAttribute("width", String(bar.width));
+        r.setAttribute("y", String(y));
+        r.setAttribute("height", String(height));
+        g.appendChild(r);
+      };
+      rect("calls", bar.callsY, bar.callsHeight);
+      rect("errors", bar.errorsY, bar.errorsHeight);
+      svg.appendChild(g);
+    });
+    chart.appendChild(svg);
+    const bucket = answer.chart.bucketMs;
+    const caption = el(
+      "figcaption",
+      null,
+      bars.length === 0
+        ? "No finished spans in this range."
+        : "Calls (blue) and errors (red) per " + formatDuration(bucket) + ", from " +
+          formatTime(answer.chart.start) + " to " +
+          formatTime(answer.chart.start + bars.length * bucket) + "; tallest " + formatNumber(max) +
+          ".",
+    );
+    chart.appendChild(caption);
+  }
+
+  function drawTurns() {
+    clear(turns);
+    if (!answer) return;
+    /**
+     * @param {string} title
+     * @param {StatsTurn[]} list
+     * @param {string} kind
+     */
+    const column = function (title, list, kind) {
+      const section = el("section", "stats-top");
+      section.dataset.kind = kind;
+      section.appendChild(el("h2", null, title));
+      const ol = el("ol");
+      list.forEach(function (turn) {
+        const li = el("li");
+        const link = el("a", null, turn.turnId);
+        link.href = "/?turn=" + encodeURIComponent(turn.turnId);
+        li.append(
+          link,
+          el(
+            "span",
+            "num",
+            " " + formatDuration(turn.durationMs) + " · " + formatCost(turn.costUsd),
+          ),
+        );
+        ol.appendChild(li);
+      });
+      if (list.length === 0) section.appendChild(el("p", "empty", "None."));
+      else section.appendChild(ol);
+      return section;
+    };
+    turns.append(
+      column("Slowest turns", answer.slowest, "slowest"),
+      column("Most expensive turns", answer.costliest, "costliest"),
+    );
+  }
+
+  view.refresh = load;
+  view.tick = null;
+  load();
+}
+
 // ---- main.js
 /**
  * The viewer's page: picks the view the address asks for and starts the poll. The other
@@ -3057,7 +3555,8 @@ function startViewer(params) {
   startPolling(shell.live);
   const turn = params.get("turn");
   const trace = params.get("trace");
-  if (turn) turnView(shell, "turn", turn, params.get("span"));
+  if (location.pathname === "/stats") statsView(shell, params);
+  else if (turn) turnView(shell, "turn", turn, params.get("span"));
   else if (trace) turnView(shell, "trace", trace, params.get("span"));
   else if (params.get("conversation") && params.get("view") !== "list") {
     conversationView(shell, /** @type {string} */ (params.get("conversation")));

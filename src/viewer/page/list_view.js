@@ -126,6 +126,10 @@ export function listView(shell, params) {
     load();
   });
   pager.append(newer, older, where);
+  // Across turns: calls, errors, latency and cost per span name, model and tool.
+  const stats = el("a", "chat-link stats-link", "Stats →");
+  stats.href = "/stats";
+  form.appendChild(stats);
   app.append(form, list, pager);
 
   function load() {

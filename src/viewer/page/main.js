@@ -12,6 +12,7 @@ import { startPolling } from "./api.js";
 import { listView } from "./list_view.js";
 import { turnView } from "./turn_view.js";
 import { conversationView } from "./conversation_view.js";
+import { statsView } from "./stats_view.js";
 
 /**
  * The page's fixed parts (see `../assets/viewer_html.ts`).
@@ -37,7 +38,8 @@ export function startViewer(params) {
   startPolling(shell.live);
   const turn = params.get("turn");
   const trace = params.get("trace");
-  if (turn) turnView(shell, "turn", turn, params.get("span"));
+  if (location.pathname === "/stats") statsView(shell, params);
+  else if (turn) turnView(shell, "turn", turn, params.get("span"));
   else if (trace) turnView(shell, "trace", trace, params.get("span"));
   else if (params.get("conversation") && params.get("view") !== "list") {
     conversationView(shell, /** @type {string} */ (params.get("conversation")));
