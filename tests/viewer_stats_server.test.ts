@@ -118,10 +118,10 @@ for (const from of ["journal", "store"] as const) {
 
     test("the slowest and the costliest turns are listed with their duration and cost", async () => {
       const answer = await stats(viewer);
-      assert.deepEqual(answer.slowest.map((t) => [t.turnId, t.durationMs]), [
-        ["t-3", 3000],
-        ["t-2", 2000],
-        ["t-1", 1000],
+      assert.deepEqual(answer.slowest.map((t) => [t.turnId, t.durationMs, t.costUsd]), [
+        ["t-3", 3000, 0.5],
+        ["t-2", 2000, 0.0042],
+        ["t-1", 1000, 0.003],
       ]);
       assert.deepEqual(answer.costliest.map((t) => [t.turnId, t.costUsd]), [
         ["t-3", 0.5],

@@ -259,6 +259,10 @@ export function storeStats(db: SqliteDatabase, costOf: CostOf): (query: StatsQue
         ).all(ids)
       ) byId.set(String(r.turn_id), turn(r));
     }
+    for (const t of slowest) {
+      const cost = costs.get(t.turnId);
+      if (cost !== undefined) t.costUsd = roundCost(cost);
+    }
     const costliest = top.flatMap(([id, cost]) => {
       const t = byId.get(id);
       return t ? [{ ...t, costUsd: roundCost(cost) }] : [];
