@@ -1,6 +1,6 @@
-// The viewer's figures: time to the first turn list on a store of 1M records, the time the
-// journal source takes to index the same journal, time to draw a turn of 10,000 spans in
-// Chromium, and the server's RSS while it follows a journal a writer fills at 10k records/s for
+// The viewer's figures: time to the first turn list and to /api/stats on a store of 1M records,
+// /api/stats over the same journal followed, the time the journal source takes to index it,
+// time to draw a turn of 10,000 spans in Chromium, and the server's RSS while it follows a journal a writer fills at 10k records/s for
 // a minute. The workload is the collector benches' (collector_workload.ts).
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
@@ -104,6 +104,41 @@ async function drawTime(browser: any, url: string, ready: string, mark: string):
   return at;
 }
 
+/**
+ * `/api/stats` over the whole source (three runs) and over its last tenth (a range), as the
+ * page asks it.
+ */
+async function statsTimes(url: string, label: string): Promise<void> {
+  const times: number[] = [];
+  let rows = 0;
+  let calls = 0;
+  let last = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const answer = await (await fetch(`${url}/api/stats`)).json() as {
+      rows: { kind: string; calls: number }[];
+      chart: { start: number; bucketMs: number; calls: number[] };
+    };
+    times.push(performance.now() - t);
+    rows = answer.rows.length;
+    calls = answer.rows.filter((r) => r.kind === "name").reduce((a, r) => a + r.calls, 0);
+    last = answer.chart.start + answer.chart.calls.length * answer.chart.bucketMs;
+    if (i === 0) {
+      const first = answer.chart.start;
+      const from = Math.round(first + (last - first) * 0.9);
+      const r = performance.now();
+      await (await fetch(`${url}/api/stats?from=${from}&to=${last}`)).arrayBuffer();
+      const rangeMs = performance.now() - r;
+      console.log(`  /stats (${label}) over its last tenth: ${rangeMs.toFixed(0)} ms`);
+    }
+  }
+  console.log(
+    `  /stats (${label}), ${calls} finished spans, ${rows} rows: ${
+      times.map((t) => t.toFixed(0)).join(", ")
+    } ms`,
+  );
+}
+
 /** Phases 1 and 2: the first list on a store of RECORDS records, and the SPANS-span turn. */
 // deno-lint-ignore no-explicit-any
 async function listAndDraw(dir: string, browser: any): Promise<void> {
@@ -142,6 +177,7 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
       `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
       `status+text filter ${filterMs.toFixed(0)} ms`,
   );
+  await statsTimes(viewer.url, "store");
   if (browser) {
     const drawn = await drawTime(browser, viewer.url + "/", "list", "viewer:list-drawn");
     console.log(`  list drawn in Chromium: ${drawn.toFixed(0)} ms after navigation start`);
@@ -164,6 +200,7 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
     `  journal source caught up with ${written} records in ${(catchUpMs / 1000).toFixed(1)} s ` +
       `(${(catchUpMs * 1000 / written).toFixed(1)} µs a record)`,
   );
+  await statsTimes(follower.url, "journal");
   await follower.close();
 
   // 2. A turn of SPANS spans in the browser.

@@ -3,8 +3,8 @@
  * would cost the collector a random page per span), so the whole store is one scan of
  * `spans`; a range reads the turns that overlap it (`turns`, small) and their spans through
  * `spans_by_turn_key`, and the spans without a turn through `spans_unscoped` (by start).
- * Percentiles are exact: SQLite ranks each name's, model's and tool's durations with a window
- * and answers only the ranked rows. Costs are `span_cost.ts`'s rule applied to each group's
+ * Percentiles are exact: one pass groups the spans by name, model, tool and duration, and each
+ * key's durations with their counts give the ranks. Costs are `span_cost.ts`'s rule applied to each group's
  * sums (its spans' own costs, and the tokens of those without one at their model's price:
  * the rule is linear in the tokens).
  *
@@ -15,6 +15,7 @@ import type { SqliteDatabase, SqlStatement, SqlValue } from "../collector/sqlite
 import { type CostOf, roundCost } from "./span_cost.ts";
 import {
   chartBucketMs,
+  percentileRank,
   sortStatsRows,
   type StatsAnswer,
   type StatsKind,
@@ -25,6 +26,9 @@ import {
 } from "./stats_view.ts";
 
 type Row = Record<string, SqlValue>;
+
+const KINDS: readonly StatsKind[] = ["name", "model", "tool"];
+const PERCENTILES = [50, 95, 99];
 
 /**
  * How far before a turn's first record one of its spans may start and still be looked for
@@ -51,30 +55,19 @@ export function rangeSpansSql(columns: string, ranged: boolean): string {
     SELECT ${columns} FROM spans INDEXED BY spans_unscoped WHERE turn_key IS NULL AND ${inRange}`;
 }
 
-const KEYED = (columns: string) =>
-  `SELECT 'name' AS kind, name AS key, ${columns} FROM s
-   UNION ALL SELECT 'model', model, ${columns} FROM s WHERE model IS NOT NULL
-   UNION ALL SELECT 'tool', tool, ${columns} FROM s WHERE tool IS NOT NULL`;
-
 /**
- * Each name's, model's and tool's sums, by model (to price the tokens), with the range's
- * first and last start.
+ * The finished spans of the range grouped by name, model, tool and duration, with their sums
+ * and first and last start: one pass, whose rows the caller folds into each name's, model's
+ * and tool's sums and exact percentiles (a duration's count is its run of ranks). The rows are
+ * as many as the distinct durations of each group: few for whole milliseconds, up to one a
+ * span for durations with fractions.
  *
  * @param ranged Whether a range is asked.
  * @returns The SQL.
  */
-export function statsSumsSql(ranged: boolean): string {
-  const columns =
-    "model, start_ms, failed, input_tokens, output_tokens, cost_usd, cache_read_tokens, cache_write_tokens";
+export function statsGroupsSql(ranged: boolean): string {
   const uncosted = (c: string) => `total(CASE WHEN cost_usd IS NULL THEN ${c} END)`;
-  return `WITH s AS MATERIALIZED (${
-    rangeSpansSql(
-      `name, model, ${TOOL} AS tool, start_ms, status = 'error' AS failed, input_tokens,
-       output_tokens, cost_usd, cache_read_tokens, cache_write_tokens`,
-      ranged,
-    )
-  }), k AS (${KEYED(columns)})
-  SELECT kind, key, model, count(*) AS calls, total(failed) AS errors,
+  return `SELECT name, model, tool, d, count(*) AS calls, total(failed) AS errors,
     total(input_tokens) AS input, total(output_tokens) AS output,
     total(cost_usd) AS cost, count(cost_usd) AS costed,
     ${uncosted("input_tokens")} AS u_input, ${uncosted("output_tokens")} AS u_output,
@@ -82,23 +75,13 @@ export function statsSumsSql(ranged: boolean): string {
     count(CASE WHEN cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)
       THEN 1 END) AS priceable,
     min(start_ms) AS first, max(start_ms) AS last
-  FROM k GROUP BY kind, key, model`;
-}
-
-/**
- * The durations at the ranks of p50, p95 and p99 (nearest rank) of each name, model and tool.
- *
- * @param ranged Whether a range is asked.
- * @returns The SQL.
- */
-export function statsPercentilesSql(ranged: boolean): string {
-  const rank = (p: number) => `(n * ${p} + 99) / 100`;
-  return `WITH s AS MATERIALIZED (${
-    rangeSpansSql(`name, model, ${TOOL} AS tool, duration_ms AS d`, ranged)
-  }), k AS (${KEYED("d")}),
-  r AS (SELECT kind, key, d, row_number() OVER w AS at, count(*) OVER p AS n FROM k
-    WINDOW p AS (PARTITION BY kind, key), w AS (PARTITION BY kind, key ORDER BY d))
-  SELECT kind, key, n, at, d FROM r WHERE at IN (${rank(50)}, ${rank(95)}, ${rank(99)})`;
+  FROM (${
+    rangeSpansSql(
+      `name, model, ${TOOL} AS tool, duration_ms AS d, start_ms, status = 'error' AS failed,
+       input_tokens, output_tokens, cost_usd, cache_read_tokens, cache_write_tokens`,
+      ranged,
+    )
+  }) GROUP BY name, model, tool, d`;
 }
 
 /**
@@ -114,7 +97,8 @@ export function statsChartSql(ranged: boolean): string {
 
 /** Finished turns by their records' times; `?1`, `?2` the range when given. */
 function turnsSql(ranged: boolean, order: string, limit: string): string {
-  return `SELECT turn_id, min(first_ms) AS start, max(last_ms) - min(first_ms) AS duration
+  return `SELECT turn_id, min(first_ms) AS start, max(last_ms) - min(first_ms) AS duration,
+      count(*) OVER () AS seen
     FROM turns WHERE turn_id IS NOT NULL ${ranged ? "AND first_ms >= ?1 AND first_ms < ?2" : ""}
       AND turn_key NOT IN (SELECT turn_key FROM spans WHERE status = 'open' AND turn_key IS NOT NULL)
     GROUP BY turn_id ${order} ${limit}`;
@@ -162,54 +146,65 @@ export function storeStats(db: SqliteDatabase, costOf: CostOf): (query: StatsQue
   return (query) => {
     const ranged = query.from !== undefined || query.to !== undefined;
     const range: SqlValue[] = ranged ? [query.from ?? -8.64e15, query.to ?? 8.64e15] : [];
-    const sums = new Map<string, { row: StatsRow; cost: number; known: boolean }>();
+    const sums = new Map<
+      string,
+      { row: StatsRow; cost: number; known: boolean; durations: [number, number][] }
+    >();
     let first = Infinity;
     let last = -Infinity;
-    for (const g of prepared(statsSumsSql(ranged)).all(...range)) {
-      const id = `${g.kind}\0${g.key}`;
-      let sum = sums.get(id);
-      if (!sum) {
-        const row: StatsRow = {
-          kind: g.kind as StatsKind,
-          key: String(g.key),
-          calls: 0,
-          errors: 0,
-          errorRate: 0,
-          p50Ms: 0,
-          p95Ms: 0,
-          p99Ms: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-        };
-        sums.set(id, sum = { row, cost: 0, known: false });
-      }
-      sum.row.calls += Number(g.calls);
-      sum.row.errors += Number(g.errors);
-      sum.row.inputTokens += Number(g.input);
-      sum.row.outputTokens += Number(g.output);
-      if (Number(g.costed) > 0) {
-        sum.cost += Number(g.cost);
-        sum.known = true;
-      }
+    for (const g of prepared(statsGroupsSql(ranged)).all(...range)) {
       const price = priced(g);
-      if (price !== null) {
-        sum.cost += price;
-        sum.known = true;
+      const d = Number(g.d);
+      const calls = Number(g.calls);
+      for (const kind of KINDS) {
+        const key = kind === "name" ? g.name : kind === "model" ? g.model : g.tool;
+        if (key === null || key === undefined) continue;
+        const id = `${kind}\0${key}`;
+        let sum = sums.get(id);
+        if (!sum) {
+          const row: StatsRow = {
+            kind,
+            key: String(key),
+            calls: 0,
+            errors: 0,
+            errorRate: 0,
+            p50Ms: 0,
+            p95Ms: 0,
+            p99Ms: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+          };
+          sums.set(id, sum = { row, cost: 0, known: false, durations: [] });
+        }
+        sum.row.calls += calls;
+        sum.row.errors += Number(g.errors);
+        sum.row.inputTokens += Number(g.input);
+        sum.row.outputTokens += Number(g.output);
+        if (Number(g.costed) > 0) {
+          sum.cost += Number(g.cost);
+          sum.known = true;
+        }
+        if (price !== null) {
+          sum.cost += price;
+          sum.known = true;
+        }
+        sum.durations.push([d, calls]);
       }
-      if (g.kind === "name") {
-        first = Math.min(first, Number(g.first));
-        last = Math.max(last, Number(g.last));
-      }
+      first = Math.min(first, Number(g.first));
+      last = Math.max(last, Number(g.last));
     }
-    for (const r of prepared(statsPercentilesSql(ranged)).all(...range)) {
-      const row = sums.get(`${r.kind}\0${r.key}`)?.row;
-      if (!row) continue;
-      const n = Number(r.n);
-      const at = Number(r.at);
-      const d = Number(r.d);
-      if (at === Math.floor((n * 50 + 99) / 100)) row.p50Ms = d;
-      if (at === Math.floor((n * 95 + 99) / 100)) row.p95Ms = d;
-      if (at === Math.floor((n * 99 + 99) / 100)) row.p99Ms = d;
+    // Exact percentiles: each duration's count is a run of ranks.
+    for (const { row, durations } of sums.values()) {
+      durations.sort((a, b) => a[0] - b[0]);
+      const ranks = PERCENTILES.map((p) => percentileRank(row.calls, p));
+      const found: number[] = [];
+      let seen = 0;
+      for (const [d, n] of durations) {
+        seen += n;
+        while (found.length < ranks.length && ranks[found.length] <= seen) found.push(d);
+        if (found.length === ranks.length) break;
+      }
+      [row.p50Ms, row.p95Ms, row.p99Ms] = found;
     }
     const rows: StatsRow[] = [];
     for (const { row, cost, known } of sums.values()) {
@@ -237,10 +232,12 @@ export function storeStats(db: SqliteDatabase, costOf: CostOf): (query: StatsQue
       start: Number(r.start),
       durationMs: Number(r.duration),
     });
-    const slowest = prepared(
+    const slowestRows = prepared(
       turnsSql(ranged, "ORDER BY duration DESC, start DESC", `LIMIT ${TOP_TURNS}`),
     )
-      .all(...range).map(turn);
+      .all(...range);
+    const slowest = slowestRows.map(turn);
+    const turnsSeen = Number(slowestRows[0]?.seen ?? 0);
     const costs = new Map<string, number>();
     for (const r of prepared(turnCostsSql(ranged)).all(...range)) {
       let cost = Number(r.costed) > 0 ? Number(r.cost) : null;
@@ -267,9 +264,6 @@ export function storeStats(db: SqliteDatabase, costOf: CostOf): (query: StatsQue
       const t = byId.get(id);
       return t ? [{ ...t, costUsd: roundCost(cost) }] : [];
     });
-    const turnsSeen = Number(
-      prepared(`SELECT count(*) AS n FROM (${turnsSql(ranged, "", "")})`).get(...range)?.n ?? 0,
-    );
     return {
       from: query.from ?? null,
       to: query.to ?? null,
