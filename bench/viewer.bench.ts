@@ -1,7 +1,8 @@
 // The viewer's figures: time to the first turn list and to /api/stats on a store of 1M records,
 // /api/stats over the same journal followed, the time the journal source takes to index it,
 // time to draw a turn of 10,000 spans in Chromium, and the server's RSS while it follows a
-// journal a writer fills at 10k records/s for a minute. The workload is the collector benches' (collector_workload.ts).
+// journal a writer fills at 10k records/s for a minute. The workload is the collector benches'
+// (collector_workload.ts).
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
 // memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, HEAP_LOG=1 (the child prints its V8
