@@ -4,9 +4,9 @@
  * `spans`; a range reads the turns that overlap it (`turns`, small) and their spans through
  * `spans_by_turn_key`, and the spans without a turn through `spans_unscoped` (by start).
  * Percentiles are exact: one pass groups the spans by name, model, tool and duration, and each
- * key's durations with their counts give the ranks. Costs are `span_cost.ts`'s rule applied to each group's
- * sums (its spans' own costs, and the tokens of those without one at their model's price:
- * the rule is linear in the tokens).
+ * key's durations with their counts give the ranks. Costs are `span_cost.ts`'s rule applied to
+ * each group's sums (its spans' own costs, and the tokens of those without one at their model's
+ * price: the rule is linear in the tokens).
  *
  * @module
  */
