@@ -28,7 +28,7 @@ export async function openRawStore(path: string, tuned = false): Promise<RawStor
   const db = await openSqlite(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
   if (tuned) db.exec("PRAGMA wal_autocheckpoint = 10000;");
-  db.exec(TRACE_STORE_SCHEMA.replace(/^CREATE INDEX.*$/gm, ""));
+  db.exec(TRACE_STORE_SCHEMA.replace(/^CREATE INDEX[^;]*;/gm, "")); // an index may span lines
   const logHead = `INSERT INTO logs (timestamp_ms, level, msg, extension_id, conversation_id,
     turn_id, span_id, trace_id, attributes, body) VALUES`;
   const spanHead = `INSERT INTO spans (span_id, parent_span_id, trace_id, name, start_ms, end_ms,
