@@ -9,16 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJournalSink, type JournalSink } from "../mod.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
-import { CHROMIUM, chromiumFound, launchChromium } from "./fixtures/chromium.ts";
+import {
+  browserSkip,
+  launchChromium,
+  requireChromium,
+  UPDATE_SCREENSHOTS,
+} from "./fixtures/chromium.ts";
 import { HOSTILE, lateTurn, readmeTurn, viewerRecords } from "./fixtures/viewer_journal.ts";
 
-const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
-/** `UPDATE_SCREENSHOTS=1` rewrites the README's screenshot; otherwise it goes to a temp dir. */
-const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
-const missing = !chromiumFound();
-const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
-  ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
-  : false;
+const skip = browserSkip;
 
 // deno-lint-ignore no-explicit-any
 type Page = any;
@@ -30,12 +29,7 @@ let dir: string;
 
 before(async () => {
   if (skip) return;
-  if (missing) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; ` +
-        "set VIEWER_BROWSER_MAY_SKIP=1 to skip this test instead",
-    );
-  }
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), "viewer-browser-"));
   const path = join(dir, "agent.jsonl");
   sink = createJournalSink({ path, fsync: "none" });

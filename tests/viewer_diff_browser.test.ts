@@ -10,7 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
 import type { TraceViewPage } from "../src/viewer/view_model.ts";
-import { CHROMIUM, chromiumFound, launchChromium } from "./fixtures/chromium.ts";
+import {
+  browserSkip,
+  launchChromium,
+  requireChromium,
+  UPDATE_SCREENSHOTS,
+} from "./fixtures/chromium.ts";
 import { type FakeProvider, startFakeProvider } from "./fixtures/fake_provider.ts";
 import {
   ADDED_CONTEXT,
@@ -20,13 +25,7 @@ import {
   writeDiffTurn,
 } from "./fixtures/viewer_diff_turn.ts";
 
-const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
-/** `UPDATE_SCREENSHOTS=1` rewrites docs/capture-diff.png; otherwise it goes to a temp dir. */
-const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
-const missing = !chromiumFound();
-const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
-  ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
-  : false;
+const skip = browserSkip;
 const LONG = "Retrieved document: " + "the fjord is deep and cold. ".repeat(3_000);
 
 // deno-lint-ignore no-explicit-any
@@ -39,12 +38,7 @@ let dir: string;
 
 before(async () => {
   if (skip) return;
-  if (missing) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; ` +
-        "set VIEWER_BROWSER_MAY_SKIP=1 to skip this test instead",
-    );
-  }
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), "viewer-diff-browser-"));
   provider = await startFakeProvider();
   const path = join(dir, "agent.jsonl");

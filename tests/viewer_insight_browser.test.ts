@@ -12,15 +12,15 @@ import { createJournalSink } from "../mod.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { parsePrices } from "../src/collector/prices.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
-import { CHROMIUM, chromiumFound, launchChromium } from "./fixtures/chromium.ts";
+import {
+  browserSkip,
+  launchChromium,
+  requireChromium,
+  UPDATE_SCREENSHOTS,
+} from "./fixtures/chromium.ts";
 import { INSIGHT_CONVERSATION, INSIGHT_PRICES, insightRecords } from "./fixtures/viewer_insight.ts";
 
-const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
-const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
-const missing = !chromiumFound();
-const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
-  ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
-  : false;
+const skip = browserSkip;
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 // deno-lint-ignore no-explicit-any
@@ -33,11 +33,7 @@ let db: string;
 
 before(async () => {
   if (skip) return;
-  if (missing) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: set CHROMIUM_PATH or VIEWER_BROWSER_MAY_SKIP=1`,
-    );
-  }
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), "viewer-insight-browser-"));
   journal = join(dir, "agent.jsonl");
   const sink = createJournalSink({ path: journal, fsync: "none" });

@@ -11,15 +11,15 @@ import { join } from "node:path";
 import { createJournalSink } from "../mod.ts";
 import { collectJournal } from "../src/collector/collect.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
-import { CHROMIUM, chromiumFound, launchChromium } from "./fixtures/chromium.ts";
+import {
+  browserSkip,
+  launchChromium,
+  requireChromium,
+  UPDATE_SCREENSHOTS,
+} from "./fixtures/chromium.ts";
 import { BIG_CHARS, readableTurn } from "./fixtures/viewer_turn_journal.ts";
 
-const env = (globalThis as { process: { env: Record<string, string | undefined> } }).process.env;
-const UPDATE_SCREENSHOTS = env.UPDATE_SCREENSHOTS === "1";
-const missing = !chromiumFound();
-const skip = missing && env.VIEWER_BROWSER_MAY_SKIP === "1"
-  ? `no Chromium at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1)`
-  : false;
+const skip = browserSkip;
 
 // deno-lint-ignore no-explicit-any
 type Page = any;
@@ -33,9 +33,7 @@ const viewers: Record<"journal" | "store", ViewerServer | undefined> = {
 
 before(async () => {
   if (skip) return;
-  if (missing) {
-    throw new Error(`Chromium not found at ${CHROMIUM} (VIEWER_BROWSER_MAY_SKIP=1 skips)`);
-  }
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), "viewer-turn-browser-"));
   const journal = join(dir, "agent.jsonl");
   const sink = createJournalSink({ path: journal, fsync: "none", maxRecordBytes: 8 << 20 });
