@@ -142,3 +142,33 @@ test("a lock left by a writer that died is broken once it is 10 s old", () => {
   assert.ok(!fs.exists("j.lock"), "released after the rotation");
   sink.close();
 });
+
+test("a lock left by a writer killed on this host is broken at once: its pid is gone", async () => {
+  // A process that has ended: its pid is free (a pid is not reused within a test's time).
+  const child = spawn(process.execPath, isDeno ? ["eval", "0"] : ["-e", "0"]);
+  const pid = child.pid!;
+  await new Promise((resolve) => child.on("close", resolve));
+  const { hostname } = await import("node:os");
+  const fs = createFakeFs();
+  const clock = manualClock();
+  const held = fs.open("j.lock");
+  fs.append(held, `dead ${clock.now()} ${pid} ${hostname()}\n`);
+  fs.close(held);
+  const sink = createJournalSink({ path: "j", fs, clock, maxBytes: 200, maxFiles: 10 });
+  for (let i = 0; i < 5; i++) sink.emit(record(`r${i}`));
+  assert.ok(sink.stats.rotations > 0, "rotated without waiting 10 s");
+  assert.ok(!fs.exists("j.lock"), "released after the rotation");
+  sink.close();
+});
+
+test("a lock of a live holder, or of another host, is respected until it is 10 s old", () => {
+  const fs = createFakeFs();
+  const clock = manualClock();
+  const held = fs.open("j.lock");
+  fs.append(held, `other ${clock.now()} ${process.pid} some-other-host\n`);
+  fs.close(held);
+  const sink = createJournalSink({ path: "j", fs, clock, maxBytes: 200, maxFiles: 10 });
+  for (let i = 0; i < 5; i++) sink.emit(record(`r${i}`));
+  assert.equal(sink.stats.rotations, 0);
+  sink.close();
+});

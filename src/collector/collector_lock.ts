@@ -10,7 +10,7 @@
  */
 
 import { errorCode } from "../fs_ops.ts";
-import { builtinModule, currentProcess } from "../runtime/runtime.ts";
+import { builtinModule, currentProcess, processGone, processIdentity } from "../runtime/runtime.ts";
 
 /** The `node:fs` calls the lock needs (Deno, Node and Bun have them). */
 interface LockFs {
@@ -82,10 +82,6 @@ function lockFs(): LockFs {
   return builtinModule<LockFs>("node:fs");
 }
 
-function hostName(): string {
-  return builtinModule<{ hostname(): string }>("node:os").hostname();
-}
-
 /** Creates `path` holding `text` if no file is there; false when one is. */
 function createExclusive(fs: LockFs, path: string, text: string): boolean {
   let fd: number;
@@ -135,16 +131,9 @@ function mayRun(fs: LockFs, path: string, holder: LockHolder | undefined): boole
       return false; // gone already
     }
   }
-  if (holder.host !== hostName()) return true;
-  const process = currentProcess();
-  if (process === undefined) return true;
-  if (holder.pid === process.pid) return held.has(path);
-  try {
-    process.kill(holder.pid, 0 as unknown as string);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== "ESRCH";
-  }
+  const me = processIdentity();
+  if (holder.host === me.host && holder.pid === me.pid) return held.has(path);
+  return !processGone(holder.pid, holder.host);
 }
 
 /**
@@ -203,7 +192,11 @@ export interface StoreLock {
 export function lockStore(store: string): StoreLock {
   const fs = lockFs();
   const path = `${store}.lock`;
-  const me: LockHolder = { pid: currentProcess()?.pid ?? 0, host: hostName(), sinceMs: Date.now() };
+  const me: LockHolder = {
+    pid: currentProcess()?.pid ?? 0,
+    host: processIdentity().host,
+    sinceMs: Date.now(),
+  };
   for (let tries = 0;; tries++) {
     if (createExclusive(fs, path, `${JSON.stringify(me)}\n`)) break;
     const holder = readHolder(fs, path);

@@ -135,3 +135,54 @@ export function backgroundTimeout(callback: () => void, ms: number): ReturnType<
   }
   return timer;
 }
+
+/**
+ * This process as a lock file records it: its pid and its host's name, so another process can
+ * tell whether the holder of a lock still runs ({@linkcode processGone}).
+ *
+ * @returns The pid (0 where there is no `process`) and the host name ("" where unknown).
+ *
+ * @example
+ * ```ts
+ * import { processIdentity } from "./runtime.ts";
+ * if (processIdentity().pid <= 0) throw new Error("a pid");
+ * ```
+ */
+export function processIdentity(): { pid: number; host: string } {
+  let host = "";
+  try {
+    host = builtinModule<{ hostname(): string }>("node:os").hostname();
+  } catch {
+    // No os module (or no permission): a lock from here is then never judged gone.
+  }
+  return { pid: scope.process?.pid ?? 0, host };
+}
+
+/**
+ * Whether the process `pid` of `host` has certainly ended: only a pid gone from this very host
+ * says so. A holder on another host, one of an unknown host, or one that cannot be signalled
+ * is taken as alive.
+ *
+ * @param pid The holder's pid.
+ * @param host The holder's host name.
+ * @returns True when the holder no longer runs.
+ *
+ * @example
+ * ```ts
+ * import { processGone, processIdentity } from "./runtime.ts";
+ * const me = processIdentity();
+ * if (processGone(me.pid, me.host)) throw new Error("this process runs");
+ * if (processGone(me.pid, "another-host")) throw new Error("another host is taken at its word");
+ * ```
+ */
+export function processGone(pid: number, host: string): boolean {
+  const me = processIdentity();
+  if (host === "" || host !== me.host || !(pid > 0) || scope.process === undefined) return false;
+  if (pid === me.pid) return false;
+  try {
+    scope.process.kill(pid, 0 as unknown as string);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown })?.code === "ESRCH";
+  }
+}

@@ -7,8 +7,8 @@
  * call: each contender appends one line naming itself to `path.lock` (one `O_APPEND` write,
  * which never merges with another) and holds the lock when the file's first line is its
  * own. Only the holder removes the file. A holder that died leaves its line behind: a lock
- * older than {@linkcode STALE_LOCK_MS} by its own timestamp is broken; one this writer failed
- * to remove is still its own. Costs a handful of
+ * whose holder's pid is gone from this host, or older than {@linkcode STALE_LOCK_MS} by its own
+ * timestamp, is broken; one this writer failed to remove is still its own. Costs a handful of
  * calls per rotation, none per record.
  *
  * @module
@@ -19,18 +19,21 @@ import type { CompleteFs } from "../complete_fs.ts";
 import { errorCode } from "../fs_ops.ts";
 import { rotationLockPath } from "../naming.ts";
 import { newSpanId } from "../span_id.ts";
+import { processGone, processIdentity } from "../runtime/runtime.ts";
 
 /** A rotation takes milliseconds; a lock this old belongs to a writer that died holding it. */
 export const STALE_LOCK_MS = 10_000;
 
-/** The longest first line read back: an id, a space and a timestamp. */
-const LINE_BYTES = 64;
+/** The longest first line read back: an id, a timestamp, a pid and a host name. */
+const LINE_BYTES = 384;
 
 export class RotationLock {
   private readonly lockPath: string;
   private readonly fs: CompleteFs;
   private readonly clock: Clock;
   private readonly id = newSpanId() + newSpanId();
+  /** Pid and host, so a writer killed while holding the lock is seen dead without waiting. */
+  private readonly owner = `${processIdentity().pid} ${processIdentity().host}`;
   private held = false;
 
   /**
@@ -56,11 +59,13 @@ export class RotationLock {
     if (holder !== undefined) {
       // Left by this writer's own failed release: still ours.
       if (holder.startsWith(this.id + " ")) return (this.held = true);
-      const since = Number(holder.slice(holder.indexOf(" ") + 1));
-      if (!(now - since > STALE_LOCK_MS)) return false;
+      const [, since, pid, host] = holder.split(" ");
+      const stale = now - Number(since) > STALE_LOCK_MS;
+      // A holder killed while rotating is known dead at once when it ran on this host.
+      if (!stale && !processGone(Number(pid), host ?? "")) return false;
       this.fs.remove(this.lockPath);
     }
-    const mine = `${this.id} ${now}`;
+    const mine = `${this.id} ${now} ${this.owner}`;
     const handle = this.fs.open(this.lockPath);
     try {
       this.fs.append(handle, mine + "\n");
