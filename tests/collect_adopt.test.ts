@@ -208,8 +208,8 @@ test("a version 4 store is migrated: the children it stored before their root ar
     ...root,
   ]);
   const store = await openTraceStore(path);
-  assert.equal(store.db.prepare("PRAGMA user_version").get()?.user_version, 6);
-  assert.equal(TRACE_STORE_SCHEMA_VERSION, 6);
+  assert.equal(store.db.prepare("PRAGMA user_version").get()?.user_version, 7);
+  assert.equal(TRACE_STORE_SCHEMA_VERSION, 7);
   const indexes = store.db.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%unscoped_by%' ORDER BY 1",
   ).all().map((row) => row.name);

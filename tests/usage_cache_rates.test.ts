@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogRecord } from "../mod.ts";
 import { openSqlite } from "../src/collector/sqlite.ts";
+import { TRACE_STORE_SCHEMA_VERSION } from "../src/collector/schema.ts";
 import { openTraceStore, type TraceStore } from "../src/collector/trace_store.ts";
 import { parsePrices, pruneTraceStore, queryUsage } from "../collector.ts";
 
@@ -146,7 +147,10 @@ test("a version 5 store is migrated: its spans' cache counts are kept and priced
     );
     db.close();
     const store = await openTraceStore(path);
-    assert.equal(store.db.prepare("PRAGMA user_version").get()?.user_version, 6);
+    assert.equal(
+      store.db.prepare("PRAGMA user_version").get()?.user_version,
+      TRACE_STORE_SCHEMA_VERSION,
+    );
     const prices = parsePrices({ m: { input: 1, output: 1, cacheRead: 0.1, cacheWrite: 2 } });
     // b's input count (10) was smaller than its cache write (90): it left it out, so 100.
     const expected = {

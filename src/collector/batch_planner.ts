@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readToolName } from "../genai/tool_name.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import type { Link } from "../records.ts";
 import {
@@ -296,6 +297,7 @@ export class BatchPlanner {
     s[at + SPAN.cost_usd] = usage.costUsd;
     s[at + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
     s[at + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
+    s[at + SPAN.tool_name] = readToolName(own);
     s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.open.set(spanId, { row, attributes: own, links, usage });
     draft.spanOpens++;
@@ -372,6 +374,7 @@ export class BatchPlanner {
     s[at + SPAN.cost_usd] = usage.costUsd;
     s[at + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
     s[at + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
+    if (own !== undefined) s[at + SPAN.tool_name] = readToolName(attributes);
     s[at + SPAN.turn_key] = draft.scope(conversation, turn, time);
     draft.event(EV_CLOSED, open.row, duration);
   }

@@ -81,6 +81,7 @@ export const SPAN_ROW = [
   "cost_usd",
   "cache_read_tokens",
   "cache_write_tokens",
+  "tool_name",
   "turn_key",
   "slowest",
   "id",

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { readToolName } from "../genai/tool_name.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import {
   attributesOf,
@@ -141,7 +142,7 @@ export class StoreWriter {
       `UPDATE spans SET end_ms = ?, duration_ms = ?, status = ?, attributes = ?, links = ?,
          conversation_id = ?, turn_id = ?, parent_span_id = ?, model = ?, input_tokens = ?,
          output_tokens = ?, cost_usd = ?, cache_read_tokens = ?, cache_write_tokens = ?,
-         turn_key = ?, slowest = ? WHERE id = ?`,
+         tool_name = ?, turn_key = ?, slowest = ? WHERE id = ?`,
     );
     this.turns = new TurnKeys(db);
     this.stored = new StoredSpans(db);
@@ -379,9 +380,8 @@ export class StoreWriter {
     into[row + SPAN.extension_id] = extensionId;
     into[row + SPAN.conversation_id] = conversation;
     into[row + SPAN.turn_id] = turn;
-    into[row + SPAN.attributes] = jsonColumn(
-      mergeAttributes(undefined, parse(v[at + CLOSE.attributes])),
-    );
+    const attributes = mergeAttributes(undefined, parse(v[at + CLOSE.attributes]));
+    into[row + SPAN.attributes] = jsonColumn(attributes);
     into[row + SPAN.links] = v[at + CLOSE.links] ?? "[]";
     into[row + SPAN.close_without_open] = 1;
     into[row + SPAN.model] = usage.model;
@@ -390,6 +390,7 @@ export class StoreWriter {
     into[row + SPAN.cost_usd] = usage.costUsd;
     into[row + SPAN.cache_read_tokens] = usage.cacheReadTokens ?? null;
     into[row + SPAN.cache_write_tokens] = usage.cacheWriteTokens ?? null;
+    into[row + SPAN.tool_name] = readToolName(attributes);
     into[row + SPAN.turn_key] = turnKey;
     into[row + SPAN.slowest] = this.slowest.flag(duration);
   }
@@ -424,6 +425,7 @@ export class StoreWriter {
       usage.costUsd,
       usage.cacheReadTokens ?? null,
       usage.cacheWriteTokens ?? null,
+      readToolName(attributes),
       turnKey,
       this.slowest.flag(duration),
       open.id,

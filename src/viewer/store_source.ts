@@ -289,7 +289,7 @@ export async function openStoreSource(
     return out;
   };
   db.exec("PRAGMA busy_timeout = 2000;");
-  const stats = storeStats(db, costOf);
+  const stats = storeStats(db, prices);
   const detail = db.prepare(turnDetailSql());
   const traceDetail = db.prepare(TRACE_DETAIL_SQL);
   const logTimes = db.prepare(TURN_LOG_TIMES_SQL);

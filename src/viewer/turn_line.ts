@@ -8,6 +8,7 @@
 
 import type { ViewerRecord } from "./viewer_record.ts";
 import { turnStatus, type TurnSummary } from "./view_model.ts";
+import { readToolName } from "../genai/tool_name.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { type CostOf, roundCost } from "./span_cost.ts";
 
@@ -240,8 +241,7 @@ export function countRecord(
       if (opened?.cost != null) addCost(turn, -opened.cost);
       addCost(turn, cost);
       if (record.status === "error") turn.errors++;
-      const tool = merged["gen_ai.tool.name"];
-      closed = { usage, cost, tool: typeof tool === "string" ? tool : null };
+      closed = { usage, cost, tool: readToolName(merged) };
     }
     turn.open = line.openSpans?.size ?? 0;
     // A finished turn keeps no map: most of the index is finished turns.
