@@ -578,7 +578,12 @@ test("over a store, the list's queries search by index and never scan every span
       const params = (sql.match(/\?/g) ?? []).map(() => "[]");
       const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params)
         .map((row) => String(row.detail));
-      const scans = plan.filter((step) => /^SCAN (s|f|spans|logs)\b/.test(step));
+      // The partial indexes of open and failed spans hold only those: reading one whole is
+      // not a scan of every span.
+      const scans = plan.filter((step) =>
+        /^SCAN (s|f|spans|logs)\b/.test(step) &&
+        !/USING INDEX (spans_open_by_span_id|spans_failed)$/.test(step)
+      );
       assert.deepEqual(scans, [], `${sql}\n${plan.join("\n")}`);
       assert.ok(plan.some((step) => /^SEARCH/.test(step)), plan.join("\n"));
     }

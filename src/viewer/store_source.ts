@@ -86,16 +86,16 @@ export function turnPageSql(query: TurnQuery): string {
   const where: string[] = ["t.turn_id IS NOT NULL"];
   if (query.conversation !== undefined) where.push("t.conversation_id = ?");
   if (query.extension !== undefined) where.push(`EXISTS (${spansOf} AND s.extension_id = ?)`);
-  if (query.status === "open") where.push(`EXISTS (${spansOf} AND s.status = 'open')`);
-  if (query.status === "error") {
-    where.push(
-      `NOT EXISTS (${spansOf} AND s.status = 'open')`,
-      `EXISTS (${spansOf} AND s.status = 'error')`,
-    );
-  }
-  if (query.status === "ok") {
-    where.push(`EXISTS (${spansOf})`, `NOT EXISTS (${spansOf} AND s.status != 'ok')`);
-  }
+  // Open and failed spans have partial indexes: their turn keys are read once into a set
+  // (`+`: not through every span's turn key), instead of asking each turn's spans (1M records:
+  // the error filter 155 -> 41 ms).
+  const withStatus = (status: string) =>
+    `t.turn_key IN (SELECT turn_key FROM spans WHERE status = '${status}'
+      AND +turn_key IS NOT NULL)`;
+  if (query.status === "open") where.push(withStatus("open"));
+  if (query.status === "error") where.push(`NOT ${withStatus("open")}`, withStatus("error"));
+  // Every span ok: none open, none failed (the page's query asks the turn has spans).
+  if (query.status === "ok") where.push(`NOT ${withStatus("open")}`, `NOT ${withStatus("error")}`);
   if (query.text) {
     where.push(
       `(t.turn_id LIKE ? ESCAPE '\\' OR t.conversation_id LIKE ? ESCAPE '\\'
