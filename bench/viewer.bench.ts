@@ -1,8 +1,9 @@
-// The viewer's figures: time to the first turn list and to /api/stats on a store of 1M records,
-// /api/stats over the same journal followed, the time the journal source takes to index it,
-// time to draw a turn of 10,000 spans in Chromium, and the server's RSS while it follows a
-// journal a writer fills at 10k records/s for a minute. The workload is the collector benches'
-// (collector_workload.ts).
+// The viewer's figures: time to the first turn list, to the list with filters (model, status,
+// text, duration), to a conversation of 200 turns and to /api/stats on a store of 1M records, the
+// same over the same journal followed, the time the journal source takes to index it, time to
+// draw a turn of 10,000 spans in Chromium, and the server's RSS while it follows a journal a
+// writer fills at 10k records/s for a minute. The workload is the collector benches'
+// (collector_workload.ts), and after it one conversation of 200 turns of the same mix.
 // Run: `node bench/viewer.bench.ts` (also `bun …`, `deno run -A …`). Knobs: RECORDS=1000000,
 // SPANS=10000, RATE=10000, SECONDS=60, CHROMIUM_PATH=/usr/bin/chromium, and the server's
 // memory bounds MAX_RECORDS=10000, MAX_TURNS=10000, HEAP_LOG=1 (the child prints its V8
@@ -28,6 +29,64 @@ const SPANS = Number(env.SPANS ?? 10_000);
 const RATE = Number(env.RATE ?? 10_000);
 const SECONDS = Number(env.SECONDS ?? 60);
 const ONLY_RSS = env.ONLY === "rss";
+
+/** The turns of one long conversation, as the workload writes them, after `start`. */
+function* longConversation(turns: number, start: number): Generator<LogRecord> {
+  const prefix = (id: unknown) => typeof id === "string" ? `long-${id}` : undefined;
+  for (const record of workload(turns * 14, start)) {
+    const r = record as LogRecord & { turnId: string };
+    const turn = Number(r.turnId.slice(1));
+    if (turn >= turns) break;
+    yield {
+      ...r,
+      conversationId: "long",
+      turnId: `long-${r.turnId}`,
+      ...("spanId" in r && r.spanId ? { spanId: prefix(r.spanId) } : {}),
+      ...("parentSpanId" in r && r.parentSpanId ? { parentSpanId: prefix(r.parentSpanId) } : {}),
+    } as LogRecord;
+  }
+}
+
+/** The list's filters the page sends, one at a time and together. */
+const LIST_FILTERS: [label: string, query: string][] = [
+  ["model", "model=m-small"],
+  ["status", "status=error"],
+  ["text", "q=tool"],
+  ["duration", "minMs=2000&maxMs=2500"],
+  ["all four", "model=m-large&status=error&q=turn&minMs=1000&maxMs=3000"],
+];
+
+/** Milliseconds of `count` answers to `path`: the least and the median. */
+async function answerTimes(url: string, path: string, count = 3): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const response = await fetch(`${url}${path}`);
+    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+    await response.arrayBuffer();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return `${times[0].toFixed(0)}/${times[times.length >> 1].toFixed(0)}`;
+}
+
+/** The list with each filter, and the conversation of 200 turns (least/median ms of three). */
+async function filtersAndConversation(url: string, label: string): Promise<void> {
+  const filters: string[] = [];
+  for (const [name, query] of LIST_FILTERS) {
+    filters.push(`${name} ${await answerTimes(url, `/api/turns?${query}`)}`);
+  }
+  console.log(`  list with filters (${label}), least/median ms: ${filters.join(", ")}`);
+  const chat = await (await fetch(`${url}/api/conversation?id=long`)).json() as {
+    turns: unknown[];
+  };
+  console.log(
+    `  conversation of ${chat.turns.length} turns (${label}), least/median ms: ${await answerTimes(
+      url,
+      "/api/conversation?id=long",
+    )}`,
+  );
+}
 
 /** One turn of `spans` spans: a few levels deep, every 10th with a log, a few failing, the last open. */
 function* bigTurn(spans: number, start: number): Generator<LogRecord> {
@@ -150,7 +209,12 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
     maxFiles: 50,
     fsync: "none",
   });
-  for (const record of workload(RECORDS)) sink.emit(record);
+  let end = 0;
+  for (const record of workload(RECORDS)) {
+    sink.emit(record);
+    end = record.timestamp;
+  }
+  for (const record of longConversation(200, end + 1000)) sink.emit(record);
   sink.close();
   const written = sink.stats.written;
   const db = join(dir, "traces.db");
@@ -178,6 +242,7 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
       `later pages ${Math.min(...samples).toFixed(0)}–${Math.max(...samples).toFixed(0)} ms; ` +
       `status+text filter ${filterMs.toFixed(0)} ms`,
   );
+  await filtersAndConversation(viewer.url, "store");
   await statsTimes(viewer.url, "store");
   if (browser) {
     const drawn = await drawTime(browser, viewer.url + "/", "list", "viewer:list-drawn");
@@ -201,6 +266,7 @@ async function listAndDraw(dir: string, browser: any): Promise<void> {
     `  journal source caught up with ${written} records in ${(catchUpMs / 1000).toFixed(1)} s ` +
       `(${(catchUpMs * 1000 / written).toFixed(1)} µs a record)`,
   );
+  await filtersAndConversation(follower.url, "journal");
   await statsTimes(follower.url, "journal");
   await follower.close();
 
