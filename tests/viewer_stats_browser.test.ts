@@ -9,18 +9,17 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createJournalSink } from "../mod.ts";
-import { collectJournal } from "../src/collector/collect.ts";
 import { parsePrices } from "../src/collector/prices.ts";
 import { serve, type ViewerServer } from "../src/viewer/serve.ts";
 import { HISTOGRAM_ERROR } from "../src/viewer/duration_histogram.ts";
 import {
   browserSkip,
   launchChromium,
+  openViewerPage,
   requireChromium,
-  UPDATE_SCREENSHOTS,
+  screenshotPath,
 } from "./fixtures/chromium.ts";
-import { INSIGHT_PRICES, insightRecords } from "./fixtures/viewer_insight.ts";
+import { INSIGHT_PRICES, writeInsightFixture } from "./fixtures/viewer_insight.ts";
 
 const skip = browserSkip;
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -37,12 +36,7 @@ before(async () => {
   if (skip) return;
   requireChromium();
   dir = mkdtempSync(join(tmpdir(), "viewer-stats-browser-"));
-  journal = join(dir, "agent.jsonl");
-  const sink = createJournalSink({ path: journal, fsync: "none" });
-  for (const record of insightRecords(T0)) sink.emit(record);
-  sink.close();
-  db = join(dir, "traces.db");
-  await collectJournal(journal, { db, once: true });
+  ({ journal, db } = await writeInsightFixture(dir, T0));
   browser = await launchChromium(join(dir, "chromium-profile"));
 });
 
@@ -51,23 +45,12 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(viewer: ViewerServer, path: string, ready: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1100, height: 760, deviceScaleFactor: 2 });
-  await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
-  const errors: string[] = [];
-  page.on("pageerror", (error: Error) => errors.push(error.message));
-  page.errors = errors;
-  await page.goto(viewer.url + path);
-  await page.waitForSelector(`body[data-ready="${ready}"]`, { timeout: 10_000 });
-  return page;
+function open(viewer: ViewerServer, path: string, ready: string): Promise<Page> {
+  return openViewerPage(browser, viewer.url + path, ready);
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  const path = UPDATE_SCREENSHOTS
-    ? new URL(`../docs/${name}`, import.meta.url).pathname
-    : join(dir, name);
-  await page.screenshot({ path });
+  await page.screenshot({ path: screenshotPath(name, dir) });
 }
 
 for (const from of ["journal", "store"] as const) {
