@@ -184,6 +184,34 @@ function badge(status) {
   return el("span", "badge " + status, status);
 }
 
+/**
+ * The "Show all" button of a value sent cut: it fetches the whole value into \`target\` (text
+ * only), then drops the cut mark and the \`note\` it stands in; on failure the note says so.
+ *
+ * @param {HTMLElement} target Where the value's text is.
+ * @param {HTMLElement} note The note under it.
+ * @param {() => Promise<string>} whole Fetches the whole value.
+ * @returns {HTMLButtonElement}
+ */
+function showAllButton(target, note, whole) {
+  const more = el("button", "showall", "Show all");
+  more.type = "button";
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    more.textContent = "Loading…";
+    whole().then(function (all) {
+      target.textContent = all;
+      target.classList.remove("is-cut");
+      note.remove();
+    }, function (error) {
+      more.disabled = false;
+      more.textContent = "Show all";
+      note.textContent = "Could not load the rest: " + error.message;
+    });
+  });
+  return more;
+}
+
 // ---- format.js
 /**
  * How the page writes times, durations, numbers and values: pure, no DOM.
@@ -1510,23 +1538,8 @@ function cutBlock(text, className, whole, elsewhere) {
   body.classList.add("is-cut");
   const note = el("p", "cutnote", cutNote(text) + (elsewhere ? " " + elsewhere : ""));
   if (whole) {
-    const more = el("button", "showall", "Show all");
-    more.type = "button";
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      more.textContent = "Loading…";
-      whole().then(function (all) {
-        body.textContent = all;
-        body.classList.remove("is-cut");
-        note.remove();
-      }, function (error) {
-        more.disabled = false;
-        more.textContent = "Show all";
-        note.textContent = "Could not load the rest: " + error.message;
-      });
-    });
     note.appendChild(document.createTextNode(" "));
-    note.appendChild(more);
+    note.appendChild(showAllButton(body, note, whole));
   }
   box.appendChild(note);
   return box;
@@ -1817,22 +1830,7 @@ function drawModelCall(section, span, source) {
 function cutNoteOf(target, size, whole) {
   target.classList.add("is-cut");
   const note = el("p", "cutnote", valueCutNote((target.textContent || "").length, size) + " ");
-  const more = el("button", "showall", "Show all");
-  more.type = "button";
-  more.addEventListener("click", function () {
-    more.disabled = true;
-    more.textContent = "Loading…";
-    whole().then(function (all) {
-      target.textContent = all;
-      target.classList.remove("is-cut");
-      note.remove();
-    }, function (error) {
-      more.disabled = false;
-      more.textContent = "Show all";
-      note.textContent = "Could not load the rest: " + error.message;
-    });
-  });
-  note.appendChild(more);
+  note.appendChild(showAllButton(target, note, whole));
   return note;
 }
 

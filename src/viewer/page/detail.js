@@ -14,7 +14,7 @@
 /** @import { ErrorDetails } from "./detail_model.js" */
 
 import { getJSON, now } from "./api.js";
-import { badge, clear, el } from "./dom.js";
+import { badge, clear, el, showAllButton } from "./dom.js";
 import { formatDuration, formatNumber, formatTime, valueText } from "./format.js";
 import { formatCost } from "./cost_format.js";
 import {
@@ -48,22 +48,7 @@ import { silenceNote, silentSince } from "./silence.js";
 function cutNoteOf(target, size, whole) {
   target.classList.add("is-cut");
   const note = el("p", "cutnote", valueCutNote((target.textContent || "").length, size) + " ");
-  const more = el("button", "showall", "Show all");
-  more.type = "button";
-  more.addEventListener("click", function () {
-    more.disabled = true;
-    more.textContent = "Loading…";
-    whole().then(function (all) {
-      target.textContent = all;
-      target.classList.remove("is-cut");
-      note.remove();
-    }, function (error) {
-      more.disabled = false;
-      more.textContent = "Show all";
-      note.textContent = "Could not load the rest: " + error.message;
-    });
-  });
-  note.appendChild(more);
+  note.appendChild(showAllButton(target, note, whole));
   return note;
 }
 

@@ -40,3 +40,31 @@ export function clear(node) {
 export function badge(status) {
   return el("span", "badge " + status, status);
 }
+
+/**
+ * The "Show all" button of a value sent cut: it fetches the whole value into `target` (text
+ * only), then drops the cut mark and the `note` it stands in; on failure the note says so.
+ *
+ * @param {HTMLElement} target Where the value's text is.
+ * @param {HTMLElement} note The note under it.
+ * @param {() => Promise<string>} whole Fetches the whole value.
+ * @returns {HTMLButtonElement}
+ */
+export function showAllButton(target, note, whole) {
+  const more = el("button", "showall", "Show all");
+  more.type = "button";
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    more.textContent = "Loading…";
+    whole().then(function (all) {
+      target.textContent = all;
+      target.classList.remove("is-cut");
+      note.remove();
+    }, function (error) {
+      more.disabled = false;
+      more.textContent = "Show all";
+      note.textContent = "Could not load the rest: " + error.message;
+    });
+  });
+  return more;
+}

@@ -14,7 +14,7 @@
 /** @import { DiffRow, ModelCallTab, SameRun } from "./model_call_model.js" */
 
 import { getJSON, view } from "./api.js";
-import { clear, el } from "./dom.js";
+import { clear, el, showAllButton } from "./dom.js";
 import { formatNumber } from "./format.js";
 import {
   bodyCaption,
@@ -64,23 +64,8 @@ function cutBlock(text, className, whole, elsewhere) {
   body.classList.add("is-cut");
   const note = el("p", "cutnote", cutNote(text) + (elsewhere ? " " + elsewhere : ""));
   if (whole) {
-    const more = el("button", "showall", "Show all");
-    more.type = "button";
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      more.textContent = "Loading…";
-      whole().then(function (all) {
-        body.textContent = all;
-        body.classList.remove("is-cut");
-        note.remove();
-      }, function (error) {
-        more.disabled = false;
-        more.textContent = "Show all";
-        note.textContent = "Could not load the rest: " + error.message;
-      });
-    });
     note.appendChild(document.createTextNode(" "));
-    note.appendChild(more);
+    note.appendChild(showAllButton(body, note, whole));
   }
   box.appendChild(note);
   return box;
