@@ -6,13 +6,13 @@
  * @module
  */
 
+import { REMEMBERED_SPANS } from "./recent_spans.ts";
 import type { SpanUsage } from "../genai/usage.ts";
 import { RecentMap } from "./recent_map.ts";
 import { type PlanValue, SPAN, textColumn } from "./row_plan.ts";
 import { prepareLater, type SqliteDatabase, type SqlStatement, type SqlValue } from "./sqlite.ts";
 
 /** How many open spans (and anchors, and scopes) are remembered at least. */
-const REMEMBERED_SPANS = 100_000;
 
 /** A span's scope: `[conversation, turn]`. */
 export type SpanScope = [conversation: string | null, turn: string | null];

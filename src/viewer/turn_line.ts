@@ -9,6 +9,7 @@
 import type { ViewerRecord } from "./viewer_record.ts";
 import { turnStatus, type TurnSummary } from "./view_model.ts";
 import { readToolName } from "../genai/tool_name.ts";
+import { mergeAttributes } from "../traces/span_merge.ts";
 import { readUsage, type SpanUsage } from "../genai/usage.ts";
 import { type CostOf, roundCost } from "./span_cost.ts";
 
@@ -220,7 +221,7 @@ export function countRecord(
       }
     }
     const merged = record.kind === "span-close" && opened
-      ? { ...opened.attributes, ...attributes }
+      ? mergeAttributes(opened.attributes, attributes)
       : attributes;
     const own = readUsage(merged);
     if (own.model !== null) keep(line.models, own.model, MAX_MODELS);

@@ -1464,10 +1464,7 @@ function changedParts(before, after) {
  * @returns {string} Empty when the text is whole.
  */
 function cutNote(text) {
-  if (!text.cut) return "";
-  return "Showing the first " + formatNumber(text.text.length) + " of " +
-    formatNumber(text.chars) + " characters (" + formatNumber(text.lines) +
-    (text.lines === 1 ? " line)." : " lines).");
+  return text.cut ? valueCutNote(text.text.length, text) : "";
 }
 
 /**

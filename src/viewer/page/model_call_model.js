@@ -10,6 +10,7 @@
 /** @import { CutText, ModelCallPart, ModelCallView, PromptDiffView, WaterfallSpan } from "../view_model.ts" */
 
 import { formatDuration, formatNumber } from "./format.js";
+import { valueCutNote } from "./detail_model.js";
 
 /** This many unchanged messages in a row, or more, are folded behind one line. */
 export const SAME_RUN_FOLD = 3;
@@ -274,10 +275,7 @@ export function changedParts(before, after) {
  * @returns {string} Empty when the text is whole.
  */
 export function cutNote(text) {
-  if (!text.cut) return "";
-  return "Showing the first " + formatNumber(text.text.length) + " of " +
-    formatNumber(text.chars) + " characters (" + formatNumber(text.lines) +
-    (text.lines === 1 ? " line)." : " lines).");
+  return text.cut ? valueCutNote(text.text.length, text) : "";
 }
 
 /**
