@@ -15,38 +15,29 @@ export interface RecordDefect {
   field: string;
   /** What the field must hold, e.g. `"a string"`. */
   expected: string;
-  /**
-   * Whether the record is whole without the field: a reader leaves out an optional field
-   * it cannot use and keeps the record (dropping a span's close would show it open).
-   */
-  optional: boolean;
 }
 
-function required(field: string, expected: string): RecordDefect {
-  return { field, expected, optional: false };
+function defect(field: string, expected: string): RecordDefect {
+  return { field, expected };
 }
 
-function optional(field: string, expected: string): RecordDefect {
-  return { field, expected, optional: true };
-}
-
-const KIND = required("kind", '"log", "span-open" or "span-close"');
-const LEVEL = required("level", '"debug", "info", "warn" or "error"');
-const MSG = required("msg", "a string");
-const SPAN_ID = required("spanId", "a string");
-const NAME = required("name", "a string");
-const TIMESTAMP = required("timestamp", "a finite number (ms)");
-const EXTENSION_ID = required("extensionId", "a string");
-const DURATION = required("durationMs", "a finite number");
-const STATUS = required("status", '"ok" or "error"');
-const CUSTOM_KIND = required("kind", "a non-empty string");
-const CONVERSATION_ID = optional("conversationId", "a string");
-const TURN_ID = optional("turnId", "a string");
-const TRACE_ID = optional("traceId", "32 lowercase hex digits");
-const ATTRIBUTES = optional("attributes", "an object of key/values");
-const LOG_SPAN_ID = optional("spanId", "a string");
-const PARENT_SPAN_ID = optional("parentSpanId", "a string");
-const LINKS = optional(
+const KIND = defect("kind", '"log", "span-open" or "span-close"');
+const LEVEL = defect("level", '"debug", "info", "warn" or "error"');
+const MSG = defect("msg", "a string");
+const SPAN_ID = defect("spanId", "a string");
+const NAME = defect("name", "a string");
+const TIMESTAMP = defect("timestamp", "a finite number (ms)");
+const EXTENSION_ID = defect("extensionId", "a string");
+const DURATION = defect("durationMs", "a finite number");
+const STATUS = defect("status", '"ok" or "error"');
+const CUSTOM_KIND = defect("kind", "a non-empty string");
+const CONVERSATION_ID = defect("conversationId", "a string");
+const TURN_ID = defect("turnId", "a string");
+const TRACE_ID = defect("traceId", "32 lowercase hex digits");
+const ATTRIBUTES = defect("attributes", "an object of key/values");
+const LOG_SPAN_ID = defect("spanId", "a string");
+const PARENT_SPAN_ID = defect("parentSpanId", "a string");
+const LINKS = defect(
   "links",
   "an array of objects, each with a string spanId (and a string turnId and reason, " +
     "32 lowercase hex traceId, object attributes when present)",
@@ -65,8 +56,21 @@ function isTraceIdSeen(value: unknown): boolean {
   return true;
 }
 
-/** Whether `value` can be a record's `attributes`: an object that is not an array. */
-function isAttributes(value: unknown): boolean {
+/**
+ * Whether `value` can be a record's `attributes`: an object that is not an array. The one
+ * rule the sink refuses by, the logger leaves out by and the readers merge by.
+ *
+ * @param value A field's value.
+ * @returns Whether it is a plain object of key/values.
+ *
+ * @example
+ * ```ts
+ * import { isAttributes } from "./record_check.ts";
+ * if (!isAttributes({ a: 1 }) || isAttributes([1])) throw new Error("arrays are no attributes");
+ * if (isAttributes("done")) throw new Error("nor are strings");
+ * ```
+ */
+export function isAttributes(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -161,7 +165,7 @@ export function recordDefect(record: object, unknownKinds: boolean): RecordDefec
  *
  * @param record A record of a known kind.
  * @param kind Its kind.
- * @returns The field's defect (`optional: true`).
+ * @returns The field's defect.
  *
  * @example
  * ```ts
@@ -206,7 +210,7 @@ export function optionalFieldDefect(
  * @example
  * ```ts
  * import { describeDefect } from "./record_check.ts";
- * const defect = { field: "msg", expected: "a string", optional: false };
+ * const defect = { field: "msg", expected: "a string" };
  * const text = describeDefect({ kind: "log" }, defect);
  * if (!text.includes("msg must be a string, got undefined")) throw new Error(text);
  * ```

@@ -7,7 +7,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import { levelOfRank, levelRank, requireLevel } from "../levels.ts";
-import { isLink } from "../record_check.ts";
+import { isAttributes, isLink } from "../record_check.ts";
 import type { Level, Link, LogEntry, LogRecord, LogSink, SpanClose, SpanOpen } from "../records.ts";
 import { compileRedaction, type Redactor, redactValue } from "../redact.ts";
 import { firstFailureWarning } from "../sink/error_reporter.ts";
@@ -383,10 +383,6 @@ function deliver(core: Core, record: LogRecord): void {
 /** A record could not be built or written: report it, never the unredacted payload. */
 function reportLost(core: Core, error: unknown, record: LogRecord | undefined): void {
   core.report(error, core.redactor === undefined ? record : undefined);
-}
-
-function isAttributes(value: unknown): value is Attributes {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

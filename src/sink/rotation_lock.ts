@@ -33,7 +33,7 @@ export class RotationLock {
   private readonly clock: Clock;
   private readonly id = newSpanId() + newSpanId();
   /** Pid and host, so a writer killed while holding the lock is seen dead without waiting. */
-  private readonly owner = `${processIdentity().pid} ${processIdentity().host}`;
+  private readonly owner: string;
   private held = false;
 
   /**
@@ -45,6 +45,8 @@ export class RotationLock {
     this.lockPath = rotationLockPath(path);
     this.fs = fs;
     this.clock = clock;
+    const { pid, host } = processIdentity();
+    this.owner = `${pid} ${host}`;
   }
 
   /**

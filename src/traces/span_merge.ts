@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isLink } from "../record_check.ts";
+import { isAttributes, isLink } from "../record_check.ts";
 import type { Link } from "../records.ts";
 
 /**
@@ -22,9 +22,7 @@ import type { Link } from "../records.ts";
  * ```
  */
 export function attributesOf(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : undefined;
+  return isAttributes(value) ? value : undefined;
 }
 
 /**

@@ -7,13 +7,8 @@
 
 import type { LogEntry } from "../records.ts";
 import type { TraceForest, TraceSpan } from "../traces/traces.ts";
-import { readUsage, usageCount } from "../genai/usage.ts";
+import { readUsage } from "../genai/usage.ts";
 import { type CostOf, roundCost } from "./span_cost.ts";
-
-/** The GenAI usage attributes the list totals (OpenTelemetry semantic conventions). */
-export const INPUT_TOKENS = "gen_ai.usage.input_tokens";
-/** See {@linkcode INPUT_TOKENS}. */
-export const OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
 
 /** How a turn stands: any span still open makes it open; else any error makes it failed. */
 export type TurnStatus = "ok" | "error" | "open";
@@ -45,9 +40,9 @@ export interface TurnSummary {
   errors: number;
   /** Spans without a close. */
   open: number;
-  /** Sum of `gen_ai.usage.input_tokens` over its spans, counted by {@linkcode tokenCount}. */
+  /** Sum of `gen_ai.usage.input_tokens` over its spans, counted by `readUsage`. */
   inputTokens: number;
-  /** Sum of `gen_ai.usage.output_tokens` over its spans, counted by {@linkcode tokenCount}. */
+  /** Sum of `gen_ai.usage.output_tokens` over its spans, counted by `readUsage`. */
   outputTokens: number;
   /**
    * Sum of its spans' known costs in USD (a span's own cost attribute, else its tokens at its
@@ -197,14 +192,6 @@ export function viewPage(view: TraceView, offset: number): TraceViewPage {
 /** The id a list line stands for: its turn, else its trace. */
 export function summaryId(turn: TurnSummary): string {
   return turn.turnId ?? turn.traceId ?? "";
-}
-
-/**
- * What a token attribute's value adds to a total: the one rule of `genai/usage.ts`
- * (`usageCount`), with 0 for a value that does not count.
- */
-export function tokenCount(value: unknown): number {
-  return usageCount(value) ?? 0;
 }
 
 /** The status a turn shows for its counts of open and failed spans. */
