@@ -10,6 +10,7 @@
 import type { Attributes, Logger, Span } from "../logger/logger.ts";
 import { GEN_AI, GEN_AI_OPERATION } from "../genai/attributes.ts";
 import { type GenAiSpan, startChat, startToolCall } from "../genai/spans.ts";
+import { serverAttributes } from "../genai/provider_request.ts";
 import { providerName } from "./provider_name.ts";
 import type {
   AiSdkEndEvent,
@@ -134,17 +135,13 @@ function requestAttributes(e: AiSdkStartEvent): Attributes {
 }
 
 /** `server.address` and `server.port` of the origin the provider reported. */
-function serverAttributes(url: string | undefined): Attributes {
-  const a: Attributes = {};
-  if (typeof url !== "string") return a;
+function serverOf(url: string | undefined): Attributes {
+  if (typeof url !== "string") return {};
   try {
-    const u = new URL(url);
-    a[GEN_AI.SERVER_ADDRESS] = u.hostname;
-    a[GEN_AI.SERVER_PORT] = u.port !== "" ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+    return serverAttributes(new URL(url));
   } catch {
-    // Not a URL: no server attributes.
+    return {}; // Not a URL: no server attributes.
   }
-  return a;
 }
 
 function usageResult(usage: AiSdkUsage | undefined) {
@@ -313,7 +310,7 @@ export function createJournalTelemetry(
         responseModel: e.modelId,
         responseId: e.responseId,
         finishReasons: e.finishReason === undefined ? undefined : [e.finishReason],
-        attributes: serverAttributes(field(e.request, "url")),
+        attributes: serverOf(field(e.request, "url")),
         output: outputs(e) ? e.content : undefined,
       };
       if (e.finishReason === "error") {

@@ -99,6 +99,25 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
 }
 
 /**
+ * `server.address` and `server.port` of a provider's URL (the port its scheme implies when the
+ * URL names none).
+ *
+ * @param url The request's URL.
+ * @returns The two attributes.
+ *
+ * @example
+ * ```ts
+ * import { serverAttributes } from "./provider_request.ts";
+ * const a = serverAttributes(new URL("https://api.openai.com/v1/chat/completions"));
+ * if (a["server.address"] !== "api.openai.com" || a["server.port"] !== 443) throw new Error("443");
+ * ```
+ */
+export function serverAttributes(url: URL): Record<string, unknown> {
+  const port = url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+  return { [GEN_AI.SERVER_ADDRESS]: url.hostname, [GEN_AI.SERVER_PORT]: port };
+}
+
+/**
  * Reads a request: its wire API and operation from the path, its provider from the host (or
  * `provider` when the host gave one), its model and parameters from the JSON body.
  *
@@ -163,9 +182,7 @@ export function readProviderRequest(
     a[GEN_AI.REQUEST_ENCODING_FORMATS] = [b.encoding_format];
   }
   if (stream) a[GEN_AI.REQUEST_STREAM] = true;
-  a[GEN_AI.SERVER_ADDRESS] = url.hostname;
-  const port = url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
-  a[GEN_AI.SERVER_PORT] = port;
+  Object.assign(a, serverAttributes(url));
   const spanName = operation === undefined
     ? `${method} ${path === "" ? "/" : path}`
     : model === undefined

@@ -105,7 +105,8 @@ export class ResponseBodyCollector {
    */
   chunk(bytes: Uint8Array): void {
     this.size += bytes.byteLength;
-    if (this.format === "binary") return;
+    // Plain text is kept only to be written: under a policy that writes no body, only its size.
+    if (this.format === "binary" || (this.format === "text" && !this.keep)) return;
     const text = this.decoder.decode(bytes, { stream: true });
     if (this.sse !== undefined) this.dispatch(this.sse.feed(text));
     else if (text !== "") this.parts.push(text);

@@ -10,6 +10,7 @@
 import type { Attributes } from "../logger/logger.ts";
 import { GEN_AI } from "../genai/attributes.ts";
 import { ProviderResponseReader } from "../genai/provider_usage.ts";
+import { usageCount } from "../genai/usage.ts";
 import type { AgentsSpanData } from "./trace_events.ts";
 
 function object(value: unknown): Record<string, unknown> | undefined {
@@ -18,8 +19,9 @@ function object(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
+/** A count by the one rule (`usageCount`: a non-negative finite number), else absent. */
 function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return usageCount(value) ?? undefined;
 }
 
 function put(a: Attributes, key: string, value: unknown): void {
